@@ -1,0 +1,51 @@
+# plansight: `make demo`, `make test`, `make bench`. Each target creates .venv and installs what it needs;
+# running one twice does nothing the second time beyond the target itself.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+GL_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglvnd0 libgl1 libgles2
+export MUJOCO_GL ?= egl
+export PYOPENGL_PLATFORM ?= egl
+
+.PHONY: demo test bench gl install lint clean
+
+install: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, so the resolver keeps the local CPU build instead of fetching CUDA wheels.
+$(STAMP): pyproject.toml | $(PY) gl
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Headless MuJoCo rendering needs Mesa's EGL (llvmpipe on machines without a GPU).
+gl:
+	@missing=$$(for p in $(GL_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "plansight: install EGL/Mesa for headless rendering ($$missing)"; exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+		echo "plansight: installing $$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "plansight: headless rendering needs: sudo apt-get install -y $$missing"; \
+	fi
+
+demo: $(STAMP)
+	$(VENV)/bin/plansight fly launch/missions/drone_room_stereo.yaml
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check agent sim hardware launch tests bench
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

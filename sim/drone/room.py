@@ -1,0 +1,116 @@
+"""Seeded room layouts: a rectangular room centred on the world origin with poles and boxes inside.
+
+All positions are world-frame metres (z up, floor at z = 0). A layout is pure data, so it can be
+written to the run folder and drawn in the trajectory plot.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from sim.drone.config_drone import RoomConfig
+
+_LAYOUT_ATTEMPTS = 50
+_PLACEMENT_ATTEMPTS = 200
+
+
+@dataclass(frozen=True)
+class Obstacle:
+    """A vertical obstacle standing on the floor.
+
+    Attributes:
+        kind: ``pole`` (cylinder, ``size`` = (radius,)) or ``box`` (``size`` = half extents x, y).
+        x, y: centre on the floor, metres.
+        size: see ``kind``, metres.
+        yaw: rotation about z, radians (boxes only).
+        height: metres.
+    """
+
+    kind: str
+    x: float
+    y: float
+    size: tuple[float, ...]
+    yaw: float
+    height: float
+
+    @property
+    def footprint_radius(self) -> float:
+        """Radius of the circle enclosing the footprint, metres."""
+        return self.size[0] if self.kind == "pole" else math.hypot(self.size[0], self.size[1])
+
+
+@dataclass(frozen=True)
+class RoomLayout:
+    """A room: walls at x = ±size_x/2 and y = ±size_y/2, a ceiling, obstacles and a start pose.
+
+    Attributes:
+        size: (size_x, size_y), metres.
+        height: ceiling height, metres.
+        obstacles: the obstacles.
+        start_xy: take-off point, metres.
+        start_yaw: initial heading, radians.
+        seed: the seed that generated the layout.
+    """
+
+    size: tuple[float, float]
+    height: float
+    obstacles: tuple[Obstacle, ...]
+    start_xy: tuple[float, float]
+    start_yaw: float
+    seed: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def generate_room(cfg: RoomConfig, seed: int) -> RoomLayout:
+    """Place obstacles by rejection sampling so every gap is at least ``cfg.min_gap_m``.
+
+    The start is near the middle of the −x wall, facing +x. Raises ``ValueError`` when the room
+    cannot hold the requested obstacles with the requested gaps.
+    """
+    rng = np.random.default_rng(seed)
+    for _ in range(_LAYOUT_ATTEMPTS):
+        layout = _try_layout(cfg, seed, rng)
+        if layout is not None:
+            return layout
+    raise ValueError(
+        f"room {cfg.size_m[0]}x{cfg.size_m[1]} m cannot hold {cfg.n_poles} poles and {cfg.n_boxes} boxes "
+        f"with min_gap_m={cfg.min_gap_m}; use fewer obstacles or a smaller gap")
+
+
+def _try_layout(cfg: RoomConfig, seed: int, rng: np.random.Generator) -> RoomLayout | None:
+    sx, sy = cfg.size_m
+    start = (-sx / 2 + 0.7, float(rng.uniform(-0.2, 0.2) * sy))
+    kinds = ["pole"] * cfg.n_poles + ["box"] * cfg.n_boxes
+    rng.shuffle(kinds)
+    placed: list[Obstacle] = []
+    for kind in kinds:
+        for _ in range(_PLACEMENT_ATTEMPTS):
+            if kind == "pole":
+                size: tuple[float, ...] = (float(rng.uniform(*cfg.pole_radius_m)),)
+                yaw = 0.0
+            else:
+                size = tuple(float(s) for s in rng.uniform(*cfg.box_half_size_m, size=2))
+                yaw = float(rng.uniform(0, math.pi))
+            height = cfg.height_m if kind == "pole" else float(rng.uniform(0.8, cfg.height_m))
+            ob = Obstacle(kind, 0.0, 0.0, size, yaw, height)
+            r = ob.footprint_radius
+            margin = r + cfg.min_gap_m
+            if 2 * margin >= min(sx, sy):
+                continue
+            x = float(rng.uniform(-sx / 2 + margin, sx / 2 - margin))
+            y = float(rng.uniform(-sy / 2 + margin, sy / 2 - margin))
+            if math.hypot(x - start[0], y - start[1]) < cfg.start_clearance_m + r:
+                continue
+            if any(math.hypot(x - o.x, y - o.y) < r + o.footprint_radius + cfg.min_gap_m for o in placed):
+                continue
+            placed.append(Obstacle(kind, x, y, size, yaw, height))
+            break
+        else:
+            return None
+    return RoomLayout(size=(sx, sy), height=cfg.height_m, obstacles=tuple(placed), start_xy=start,
+                      start_yaw=0.0, seed=seed)
