@@ -1,8 +1,11 @@
 """Stereo depth: OpenCV semi-global block matching on a rectified pair → metric depth + validity.
 
 Depth ``Z = fx · B / d`` for disparity ``d`` in pixels (rectified pair, left camera reference).
-The left image is padded by ``num_disparities`` columns before matching, so the left border of the
-image gets disparities too instead of the blind strip SGBM normally leaves there.
+The pair is padded by ``num_disparities`` columns before matching, so the left border of the image
+gets disparities too instead of the blind strip SGBM normally leaves there; a disparity is only
+trusted where its match lies inside the right image (``d ≤ u``) and below the search limit
+(saturated disparities are mismatches, not very near objects). The right edge, where the matching
+block overhangs the image, is marked invalid.
 """
 
 from __future__ import annotations
@@ -74,7 +77,11 @@ class SgbmStereoDepth:
             raise ValueError(f"observation has no image from camera {e.args[0]!r}; "
                              f"has {sorted(obs.images)}") from None
         disp = self.disparity(left, right)
-        valid = disp >= self.cfg.min_disparity_px
+        cols = np.arange(disp.shape[1], dtype=np.float32)[None, :]
+        # a match must lie inside the right image (u - d >= 0) and inside the search range
+        valid = (disp >= self.cfg.min_disparity_px) & (disp <= cols) & (disp < self.cfg.num_disparities - 1)
+        edge = self.cfg.block_size // 2 + 1  # blocks that overhang the image edge mismatch
+        valid[:, -edge:] = False
         depth = np.zeros_like(disp)
         depth[valid] = self._fb / disp[valid]
         valid &= depth <= self.cfg.max_depth_m
