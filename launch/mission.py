@@ -1,0 +1,142 @@
+"""Mission files: one pydantic schema, loaded from YAML, with one-line errors.
+
+A mission names its parts by ``type``; each part's config class lives next to its implementation
+and the union below lists the registered choices. ``load_mission`` raises ``MissionError`` whose
+message is a single line naming the file, the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.control.avoidance import AvoidanceConfig
+from agent.control.safety import SafetyConfig
+from agent.perception.stereo import StereoConfig
+from sim.drone.config_drone import DroneSimConfig
+
+# Registered choices per slot. A new backend adds its config class here and its builder in
+# launch/registry.py; pydantic picks the class from the ``type`` field.
+EmbodimentConfig = Annotated[Union[DroneSimConfig], Field(discriminator="type")]  # noqa: UP007
+PerceptionConfig = Annotated[Union[StereoConfig], Field(discriminator="type")]  # noqa: UP007
+PolicyConfig = Annotated[Union[AvoidanceConfig], Field(discriminator="type")]  # noqa: UP007
+
+
+class RecordConfig(BaseModel):
+    """What the run folder records besides metrics and events."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    video: bool = True
+    video_every: int = Field(2, ge=1, le=100, description="record every n-th control step")
+    video_scale: int = Field(3, ge=1, le=8, description="upscale factor of the 128×96 panels")
+
+
+class Mission(BaseModel):
+    """A mission: which embodiment, perception and policy, for how long, with which limits."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    description: str = ""
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    duration_s: float = Field(gt=0.0, le=3600.0, description="flight time after take-off, seconds")
+    embodiment: EmbodimentConfig
+    perception: PerceptionConfig = StereoConfig()
+    policy: PolicyConfig = AvoidanceConfig()
+    safety: SafetyConfig = SafetyConfig()
+    record: RecordConfig = RecordConfig()
+
+
+class MissionError(ValueError):
+    """A mission file that cannot be used; ``str(e)`` is one line for the user."""
+
+
+def load_mission(path: str | Path, overrides: dict[str, Any] | None = None) -> Mission:
+    """Read, merge ``overrides`` (top-level keys) and validate a mission YAML file."""
+    p = Path(path)
+    if not p.is_file():
+        raise MissionError(f"{p}: mission file not found")
+    try:
+        raw = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise MissionError(f"{p}: not valid YAML{where}: {getattr(e, 'problem', e)}") from None
+    if not isinstance(raw, dict):
+        raise MissionError(f"{p}: a mission file must be a mapping of keys to values, got {type(raw).__name__}")
+    raw.update(overrides or {})
+    try:
+        return Mission.model_validate(raw)
+    except ValidationError as e:
+        raise MissionError(f"{p}: {describe_error(e, raw)}") from None
+
+
+def describe_error(e: ValidationError, raw: dict[str, Any]) -> str:
+    """The first validation error as ``field.path: problem (got value)``; allowed keys for typos."""
+    err = e.errors(include_url=False)[0]
+    loc, model = _model_path(err["loc"], raw)
+    field = ".".join(str(x) for x in loc) or "<top level>"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = ", ".join(sorted(model.model_fields)) if model else "?"
+        return f"{field}: unknown key; allowed keys here: {allowed}"
+    if kind == "missing":
+        return f"{field}: required field is missing"
+    if kind == "union_tag_invalid":
+        tags = err.get("ctx", {}).get("expected_tags", "")
+        return f"{field}.type: unknown type {err['input'] if 'input' in err else ''!r}; allowed: {tags}"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    got = err.get("input")
+    shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+    return f"{field}: {msg}{shown}"
+
+
+def _model_path(loc: tuple, raw: Any) -> tuple[list[Any], type[BaseModel] | None]:
+    """Strip pydantic's union tags from ``loc`` and find the model owning the last key."""
+    model: type[BaseModel] | None = Mission
+    out: list[Any] = []
+    node = raw
+    parts = list(loc)
+    i = 0
+    while i < len(parts):
+        key = parts[i]
+        out.append(key)
+        if model is None or key not in model.model_fields:
+            break
+        ann = model.model_fields[key].annotation
+        node = node.get(key) if isinstance(node, dict) else None
+        choices = [a for a in _flatten(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(choices) > 1 or (choices and i + 1 < len(parts) and _is_tag(choices, parts[i + 1])):
+            if i + 1 < len(parts) and _is_tag(choices, parts[i + 1]):
+                tag = parts[i + 1]
+                parts.pop(i + 1)
+                choices = [c for c in choices if _tag_of(c) == tag]
+        model = choices[0] if choices else None
+        i += 1
+    return out, model
+
+
+def _flatten(ann: Any) -> list[Any]:
+    origin = typing.get_origin(ann)
+    if origin is Annotated:
+        return _flatten(typing.get_args(ann)[0])
+    if origin in (Union, types.UnionType):
+        return [x for a in typing.get_args(ann) for x in _flatten(a)]
+    return [ann]
+
+
+def _tag_of(model: type[BaseModel]) -> Any:
+    f = model.model_fields.get("type")
+    return f.default if f else None
+
+
+def _is_tag(choices: list[type[BaseModel]], part: Any) -> bool:
+    return any(_tag_of(c) == part for c in choices)

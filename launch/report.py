@@ -1,0 +1,84 @@
+"""Run reports: the top-down trajectory plot (PNG) and a one-page HTML summary."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.patches import Circle, Rectangle  # noqa: E402
+
+from launch.rundir import atomic_path, write_atomic  # noqa: E402
+
+
+def plot_trajectory(path: str | Path, room: Mapping[str, Any] | None, xyt: Sequence[tuple[float, float, float]],
+                    collisions: Sequence[tuple[float, float]] = (), title: str = "") -> None:
+    """Top-down world-frame plot (x right, y up, metres): walls, obstacles, the path coloured by
+    time, start (green) and end (black) markers and collisions (red crosses)."""
+    fig, ax = plt.subplots(figsize=(6, 6), dpi=110)
+    if room:
+        sx, sy = room["size"]
+        ax.add_patch(Rectangle((-sx / 2, -sy / 2), sx, sy, fill=False, lw=3, ec="0.3"))
+        for ob in room["obstacles"]:
+            if ob["kind"] == "pole":
+                ax.add_patch(Circle((ob["x"], ob["y"]), ob["size"][0], fc="tab:red", ec="k", alpha=0.8))
+            else:
+                hx, hy = ob["size"]
+                c, s = math.cos(ob["yaw"]), math.sin(ob["yaw"])
+                corner = (ob["x"] - c * hx + s * hy, ob["y"] - s * hx - c * hy)
+                ax.add_patch(Rectangle(corner, 2 * hx, 2 * hy, angle=math.degrees(ob["yaw"]),
+                                       fc="tab:blue", ec="k", alpha=0.8))
+        ax.set_xlim(-sx / 2 - 0.3, sx / 2 + 0.3)
+        ax.set_ylim(-sy / 2 - 0.3, sy / 2 + 0.3)
+    if len(xyt) > 1:
+        pts = [(x, y) for x, y, _ in xyt]
+        segs = [[pts[i], pts[i + 1]] for i in range(len(pts) - 1)]
+        lc = LineCollection(segs, cmap="viridis", linewidths=1.8)
+        lc.set_array([t for _, _, t in xyt[:-1]])
+        ax.add_collection(lc)
+        fig.colorbar(lc, ax=ax, fraction=0.046, pad=0.04, label="time [s]")
+        ax.plot(*pts[0], "o", color="tab:green", ms=9, label="start")
+        ax.plot(*pts[-1], "s", color="k", ms=7, label="end")
+    for x, y in collisions:
+        ax.plot(x, y, "x", color="red", ms=12, mew=3)
+    if collisions:
+        ax.plot([], [], "x", color="red", ms=10, mew=3, label="collision")
+    ax.set_aspect("equal")
+    ax.set_xlabel("x [m]")
+    ax.set_ylabel("y [m]")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def write_report(path: str | Path, mission_name: str, metrics: Mapping[str, Any], files: Mapping[str, str]) -> None:
+    """A self-contained HTML page linking the run's video, plot and raw files."""
+    rows = "\n".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>"
+                     for k, v in metrics.items() if not isinstance(v, dict))
+    video = files.get("video")
+    plot = files.get("trajectory")
+    body = [f"<h1>{html.escape(mission_name)}</h1>", f"<table>{rows}</table>"]
+    if video:
+        body.append(f'<h2>Left camera | stereo depth | ground truth</h2><video src="{video}" controls width="100%"></video>')
+    if plot:
+        body.append(f'<h2>Trajectory</h2><img src="{plot}" width="600">')
+    body.append("<ul>" + "".join(f'<li><a href="{f}">{html.escape(k)}</a></li>' for k, f in files.items()) + "</ul>")
+    page = ("<!doctype html><html><head><meta charset='utf-8'><title>" + html.escape(mission_name) +
+            "</title><style>body{font-family:sans-serif;max-width:1200px;margin:auto}td{padding:2px 12px}"
+            "</style></head><body>" + "\n".join(body) + "</body></html>")
+    write_atomic(path, lambda f: f.write(page))
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.3f}" if isinstance(v, float) else str(v)

@@ -1,0 +1,97 @@
+"""Run folders: ``runs/<mission>-<YYYYmmdd-HHMMSS>/``, atomic file writes and an append-only event log.
+
+Every file except ``events.jsonl`` is written to a temporary name in the same folder and renamed
+into place, so a killed run never leaves a half-written file under a final name. ``events.jsonl``
+is appended one whole line at a time and flushed, so it holds every event up to the kill.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from agent.contracts import Event
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def make_run_dir(root: str | Path, mission_name: str, now: float | None = None) -> Path:
+    """Create and return a fresh ``<root>/<mission>-<time>`` folder (suffixed -1, -2… on clashes)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    for i in range(1000):
+        p = root / (f"{mission_name}-{stamp}" + (f"-{i}" if i else ""))
+        try:
+            p.mkdir()
+            return p
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not create a run folder under {root}")
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success rename it to ``path``, else delete it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; run files are for sharing
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_atomic(path: str | Path, write: Callable[[IO[str]], None]) -> None:
+    """Write a text file atomically through ``write(file)``, fsynced before the rename."""
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    write_atomic(path, lambda f: json.dump(_jsonable(obj), f, indent=2, sort_keys=True))
+
+
+class EventLog:
+    """Append-only JSON-lines event log."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._f = open(self.path, "a", buffering=1)
+        self.counts: dict[str, int] = {}
+
+    def write(self, event: Event) -> None:
+        self.counts[event.kind] = self.counts.get(event.kind, 0) + 1
+        self._f.write(json.dumps(_jsonable({"t": event.t, "kind": event.kind, **event.data})) + "\n")
+
+    def close(self) -> None:
+        self._f.flush()
+        os.fsync(self._f.fileno())
+        self._f.close()
+
+
+def _jsonable(x: Any) -> Any:
+    """Make numpy scalars/arrays and non-finite floats JSON-safe (NaN → None)."""
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if hasattr(x, "tolist"):
+        return _jsonable(x.tolist())
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x

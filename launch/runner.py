@@ -1,0 +1,171 @@
+"""The mission runner: builds the parts a mission names, flies it and fills the run folder.
+
+Loop, once per control period ``dt``::
+
+    obs = embodiment.observe()          # stereo pair, state, events since the last step
+    depth = perception.estimate(obs)    # metric depth + validity for the left camera
+    cmd = policy.act(obs, depth)        # body-frame DroneCommand
+    embodiment.act(cmd)                 # through the safety envelope (SafeFlyer)
+
+Run folder: ``mission.yaml`` (resolved config), ``room.json``, ``events.jsonl`` (appended as they
+happen), ``metrics.json`` (rewritten atomically every few seconds and at the end), ``flight.mp4``,
+``trajectory.png`` and ``report.html``. Any fault — an exception, Ctrl-C — puts the vehicle in a safe
+state (hover, then land) before the files are finalised.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from agent.contracts import DroneCommand, DroneState, Event, Observation
+from agent.control.safety import SafeFlyer
+from launch.metrics import FlightMetrics
+from launch.mission import Mission
+from launch.registry import build
+from launch.report import plot_trajectory, write_report
+from launch.rundir import EventLog, make_run_dir, write_atomic, write_json
+from launch.video import VideoRecorder, compose, depth_panel
+
+log = logging.getLogger(__name__)
+
+_METRICS_EVERY_S = 5.0
+_HOVER_BEFORE_LAND_S = 0.5
+
+StepCallback = Callable[[int, int, dict], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    metrics: dict
+    status: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+
+def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback | None = None) -> RunResult:
+    """Fly ``mission`` and return where its files are and what it measured."""
+    run_dir = make_run_dir(runs_root, mission.name)
+    write_atomic(run_dir / "mission.yaml",
+                 lambda f: yaml.safe_dump(mission.model_dump(mode="json"), f, sort_keys=False))
+    events = EventLog(run_dir / "events.jsonl")
+    metrics = FlightMetrics(max_depth_m=mission.perception.max_depth_m)
+    rec = mission.record
+    embodiment = SafeFlyer(build("embodiment", mission.embodiment), mission.safety)
+    video = VideoRecorder(run_dir / "flight.mp4", fps=1.0 / (embodiment.dt * rec.video_every)) if rec.video else None
+    room: dict | None = None
+    status = "completed"
+    wall0 = time.perf_counter()
+    obs: Observation | None = None
+    try:
+        obs = embodiment.reset(mission.seed)
+        room = obs.info.get("room")
+        if room is not None:
+            write_json(run_dir / "room.json", room)
+        _log_events(obs, events, metrics)
+        cam = embodiment.cameras[mission.perception.camera]
+        perception = build("perception", mission.perception, cam)
+        policy = build("policy", mission.policy, cam)
+        policy.reset()
+        if not embodiment.takeoff():
+            raise RuntimeError("take-off failed")
+        n_steps = max(1, round(mission.duration_s / embodiment.dt))
+        next_flush = _METRICS_EVERY_S
+        for k in range(n_steps):
+            obs = embodiment.observe()
+            state = DroneState.from_vector(obs.state)
+            metrics.add_state(obs.t, state, embodiment.dt)
+            _log_events(obs, events, metrics)
+            depth = perception.estimate(obs)
+            gt = obs.depth.get(cam.name)
+            if gt is not None:
+                metrics.add_depth(depth, gt)
+            cmd = policy.act(obs, depth)
+            embodiment.act(cmd)
+            if video is not None and k % rec.video_every == 0:
+                panels = [obs.images[cam.name], depth_panel(depth.depth, depth.valid)]
+                if gt is not None:
+                    panels.append(depth_panel(gt, None))
+                speed = float(np.hypot(*state.velocity[:2]))
+                video.add(compose(panels, rec.video_scale,
+                                  f"t={obs.t:5.1f}s  v={speed:.2f}m/s  collisions={metrics.collisions}"))
+            if obs.t >= next_flush:
+                write_json(run_dir / "metrics.json", _metrics(mission, metrics, embodiment, "running", wall0))
+                next_flush += _METRICS_EVERY_S
+            if on_step is not None:
+                on_step(k + 1, n_steps, {"distance_m": metrics.distance_m, "collisions": metrics.collisions})
+    except KeyboardInterrupt:
+        status = "interrupted"
+        log.warning("interrupted: hovering, then landing")
+    except Exception as e:  # any fault: safe state first, then report
+        status = f"aborted: {type(e).__name__}: {e}"
+        log.error("mission fault (%s): hovering, then landing", e)
+    finally:
+        if status != "completed":
+            events.write(Event(obs.t if obs else 0.0, "fault", {"status": status}))
+        _safe_stop(embodiment, hover_first=status != "completed")
+        try:
+            _log_events(embodiment.observe(), events, metrics)
+        except Exception as e:  # the embodiment may be the thing that failed
+            log.warning("could not read final events: %s", e)
+        embodiment.close()
+        files = _finalise(run_dir, mission, metrics, embodiment, status, wall0, video, room, events)
+    result = _metrics(mission, metrics, embodiment, status, wall0)
+    log.info("run folder %s: %s", run_dir, files)
+    return RunResult(run_dir=run_dir, metrics=result, status=status)
+
+
+def _log_events(obs: Observation, events: EventLog, metrics: FlightMetrics) -> None:
+    for e in obs.events:
+        events.write(e)
+        if e.kind == "collision":
+            metrics.add_collision(DroneState.from_vector(obs.state))
+
+
+def _safe_stop(embodiment: SafeFlyer, hover_first: bool) -> None:
+    try:
+        if hover_first:
+            for _ in range(max(1, math.ceil(_HOVER_BEFORE_LAND_S / embodiment.dt))):
+                embodiment.act(DroneCommand.hover())
+        embodiment.land()
+    except Exception as e:
+        log.error("landing failed (%s): cutting motors", e)
+        try:
+            embodiment.emergency()
+        except Exception as e2:
+            log.error("emergency stop failed too: %s", e2)
+
+
+def _metrics(mission: Mission, m: FlightMetrics, emb: SafeFlyer, status: str, wall0: float) -> dict:
+    out = {"mission": mission.name, "seed": mission.seed, "status": status, **m.summary(),
+           "safety_interventions": dict(emb.interventions),
+           "wall_time_s": round(time.perf_counter() - wall0, 2)}
+    return out
+
+
+def _finalise(run_dir: Path, mission: Mission, m: FlightMetrics, emb: SafeFlyer, status: str, wall0: float,
+              video: VideoRecorder | None, room: dict | None, events: EventLog) -> dict[str, str]:
+    files: dict[str, str] = {"config": "mission.yaml", "events": "events.jsonl", "metrics": "metrics.json"}
+    metrics = _metrics(mission, m, emb, status, wall0)
+    metrics["events"] = dict(events.counts)
+    events.close()
+    write_json(run_dir / "metrics.json", metrics)
+    if video is not None and video.close() is not None:
+        files["video"] = video.path.name
+    plot_trajectory(run_dir / "trajectory.png", room, m.trajectory, m.collision_xy,
+                    title=f"{mission.name}: {m.distance_m:.1f} m, {m.collisions} collisions")
+    files["trajectory"] = "trajectory.png"
+    if room is not None:
+        files["room"] = "room.json"
+    write_report(run_dir / "report.html", mission.name, metrics, files)
+    return files
