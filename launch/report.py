@@ -70,7 +70,8 @@ def write_report(path: str | Path, mission_name: str, metrics: Mapping[str, Any]
     plot = files.get("trajectory")
     body = [f"<h1>{html.escape(mission_name)}</h1>", f"<table>{rows}</table>"]
     if video:
-        body.append(f'<h2>Left camera | stereo depth | ground truth</h2><video src="{video}" controls width="100%"></video>')
+        body.append('<h2>Left camera | stereo depth | ground truth</h2>'
+                    f'<video src="{video}" controls width="100%"></video>')
     if plot:
         body.append(f'<h2>Trajectory</h2><img src="{plot}" width="600">')
     body.append("<ul>" + "".join(f'<li><a href="{f}">{html.escape(k)}</a></li>' for k, f in files.items()) + "</ul>")

@@ -1,0 +1,31 @@
+import gymnasium as gym
+import numpy as np
+from gymnasium.utils.env_checker import check_env
+
+import sim.drone  # noqa: F401  (registers plansight/DroneRoom-v0)
+from sim.drone.config_drone import DroneSimConfig, StereoRigConfig
+
+
+def test_registered_env_passes_gymnasium_checker():
+    env = gym.make("plansight/DroneRoom-v0", render_mode="rgb_array",
+                   config=DroneSimConfig(camera=StereoRigConfig(width=64, height=48)))
+    try:
+        check_env(env.unwrapped)
+    finally:
+        env.close()
+
+
+def test_env_rewards_forward_flight_and_terminates_on_crash():
+    env = gym.make("plansight/DroneRoom-v0", config=DroneSimConfig(camera=StereoRigConfig(width=32, height=24)))
+    obs, info = env.reset(seed=1)
+    assert obs["left"].shape == (24, 32, 3) and obs["state"].shape == (13,)
+    rewards, terminated = [], False
+    for _ in range(800):
+        obs, r, terminated, truncated, info = env.step(np.array([1.0, 0, 0, 0], np.float32))
+        rewards.append(r)
+        if terminated:
+            break
+    env.close()
+    assert terminated and info["collisions"] >= 1
+    assert sum(rewards[:-1]) > 0.5  # flew forward before hitting something
+    assert rewards[-1] < 0  # the crash step pays the penalty
