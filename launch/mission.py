@@ -74,53 +74,45 @@ def load_mission(path: str | Path, overrides: dict[str, Any] | None = None) -> M
     try:
         return Mission.model_validate(raw)
     except ValidationError as e:
-        raise MissionError(f"{p}: {describe_error(e, raw)}") from None
+        raise MissionError(f"{p}: {describe_error(e)}") from None
 
 
-def describe_error(e: ValidationError, raw: dict[str, Any]) -> str:
+def describe_error(e: ValidationError) -> str:
     """The first validation error as ``field.path: problem (got value)``; allowed keys for typos."""
     err = e.errors(include_url=False)[0]
-    loc, model = _model_path(err["loc"], raw)
-    field = ".".join(str(x) for x in loc) or "<top level>"
-    kind = err["type"]
+    kind, loc = err["type"], err["loc"]
+    field = ".".join(str(x) for x in _model_path(loc)[0]) or "<top level>"
     if kind == "extra_forbidden":
-        allowed = ", ".join(sorted(model.model_fields)) if model else "?"
+        owner = _model_path(loc[:-1])[1]
+        allowed = ", ".join(sorted(owner.model_fields)) if owner is not None else "?"
         return f"{field}: unknown key; allowed keys here: {allowed}"
     if kind == "missing":
         return f"{field}: required field is missing"
+    ctx = err.get("ctx", {})
     if kind == "union_tag_invalid":
-        tags = err.get("ctx", {}).get("expected_tags", "")
-        return f"{field}.type: unknown type {err['input'] if 'input' in err else ''!r}; allowed: {tags}"
-    msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        return f"{field}.type: unknown type {ctx.get('tag')!r}; allowed: {ctx.get('expected_tags')}"
+    msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
     shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
     return f"{field}: {msg}{shown}"
 
 
-def _model_path(loc: tuple, raw: Any) -> tuple[list[Any], type[BaseModel] | None]:
-    """Strip pydantic's union tags from ``loc`` and find the model owning the last key."""
+def _model_path(loc: tuple) -> tuple[list[Any], type[BaseModel] | None]:
+    """Strip the union tags pydantic inserts into ``loc`` and find the model owning the last key."""
     model: type[BaseModel] | None = Mission
     out: list[Any] = []
-    node = raw
     parts = list(loc)
-    i = 0
-    while i < len(parts):
-        key = parts[i]
+    while parts:
+        key = parts.pop(0)
         out.append(key)
-        if model is None or key not in model.model_fields:
-            break
-        ann = model.model_fields[key].annotation
-        node = node.get(key) if isinstance(node, dict) else None
-        choices = [a for a in _flatten(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if len(choices) > 1 or (choices and i + 1 < len(parts) and _is_tag(choices, parts[i + 1])):
-            if i + 1 < len(parts) and _is_tag(choices, parts[i + 1]):
-                tag = parts[i + 1]
-                parts.pop(i + 1)
-                choices = [c for c in choices if _tag_of(c) == tag]
-        model = choices[0] if choices else None
-        i += 1
+        field = model.model_fields.get(key) if model is not None and isinstance(key, str) else None
+        if field is None:
+            return out, None
+        choices = [a for a in _flatten(field.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if parts and any(_tag_of(c) == parts[0] for c in choices):
+            tag = parts.pop(0)
+            choices = [c for c in choices if _tag_of(c) == tag]
+        model = choices[0] if len(choices) == 1 else None
     return out, model
 
 
