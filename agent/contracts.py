@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
@@ -319,3 +320,19 @@ class PlanExecutor(Protocol):
     def reset(self, plan: VideoPlan, obs: Observation) -> None: ...
 
     def act(self, obs: Observation) -> ArmCommand | None: ...
+
+
+@runtime_checkable
+class RunParticipant(Protocol):
+    """A part (perception, policy) that keeps state across a mission run.
+
+    The runner calls ``start_run`` once the run folder exists, ``drain_events`` every step (events go
+    to ``events.jsonl``) and ``finish_run`` at the end, which returns ``{"metrics": {...}, "files":
+    {label: filename}}`` to merge into ``metrics.json`` and the report.
+    """
+
+    def start_run(self, run_dir: Path) -> None: ...
+
+    def drain_events(self) -> list[Event]: ...
+
+    def finish_run(self, run_dir: Path) -> dict[str, Any]: ...

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.contracts import DepthEstimate, DroneState
+from agent.perception.depth_metrics import depth_errors
 
 
 @dataclass
 class FlightMetrics:
     """Running totals. Distances in metres, times in seconds, speeds in m/s.
 
-    Depth errors compare an estimate with ground truth on pixels valid in both (ground truth
+    Depth errors compare each named estimate with ground truth on its valid pixels (ground truth
     below ``max_depth_m``): AbsRel = mean |d − d*| / d*, MAE = mean |d − d*|, per frame, then averaged.
     """
 
@@ -23,9 +24,7 @@ class FlightMetrics:
     collisions: int = 0
     steps: int = 0
     _last_pos: np.ndarray | None = None
-    _abs_rel: list[float] = field(default_factory=list)
-    _mae: list[float] = field(default_factory=list)
-    _valid: list[float] = field(default_factory=list)
+    _depth: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     trajectory: list[tuple[float, float, float]] = field(default_factory=list)
     collision_xy: list[tuple[float, float]] = field(default_factory=list)
 
@@ -43,26 +42,31 @@ class FlightMetrics:
         self.collisions += 1
         self.collision_xy.append((float(state.position[0]), float(state.position[1])))
 
-    def add_depth(self, est: DepthEstimate, gt: np.ndarray) -> None:
-        self._valid.append(float(est.valid.mean()))
-        m = est.valid & (gt > 0) & (gt < self.max_depth_m)
+    def add_depth(self, name: str, est: DepthEstimate, gt: np.ndarray) -> None:
+        """Score estimate ``name`` (e.g. ``stereo``, ``mono``) against ground truth on its valid pixels."""
+        acc = self._depth.setdefault(name, {"abs_rel": [], "mae_m": [], "valid": []})
+        acc["valid"].append(float(est.valid.mean()))
+        m = est.valid & (gt < self.max_depth_m)
         if m.sum() < 10:
             return
-        err = np.abs(est.depth[m] - gt[m])
-        self._abs_rel.append(float((err / gt[m]).mean()))
-        self._mae.append(float(err.mean()))
+        err = depth_errors(est.depth, gt, m)
+        if err is not None:
+            acc["abs_rel"].append(err["abs_rel"])
+            acc["mae_m"].append(err["mae_m"])
 
     def summary(self) -> dict[str, float | int | None]:
         def mean(x: list[float]) -> float | None:
             return float(np.mean(x)) if x else None
 
-        return {
+        out: dict[str, float | int | None] = {
             "distance_flown_m": round(self.distance_m, 3),
             "flight_time_s": round(self.flight_time_s, 3),
             "collisions": self.collisions,
             "mean_speed_mps": round(self.distance_m / self.flight_time_s, 4) if self.flight_time_s else 0.0,
-            "stereo_depth_abs_rel": mean(self._abs_rel),
-            "stereo_depth_mae_m": mean(self._mae),
-            "stereo_valid_fraction": mean(self._valid),
-            "depth_frames_evaluated": len(self._abs_rel),
         }
+        for name, acc in self._depth.items():
+            out[f"{name}_depth_abs_rel"] = mean(acc["abs_rel"])
+            out[f"{name}_depth_mae_m"] = mean(acc["mae_m"])
+            out[f"{name}_valid_fraction"] = mean(acc["valid"])
+            out[f"{name}_depth_frames_evaluated"] = len(acc["abs_rel"])
+        return out

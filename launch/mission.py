@@ -17,13 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.control.avoidance import AvoidanceConfig
 from agent.control.safety import SafetyConfig
+from agent.perception.config_persistent import PersistentSSLConfig
 from agent.perception.stereo import StereoConfig
 from sim.drone.config_drone import DroneSimConfig
 
 # Registered choices per slot. A new backend adds its config class here and its builder in
 # launch/registry.py; pydantic picks the class from the ``type`` field.
 EmbodimentConfig = Annotated[Union[DroneSimConfig], Field(discriminator="type")]  # noqa: UP007
-PerceptionConfig = Annotated[Union[StereoConfig], Field(discriminator="type")]  # noqa: UP007
+PerceptionConfig = Annotated[Union[StereoConfig, PersistentSSLConfig], Field(discriminator="type")]  # noqa: UP007
 PolicyConfig = Annotated[Union[AvoidanceConfig], Field(discriminator="type")]  # noqa: UP007
 
 
@@ -35,6 +36,8 @@ class RecordConfig(BaseModel):
     video: bool = True
     video_every: int = Field(2, ge=1, le=100, description="record every n-th control step")
     video_scale: int = Field(3, ge=1, le=8, description="upscale factor of the 128×96 panels")
+    dataset: bool = Field(False, description="write flight.h5 (images, stereo depth, ground truth, state)")
+    dataset_every: int = Field(2, ge=1, le=100, description="log every n-th control step")
 
 
 class Mission(BaseModel):

@@ -14,7 +14,8 @@ from pydantic import BaseModel
 
 REGISTRY: dict[str, dict[str, str]] = {
     "embodiment": {"mujoco_drone": "sim.drone.drone_sim:DroneSim"},
-    "perception": {"sgbm": "agent.perception.stereo:SgbmStereoDepth"},
+    "perception": {"sgbm": "agent.perception.stereo:SgbmStereoDepth",
+                   "persistent_ssl": "agent.perception.persistent:PersistentSSLPerception"},
     "policy": {"avoidance": "agent.control.avoidance:ReactiveAvoidance"},
 }
 

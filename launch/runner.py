@@ -8,8 +8,10 @@ Loop, once per control period ``dt``::
     embodiment.act(cmd)                 # through the safety envelope (SafeFlyer)
 
 Run folder: ``mission.yaml`` (resolved config), ``room.json``, ``events.jsonl`` (appended as they
-happen), ``metrics.json`` (rewritten atomically every few seconds and at the end), ``flight.mp4``,
-``trajectory.png`` and ``report.html``. Any fault — an exception, Ctrl-C — puts the vehicle in a safe
+happen), ``metrics.json`` (rewritten atomically every few seconds and at the end), ``flight.mp4``
+(left camera, every named depth estimate, ground truth), ``trajectory.png`` and ``report.html``;
+``flight.h5`` when ``record.dataset`` is on; and whatever a ``RunParticipant`` part adds (the
+persistent-SSL perception adds its checkpoint, learning curve and cue timeline). Any fault — an exception, Ctrl-C — puts the vehicle in a safe
 state (hover, then land) before the files are finalised.
 """
 
@@ -25,8 +27,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from agent.contracts import DroneCommand, DroneState, Event, Observation
+from agent.contracts import DroneCommand, DroneState, Event, Observation, RunParticipant
 from agent.control.safety import SafeFlyer
+from agent.learning.flight_log import FlightLogWriter
 from launch.metrics import FlightMetrics
 from launch.mission import Mission
 from launch.registry import build
@@ -64,6 +67,8 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
     embodiment = SafeFlyer(build("embodiment", mission.embodiment), mission.safety)
     video = VideoRecorder(run_dir / "flight.mp4", fps=1.0 / (embodiment.dt * rec.video_every)) if rec.video else None
     room: dict | None = None
+    participants: list[RunParticipant] = []
+    dataset: FlightLogWriter | None = None
     status = "completed"
     wall0 = time.perf_counter()
     obs: Observation | None = None
@@ -77,6 +82,11 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
         perception = build("perception", mission.perception, cam)
         policy = build("policy", mission.policy, cam)
         policy.reset()
+        participants = [p for p in (perception, policy) if isinstance(p, RunParticipant)]
+        for p in participants:
+            p.start_run(run_dir)
+        if rec.dataset:
+            dataset = FlightLogWriter(run_dir / "flight.h5", cam, mission.name, ground_truth=True)
         if not embodiment.takeoff():
             raise RuntimeError("take-off failed")
         n_steps = max(1, round(mission.duration_s / embodiment.dt))
@@ -87,18 +97,27 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
             metrics.add_state(obs.t, state, embodiment.dt)
             _log_events(obs, events, metrics)
             depth = perception.estimate(obs)
+            named = getattr(perception, "estimates", None) or {"stereo": depth}
             gt = obs.depth.get(cam.name)
             if gt is not None:
-                metrics.add_depth(depth, gt)
+                for name, est in named.items():
+                    metrics.add_depth(name, est, gt)
+            for p in participants:
+                for e in p.drain_events():
+                    events.write(e)
             cmd = policy.act(obs, depth)
             embodiment.act(cmd)
+            if dataset is not None and k % rec.dataset_every == 0 and "stereo" in named:
+                st = named["stereo"]
+                dataset.add(obs.t, obs.images[cam.name], st.depth, st.valid, obs.state, gt)
             if video is not None and k % rec.video_every == 0:
-                panels = [obs.images[cam.name], depth_panel(depth.depth, depth.valid)]
+                panels = [obs.images[cam.name], *(depth_panel(e.depth, e.valid) for e in named.values())]
                 if gt is not None:
                     panels.append(depth_panel(gt, None))
                 speed = float(np.hypot(*state.velocity[:2]))
                 video.add(compose(panels, rec.video_scale,
-                                  f"t={obs.t:5.1f}s  v={speed:.2f}m/s  collisions={metrics.collisions}"))
+                                  f"t={obs.t:5.1f}s v={speed:.2f}m/s hits={metrics.collisions} "
+                                  f"[{' | '.join([*named, 'truth'])}] flying on {depth.source}"))
             if obs.t >= next_flush:
                 write_json(run_dir / "metrics.json", _metrics(mission, metrics, embodiment, "running", wall0))
                 next_flush += _METRICS_EVERY_S
@@ -119,8 +138,19 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
         except Exception as e:  # the embodiment may be the thing that failed
             log.warning("could not read final events: %s", e)
         embodiment.close()
-        files = _finalise(run_dir, mission, metrics, embodiment, status, wall0, video, room, events)
-    result = _metrics(mission, metrics, embodiment, status, wall0)
+        extra: dict = {"metrics": {}, "files": {}}
+        for p in participants:
+            try:
+                out = p.finish_run(run_dir)
+                extra["metrics"].update(out.get("metrics", {}))
+                extra["files"].update(out.get("files", {}))
+            except Exception as e:
+                log.error("%s could not finish its run: %s", type(p).__name__, e)
+        if dataset is not None:
+            dataset.close()
+            extra["files"]["dataset"] = "flight.h5"
+        files = _finalise(run_dir, mission, metrics, embodiment, status, wall0, video, room, events, extra)
+    result = {**_metrics(mission, metrics, embodiment, status, wall0), **extra["metrics"]}
     log.info("run folder %s: %s", run_dir, files)
     return RunResult(run_dir=run_dir, metrics=result, status=status)
 
@@ -154,9 +184,10 @@ def _metrics(mission: Mission, m: FlightMetrics, emb: SafeFlyer, status: str, wa
 
 
 def _finalise(run_dir: Path, mission: Mission, m: FlightMetrics, emb: SafeFlyer, status: str, wall0: float,
-              video: VideoRecorder | None, room: dict | None, events: EventLog) -> dict[str, str]:
-    files: dict[str, str] = {"config": "mission.yaml", "events": "events.jsonl", "metrics": "metrics.json"}
-    metrics = _metrics(mission, m, emb, status, wall0)
+              video: VideoRecorder | None, room: dict | None, events: EventLog, extra: dict) -> dict[str, str]:
+    files: dict[str, str] = {"config": "mission.yaml", "events": "events.jsonl", "metrics": "metrics.json",
+                             **extra["files"]}
+    metrics = {**_metrics(mission, m, emb, status, wall0), **extra["metrics"]}
     metrics["events"] = dict(events.counts)
     events.close()
     write_json(run_dir / "metrics.json", metrics)

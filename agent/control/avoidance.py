@@ -105,8 +105,7 @@ class ReactiveAvoidance:
         clear_left = float(col_min[self._left_cols].mean())
         clear_right = float(col_min[~self._left_cols].mean())
 
-        corridor = band & (np.abs(left) < c.corridor_half_width_m)
-        ahead = min(_kth_smallest(z[corridor], _OUTLIER_PIXELS), c.max_range_m)
+        ahead = corridor_free_distance(z, band, left, c.corridor_half_width_m, c.max_range_m)
         # nearby points, including remembered ones now outside the view, in the body frame
         fwd, lft = self._points(obs, z[band] + self._cam_xy[0], left[band] + self._cam_xy[1])
         dist = np.hypot(fwd, lft)
@@ -159,6 +158,24 @@ class ReactiveAvoidance:
 
 _OUTLIER_PIXELS = 4  # isolated mismatches this small are ignored
 _MEMORY_STRIDE = 4
+
+
+def corridor_free_distance(depth: np.ndarray, usable: np.ndarray, left: np.ndarray, half_width_m: float,
+                           max_range_m: float) -> float:
+    """Nearest forward depth (m) among ``usable`` pixels whose lateral offset ``left`` (m) lies inside
+    the corridor ``|left| < half_width_m``, ignoring the ``_OUTLIER_PIXELS`` nearest; capped at
+    ``max_range_m``. All arrays H×W."""
+    corridor = usable & (np.abs(left) < half_width_m)
+    return min(_kth_smallest(depth[corridor], _OUTLIER_PIXELS), max_range_m)
+
+
+def free_distance_ahead(est: DepthEstimate, camera: CameraModel, cfg: AvoidanceConfig) -> float:
+    """The avoidance policy's "free distance ahead" (m) for one depth estimate, by its own rules."""
+    ray_left = -(np.arange(camera.width, dtype=np.float32)[None, :] - camera.cx) / camera.fx
+    ray_up = -(np.arange(camera.height, dtype=np.float32)[:, None] - camera.cy) / camera.fy
+    z = est.depth
+    usable = est.valid & (np.abs(z * ray_up) < cfg.height_band_m) & (z > 0)
+    return corridor_free_distance(z, usable, z * ray_left, cfg.corridor_half_width_m, cfg.max_range_m)
 
 
 def _kth_smallest(x: np.ndarray, k: int) -> float:
