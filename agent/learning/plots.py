@@ -58,18 +58,16 @@ def plot_learning_curve(path: str | Path, curve: Sequence, mono_errors: Sequence
     _save(fig, Path(path))
 
 
-def plot_phase_timeline(path: str | Path, timeline: Sequence[tuple[float, str, bool]], strategy: str) -> None:
+def plot_phase_timeline(path: str | Path, timeline: Sequence[tuple[float, str, bool, bool]], strategy: str) -> None:
     """Which cue flew when (band per cue) and where stereo overrides happened (red ticks)."""
     fig, ax = plt.subplots(figsize=(10, 2.2), dpi=100)
     if timeline:
         t = np.array([x[0] for x in timeline])
         mono = np.array([x[1] == "mono" for x in timeline])
-        over = np.array([x[2] for x in timeline])
+        started = np.array([x[3] for x in timeline])
         ax.fill_between(t, 0, 1, where=mono, step="post", color="tab:orange", alpha=0.6, label="mono flies")
         ax.fill_between(t, 0, 1, where=~mono, step="post", color="tab:blue", alpha=0.35, label="stereo flies")
-        starts = t[1:][over[1:] & ~over[:-1]]
-        if over[0]:
-            starts = np.concatenate([[t[0]], starts])
+        starts = t[started]
         ax.vlines(starts, 0, 1, color="red", lw=1.2, label=f"stereo override ({len(starts)})")
     ax.set_yticks([])
     ax.set_xlabel("flight time [s]")

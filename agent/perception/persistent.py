@@ -97,7 +97,7 @@ class PersistentSSLPerception:
         plot_phase_timeline(run_dir / "phase_timeline.png", self.switch.timeline, self.cfg.switch.strategy)
         files.update(learning_curve="depth_learning_curve.png", phase_timeline="phase_timeline.png")
         tl = self.switch.timeline
-        mono_share = sum(1 for _, cue, _ in tl if cue == "mono") / len(tl) if tl else 0.0
+        mono_share = sum(1 for x in tl if x[1] == "mono") / len(tl) if tl else 0.0
         metrics = {"strategy": self.cfg.switch.strategy, "stereo_overrides": self.switch.overrides,
                    "mono_flight_fraction": round(mono_share, 4), "train_steps": self.learner.step_count,
                    "train_samples_seen": self.learner.buffer.seen, "train_time_s": round(self.learner.train_time_s, 2),

@@ -72,7 +72,7 @@ class CueSwitch:
         self.overrides = 0
         self._override_until = -1.0
         self._errors: deque[float] = deque(maxlen=self.cfg.window)
-        self.timeline: list[tuple[float, Cue, bool]] = []
+        self.timeline: list[tuple[float, Cue, bool, bool]] = []  # t, cue, override, override started
 
     @property
     def recent_mono_abs_rel(self) -> float | None:
@@ -100,5 +100,5 @@ class CueSwitch:
                 self._override_until = t + c.override_hold_s
         override = self.phase == "mono" and t <= self._override_until
         cue: Cue = "stereo" if override else self.phase
-        self.timeline.append((t, cue, override))
+        self.timeline.append((t, cue, override, started))
         return Decision(cue, self.phase, override, started, switched)

@@ -1,0 +1,84 @@
+"""``plansight eval-depth``: score monocular and stereo depth against ground truth in unseen rooms.
+
+For each held-out room seed the simulated drone flies the stereo avoidance mission and every
+``every``-th frame is scored: mono vs ground truth (all pixels, and on stereo-valid pixels only, for a
+like-for-like comparison) and stereo SGBM vs ground truth on its valid pixels. Measures: AbsRel,
+RMSE, δ < 1.25 (no median scaling: both cues are metric). Ground truth beyond ``max_depth_m`` is
+ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from agent.contracts import Observation
+from agent.control.avoidance import AvoidanceConfig, ReactiveAvoidance
+from agent.learning.checkpoint import load_checkpoint, read_meta
+from agent.learning.online_depth import predict_depth
+from agent.perception.config_persistent import MonoNetConfig
+from agent.perception.depth_metrics import depth_errors
+from agent.perception.mono_net import MonoDepthNet
+from agent.perception.stereo import SgbmStereoDepth, StereoConfig
+from sim.drone.config_drone import DroneSimConfig, StereoRigConfig
+from sim.drone.drone_sim import DroneSim
+
+log = logging.getLogger(__name__)
+
+
+def held_out_frames(rooms: Sequence[int], seconds: float, every: int, width: int, height: int
+                    ) -> list[Observation]:
+    """Frames from stereo-avoidance flights in rooms ``rooms`` (layout seeds)."""
+    frames = []
+    for seed in rooms:
+        sim = DroneSim(DroneSimConfig(camera=StereoRigConfig(width=width, height=height)))
+        try:
+            sim.reset(seed)
+            sim.takeoff()
+            cam = sim.cameras["left"]
+            stereo, policy = SgbmStereoDepth(StereoConfig(), cam), ReactiveAvoidance(AvoidanceConfig(), cam)
+            for k in range(round(seconds / sim.dt)):
+                obs = sim.observe()
+                sim.act(policy.act(obs, stereo.estimate(obs)))
+                if k % every == 0:
+                    frames.append(obs)
+        finally:
+            sim.close()
+    return frames
+
+
+def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, every: int = 10,
+               max_depth_m: float = 8.0, on_frame: Callable[[int, int], None] | None = None) -> dict:
+    """Mean per-frame errors of mono and stereo; see the module docstring."""
+    meta = read_meta(checkpoint)
+    net_cfg = MonoNetConfig(**meta["config"]["net"])
+    net = MonoDepthNet(net_cfg)
+    load_checkpoint(checkpoint, net)
+    net.eval()
+    frames = held_out_frames(rooms, seconds, every, net_cfg.width, net_cfg.height)
+    cam_cfg = DroneSimConfig(camera=StereoRigConfig(width=net_cfg.width, height=net_cfg.height))
+    stereo = SgbmStereoDepth(StereoConfig(), DroneSim(cam_cfg).cameras["left"])
+    rows: dict[str, list[dict]] = {"mono": [], "mono_on_stereo_valid": [], "stereo": []}
+    for i, obs in enumerate(frames):
+        gt = obs.depth["left"]
+        in_range = gt < max_depth_m
+        with torch.inference_mode():
+            mono, _ = predict_depth(net, obs.images["left"])
+        st = stereo.estimate(obs)
+        for name, est, mask in (("mono", mono, in_range), ("mono_on_stereo_valid", mono, in_range & st.valid),
+                                ("stereo", st.depth, in_range & st.valid)):
+            err = depth_errors(est, gt, mask)
+            if err is not None:
+                rows[name].append(err)
+        if on_frame is not None:
+            on_frame(i + 1, len(frames))
+    result = {"checkpoint": str(checkpoint), "train_step": meta["step"], "rooms": list(rooms), "frames": len(frames)}
+    for name, errs in rows.items():
+        result[name] = {k: float(np.mean([e[k] for e in errs])) for k in ("abs_rel", "rmse_m", "delta_1.25")}
+        result[name]["coverage"] = float(np.mean([e["pixels"] for e in errs]) / (net_cfg.width * net_cfg.height))
+    result["mono_to_stereo_abs_rel_ratio"] = result["mono"]["abs_rel"] / result["stereo"]["abs_rel"]
+    return result

@@ -1,0 +1,51 @@
+"""``plansight retrain-depth``: train the monocular depth network offline from recorded flight logs.
+
+Loads every frame of the given ``flight.h5`` logs into the learner's replay buffer (stereo depth is
+the target, only where stereo was valid), optionally resumes a checkpoint (weights, optimizer and
+step), trains ``steps`` optimiser steps and writes the checkpoint and its learning curve.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from agent.learning.checkpoint import read_meta
+from agent.learning.flight_log import read_flight_logs
+from agent.learning.online_depth import OnlineDepthLearner
+from agent.learning.plots import plot_learning_curve
+from agent.perception.config_persistent import LearnerConfig, MonoNetConfig
+
+log = logging.getLogger(__name__)
+
+
+def retrain_depth(logs: Sequence[Path], out: Path, steps: int, resume: Path | None = None,
+                  cfg: LearnerConfig | None = None, on_step: Callable[[int, float], None] | None = None) -> dict:
+    """Train and save; returns a summary (steps, frames, first/last loss, samples/s, files)."""
+    net_cfg = MonoNetConfig(**read_meta(resume)["config"]["net"]) if resume else MonoNetConfig()
+    data = read_flight_logs(logs, width=net_cfg.width, height=net_cfg.height)
+    n = len(data["left"])
+    cfg = cfg or LearnerConfig()
+    cfg = cfg.model_copy(update={"buffer_capacity": max(n, 10), "min_buffer": 1, "add_every": 1,
+                                 "min_valid_fraction": 0.0, "mode": "lockstep"})
+    learner = OnlineDepthLearner(net_cfg, cfg, init_from=resume)
+    for img, d, v in zip(data["left"], data["stereo_depth"], data["stereo_valid"], strict=True):
+        learner.add(img, d, v)
+    start_step = learner.step_count
+    losses = []
+    for i in range(steps):
+        loss = learner.train_step()
+        losses.append(loss)
+        if on_step is not None:
+            on_step(i + 1, loss)
+    out = Path(out)
+    learner.save(out)
+    curve_png = out.with_name(out.stem + "_learning_curve.png")
+    plot_learning_curve(curve_png, learner.curve)
+    summary = {"frames": n, "logs": [str(p) for p in logs], "start_step": start_step, "end_step": learner.step_count,
+               "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
+               "samples_per_s": round(steps * cfg.batch_size / learner.train_time_s, 1) if learner.train_time_s else None,
+               "checkpoint": str(out), "learning_curve": str(curve_png)}
+    log.info("retrained %d steps on %d frames: loss %s -> %s", steps, n, summary["first_loss"], summary["last_loss"])
+    return summary
