@@ -2,6 +2,7 @@
 
     python -m bench.run                 # everything
     python -m bench.run --seeds 3       # fewer mission seeds
+    python -m bench.run --only persistent_ssl --ssl-minutes 2
 """
 
 from __future__ import annotations
@@ -10,18 +11,31 @@ import argparse
 import json
 import logging
 
-from bench import drone_foundation
+from bench import drone_foundation, persistent_ssl
+
+BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=10, help="mission seeds for the avoidance evaluation")
+    ap.add_argument("--only", choices=sorted(BENCHES), action="append", help="run only these benchmarks")
+    ap.add_argument("--ssl-minutes", type=float, default=10.0, help="simulated minutes of online learning")
+    ap.add_argument("--ssl-flight-seeds", type=int, default=5, help="unseen rooms flown per strategy")
+    ap.add_argument("--ssl-flight-seconds", type=float, default=60.0)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    figures = drone_foundation.run(n_seeds=args.seeds)
-    print(json.dumps({k: v for k, v in figures.items() if k != "missions"}, indent=2))
+    chosen = args.only or sorted(BENCHES)
+    if "drone_foundation" in chosen:
+        figures = drone_foundation.run(n_seeds=args.seeds)
+        print(json.dumps({k: v for k, v in figures.items() if k != "missions"}, indent=2))
+    if "persistent_ssl" in chosen:
+        figures = persistent_ssl.run(minutes=args.ssl_minutes, n_flight_seeds=args.ssl_flight_seeds,
+                                     flight_seconds=args.ssl_flight_seconds)
+        print(json.dumps({k: figures[k] for k in ("mono_inference_fps_batch1_median", "training_samples_per_s_median",
+                                                   "distance_per_collision_m")}, indent=2))
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ def retrain_depth(logs: Sequence[Path], out: Path, steps: int, resume: Path | No
     plot_learning_curve(curve_png, learner.curve)
     summary = {"frames": n, "logs": [str(p) for p in logs], "start_step": start_step, "end_step": learner.step_count,
                "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
-               "samples_per_s": round(steps * cfg.batch_size / learner.train_time_s, 1) if learner.train_time_s else None,
+               "samples_per_s": (round(steps * cfg.batch_size / learner.train_time_s, 1)
+                                 if learner.train_time_s else None),
                "checkpoint": str(out), "learning_curve": str(curve_png)}
     log.info("retrained %d steps on %d frames: loss %s -> %s", steps, n, summary["first_loss"], summary["last_loss"])
     return summary

@@ -11,7 +11,8 @@ Run folder: ``mission.yaml`` (resolved config), ``room.json``, ``events.jsonl`` 
 happen), ``metrics.json`` (rewritten atomically every few seconds and at the end), ``flight.mp4``
 (left camera, every named depth estimate, ground truth), ``trajectory.png`` and ``report.html``;
 ``flight.h5`` when ``record.dataset`` is on; and whatever a ``RunParticipant`` part adds (the
-persistent-SSL perception adds its checkpoint, learning curve and cue timeline). Any fault — an exception, Ctrl-C — puts the vehicle in a safe
+persistent-SSL perception adds its checkpoint, learning curve and cue timeline). Any fault — an
+exception, Ctrl-C — puts the vehicle in a safe
 state (hover, then land) before the files are finalised.
 """
 
