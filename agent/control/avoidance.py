@@ -170,7 +170,11 @@ def corridor_free_distance(depth: np.ndarray, usable: np.ndarray, left: np.ndarr
 
 
 def free_distance_ahead(est: DepthEstimate, camera: CameraModel, cfg: AvoidanceConfig) -> float:
-    """The avoidance policy's "free distance ahead" (m) for one depth estimate, by its own rules."""
+    """The avoidance policy's "free distance ahead" (m) for one depth estimate, by its own rules
+    (too few valid pixels in the middle rows: blind, 0 m)."""
+    h = camera.height
+    if est.valid[h // 4: h - h // 4].mean() < cfg.min_valid_fraction:
+        return 0.0
     ray_left = -(np.arange(camera.width, dtype=np.float32)[None, :] - camera.cx) / camera.fx
     ray_up = -(np.arange(camera.height, dtype=np.float32)[:, None] - camera.cy) / camera.fy
     z = est.depth

@@ -157,7 +157,7 @@ class OnlineDepthLearner:
 
     def predict(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """H×W×3 uint8 → (depth H×W float32 m, variance H×W float32 m²) from the published weights."""
-        with self._publish_lock, torch.inference_mode():
+        with self._publish_lock:
             return predict_depth(self.inference_net, image)
 
     def save(self, path: str | Path) -> Path:
@@ -166,6 +166,7 @@ class OnlineDepthLearner:
                                    self.optimizer, extra={"samples_seen": self.buffer.seen})
 
 
+@torch.inference_mode()
 def predict_depth(net: MonoDepthNet, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Run ``net`` on one H×W×3 uint8 image: depth (m) and variance (m²), H×W float32 each."""
     h, w = net.cfg.height, net.cfg.width

@@ -1,0 +1,110 @@
+"""Persistent-SSL missions, flight logs, `retrain-depth` and `eval-depth`, end to end on CPU."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import yaml
+
+from launch.mission import load_mission
+from launch.runner import fly
+
+REPO = Path(__file__).resolve().parents[2]
+MISSION = REPO / "launch" / "missions" / "drone_room_persistent.yaml"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "launch.cli", *args], capture_output=True, text=True, cwd=REPO,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def recorded_run(tmp_path_factory):
+    """A 4 s persistent-SSL flight that records flight.h5 and learns online."""
+    runs = tmp_path_factory.mktemp("runs")
+    m = load_mission(MISSION, {"duration_s": 4, "record": {"video": True, "video_every": 10, "dataset": True,
+                                                           "dataset_every": 4},
+                               "perception": {"type": "persistent_ssl",
+                                              "learner": {"steps_per_second": 10, "batch_size": 4, "min_buffer": 8},
+                                              "switch": {"strategy": "persistent"}}})
+    result = fly(m, runs)
+    assert result.ok, result.status
+    return result
+
+
+def test_persistent_mission_writes_learning_artifacts(recorded_run):
+    run = recorded_run.run_dir
+    for name in ("depth.safetensors", "depth.json", "depth_learning_curve.png", "phase_timeline.png", "flight.h5",
+                 "flight.mp4", "metrics.json"):
+        assert (run / name).stat().st_size > 0, name
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["strategy"] == "persistent" and m["train_steps"] > 0
+    assert m["stereo_depth_abs_rel"] is not None
+    assert "mono_depth_abs_rel" in m and m["mono_valid_fraction"] is not None  # None: no confident pixel yet
+    assert m["mono_flight_fraction"] > 0.5  # persistent flies on mono unless stereo overrides
+    assert m["stereo_overrides"] == sum(1 for line in (run / "events.jsonl").read_text().splitlines()
+                                        if json.loads(line)["kind"] == "stereo_override")
+    with h5py.File(run / "flight.h5") as f:
+        assert f.attrs["format"] == "plansight-flight-log-v1"
+        n = len(f["t"])
+        assert n == 4 * 50 // 4
+        assert f["left"].shape == (n, 96, 128, 3) and f["stereo_valid"].dtype == bool
+        assert f["gt_depth"].shape == (n, 96, 128) and f["state"].shape == (n, 13)
+        assert np.all(np.diff(f["t"][()]) > 0)
+
+
+def test_retrain_depth_from_a_log_then_resume(recorded_run, tmp_path):
+    log = recorded_run.run_dir / "flight.h5"
+    ckpt = tmp_path / "depth.safetensors"
+    r = _cli("retrain-depth", str(log), "--out", str(ckpt), "--steps", "6", "--batch-size", "4")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(ckpt.with_suffix(".json").read_text())["step"] == 6
+    r = _cli("retrain-depth", str(log), "--out", str(ckpt), "--steps", "3", "--batch-size", "4", "--resume", str(ckpt))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(ckpt.with_suffix(".json").read_text())["step"] == 9
+    out = tmp_path / "eval.json"
+    r = _cli("eval-depth", "--checkpoint", str(ckpt), "--rooms", "1000", "--seconds", "2", "--every", "25",
+             "--json", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(out.read_text())
+    assert res["frames"] == 4 and res["train_step"] == 9
+    for name in ("mono", "mono_on_stereo_valid", "stereo"):
+        assert set(res[name]) >= {"abs_rel", "rmse_m", "delta_1.25"}
+    assert res["stereo"]["abs_rel"] < 0.2
+
+
+def test_bad_inputs_are_clear_errors(recorded_run, tmp_path):
+    corrupt = tmp_path / "corrupt.h5"
+    corrupt.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(500))
+    r = _cli("retrain-depth", str(corrupt), "--out", str(tmp_path / "x.safetensors"), "--steps", "1")
+    assert r.returncode == 2 and "unreadable flight log" in r.stderr and "Traceback" not in r.stderr
+
+    small = tmp_path / "small.h5"
+    with h5py.File(small, "w") as f:
+        f.attrs.update(format="plansight-flight-log-v1", width=64, height=48)
+        f["left"] = np.zeros((2, 48, 64, 3), np.uint8)
+        f["stereo_depth"] = np.ones((2, 48, 64), np.float32)
+        f["stereo_valid"] = np.ones((2, 48, 64), bool)
+    r = _cli("retrain-depth", str(small), "--out", str(tmp_path / "x.safetensors"), "--steps", "1")
+    assert r.returncode == 2 and "images are 64x48, the network expects 128x96" in r.stderr
+
+    missing = tmp_path / "nope.safetensors"
+    r = _cli("retrain-depth", str(recorded_run.run_dir / "flight.h5"), "--resume", str(missing), "--steps", "1")
+    assert r.returncode == 2 and "checkpoint not found" in r.stderr
+    r = _cli("eval-depth", "--checkpoint", str(missing))
+    assert r.returncode == 2 and "checkpoint not found" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_mission_with_mismatched_network_size_fails_cleanly(tmp_path):
+    raw = yaml.safe_load(MISSION.read_text())
+    raw["perception"]["net"] = {"width": 64, "height": 64}
+    raw["duration_s"] = 1
+    p = tmp_path / "m.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    result = fly(load_mission(p), tmp_path)
+    assert not result.ok and "mono network is 64x64 but camera 'left' is 128x96" in result.status
+    assert (result.run_dir / "metrics.json").exists()
