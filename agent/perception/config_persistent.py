@@ -23,6 +23,7 @@ class MonoNetConfig(BaseModel):
     width: int = Field(128, ge=32, multiple_of=32)
     height: int = Field(96, ge=32, multiple_of=32)
     channels: tuple[int, ...] = (16, 32, 48, 64, 96)
+    coord_channels: bool = Field(False, description="append normalised row/column maps to the input (CoordConv)")
     min_depth_m: float = Field(0.2, gt=0.0)
     max_depth_m: float = Field(8.0, gt=0.0)
 

@@ -1,6 +1,7 @@
 """A small encoder–decoder that maps one RGB image to metric depth and a per-pixel variance.
 
-Architecture (defaults, ≈ 0.5 M parameters): five stride-2 encoder stages of two 3×3 convs with
+Architecture (defaults, ≈ 0.5 M parameters): normalised RGB (optionally plus two coordinate channels,
+"CoordConv"; measured no better here, so off by default), five stride-2 encoder stages of two 3×3 convs with
 batch norm and ReLU (16, 32, 48, 64, 96 channels; output stride 32), a U-Net decoder with skip
 connections back to stride 2, a 2-channel head and a bilinear upsample to the input size.
 
@@ -36,7 +37,8 @@ class MonoDepthNet(nn.Module):
         super().__init__()
         self.cfg = cfg or MonoNetConfig()
         ch = self.cfg.channels
-        self.encoder = nn.ModuleList(_stage(cin, cout, 2) for cin, cout in zip((3, *ch[:-1]), ch, strict=True))
+        cin0 = 5 if self.cfg.coord_channels else 3
+        self.encoder = nn.ModuleList(_stage(cin, cout, 2) for cin, cout in zip((cin0, *ch[:-1]), ch, strict=True))
         self.decoder = nn.ModuleList(_stage(ch[k] + ch[k - 1], ch[k - 1], 1) for k in range(len(ch) - 1, 0, -1))
         self.head = nn.Conv2d(ch[0], 2, 3, 1, 1)
         self.register_buffer("mean", torch.tensor(self._MEAN).view(1, 3, 1, 1), persistent=False)
@@ -50,6 +52,11 @@ class MonoDepthNet(nn.Module):
     def forward(self, rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h, w = rgb.shape[-2:]
         x = (rgb - self.mean) / self.std
+        if self.cfg.coord_channels:
+            # the camera is level at a known height, so image row is a strong depth cue (floor, ceiling)
+            rows = torch.linspace(-1.0, 1.0, h, device=x.device).view(1, 1, h, 1).expand(x.shape[0], 1, h, w)
+            cols = torch.linspace(-1.0, 1.0, w, device=x.device).view(1, 1, 1, w).expand(x.shape[0], 1, h, w)
+            x = torch.cat([x, rows, cols], dim=1)
         skips = []
         for stage in self.encoder:
             x = stage(x)
