@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from agent.atomic import atomic_path
 from agent.contracts import Event
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+__all__ = ["EventLog", "atomic_path", "make_run_dir", "write_atomic", "write_json"]
 
 
 def make_run_dir(root: str | Path, mission_name: str, now: float | None = None) -> Path:
@@ -38,28 +36,11 @@ def make_run_dir(root: str | Path, mission_name: str, now: float | None = None) 
     raise RuntimeError(f"could not create a run folder under {root}")
 
 
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success rename it to ``path``, else delete it."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; run files are for sharing
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
 def write_atomic(path: str | Path, write: Callable[[IO[str]], None]) -> None:
     """Write a text file atomically through ``write(file)``, fsynced before the rename."""
-    with atomic_path(path) as tmp, open(tmp, "w") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
+    with atomic_path(path) as tmp:
+        with open(tmp, "w") as f:
+            write(f)
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -9,14 +9,14 @@ a mixture. Its header metadata holds the config (JSON), the training step and a 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
+
+from agent.atomic import atomic_path
 
 FORMAT = "plansight-checkpoint-v1"
 
@@ -43,23 +43,10 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, config: dict[str, 
         opt_meta["param_groups"] = sd["param_groups"]
     meta = {"format": FORMAT, "config": config, "step": step, "extra": extra or {}}
     header = {"format": FORMAT, "meta": json.dumps(meta), "optim_meta": json.dumps(opt_meta)}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=header)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    sidecar = path.with_suffix(".json")
-    fd, tmp = tempfile.mkstemp(prefix=f".{sidecar.name}.", suffix=".part", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(meta, f, indent=2)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, sidecar)
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=header)
+    with atomic_path(path.with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps(meta, indent=2))
     return path
 
 
