@@ -3,8 +3,10 @@
 For each held-out room seed the simulated drone flies the stereo avoidance mission and every
 ``every``-th frame is scored: mono vs ground truth (all pixels, and on stereo-valid pixels only, for a
 like-for-like comparison) and stereo SGBM vs ground truth on its valid pixels. Measures: AbsRel,
-RMSE, δ < 1.25 (no median scaling: both cues are metric). Ground truth beyond ``max_depth_m`` is
-ignored.
+RMSE, δ < 1.25 (no median scaling: both cues are metric), averaged over frames. Ground truth
+outside [``min_depth_m``, ``max_depth_m``] is ignored: 0.25 m is the nearest depth the stereo rig can
+measure (fx·B / 32 disparities), and pixels nearer than that (the drone brushing a wall) would
+otherwise dominate a relative error.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def held_out_frames(rooms: Sequence[int], seconds: float, every: int, width: int
 
 
 def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, every: int = 10,
-               max_depth_m: float = 8.0, on_frame: Callable[[int, int], None] | None = None) -> dict:
+               min_depth_m: float = 0.25, max_depth_m: float = 8.0, on_frame: Callable[[int, int], None] | None = None) -> dict:
     """Mean per-frame errors of mono and stereo; see the module docstring."""
     meta = read_meta(checkpoint)
     net_cfg = MonoNetConfig(**meta["config"]["net"])
@@ -65,7 +67,7 @@ def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, ev
     rows: dict[str, list[dict]] = {"mono": [], "mono_on_stereo_valid": [], "stereo": []}
     for i, obs in enumerate(frames):
         gt = obs.depth["left"]
-        in_range = gt < max_depth_m
+        in_range = (gt >= min_depth_m) & (gt < max_depth_m)
         with torch.inference_mode():
             mono, _ = predict_depth(net, obs.images["left"])
         st = stereo.estimate(obs)
@@ -76,9 +78,11 @@ def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, ev
                 rows[name].append(err)
         if on_frame is not None:
             on_frame(i + 1, len(frames))
-    result = {"checkpoint": str(checkpoint), "train_step": meta["step"], "rooms": list(rooms), "frames": len(frames)}
+    result = {"checkpoint": str(checkpoint), "train_step": meta["step"], "rooms": list(rooms), "frames": len(frames),
+              "depth_range_m": [min_depth_m, max_depth_m]}
     for name, errs in rows.items():
         result[name] = {k: float(np.mean([e[k] for e in errs])) for k in ("abs_rel", "rmse_m", "delta_1.25")}
+        result[name]["abs_rel_median_frame"] = float(np.median([e["abs_rel"] for e in errs]))
         result[name]["coverage"] = float(np.mean([e["pixels"] for e in errs]) / (net_cfg.width * net_cfg.height))
     result["mono_to_stereo_abs_rel_ratio"] = result["mono"]["abs_rel"] / result["stereo"]["abs_rel"]
     return result
