@@ -1,0 +1,169 @@
+"""Navdata (UDP 5554, drone → client, little-endian): decoding for the client, encoding for the
+emulator.
+
+Packet: header 0x55667788, ``ardrone_state`` bits, sequence, vision flag, then options
+``{uint16 tag, uint16 size (incl. these 4 bytes), data}`` until the checksum option (tag 0xFFFF,
+size 8) whose uint32 is the byte sum of everything before it.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass, field
+
+HEADER = 0x55667788
+HEADER_ALT = 0x55667789  # accepted by node-ar-drone
+MAX_SIZE = 4096
+TAG_DEMO = 0
+TAG_CHECKSUM = 0xFFFF
+DEMO_FORMAT = "<HHIIfffifffI9f3fII9f3f"  # whole demo option incl. tag and size
+DEMO_SIZE = struct.calcsize(DEMO_FORMAT)  # 148
+
+# ardrone_state bits (config.h)
+STATE_FLY = 1 << 0
+STATE_VIDEO = 1 << 1
+STATE_ALTITUDE = 1 << 4
+STATE_COMMAND_ACK = 1 << 6
+STATE_NAVDATA_DEMO = 1 << 10
+STATE_NAVDATA_BOOTSTRAP = 1 << 11
+STATE_VBAT_LOW = 1 << 15
+STATE_COM_WATCHDOG = 1 << 30
+STATE_EMERGENCY = 1 << 31
+
+# ctrl_state major values (CTRL_STATES)
+CTRL_DEFAULT, CTRL_INIT, CTRL_LANDED, CTRL_FLYING, CTRL_HOVERING = 0, 1, 2, 3, 4
+CTRL_TEST, CTRL_TRANS_TAKEOFF, CTRL_TRANS_GOTOFIX, CTRL_TRANS_LANDING, CTRL_TRANS_LOOPING = 5, 6, 7, 8, 9
+
+
+class NavdataError(ValueError):
+    """A packet that must be dropped; the message says why."""
+
+
+def checksum(buf: bytes) -> int:
+    """Sum of unsigned bytes modulo 2³²."""
+    return sum(buf) & 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The demo option in SI units.
+
+    Attributes:
+        ctrl_state: major state (``CTRL_*``); ``fly_state`` is the minor one.
+        battery_pct: 0–100.
+        pitch, roll, yaw: radians (wire: milli-degrees; pitch − = nose down).
+        altitude_m: metres (wire: int32 mm on 2.0 firmware).
+        vx, vy, vz: body-frame velocity estimate, m/s (wire: mm/s).
+    """
+
+    ctrl_state: int
+    fly_state: int
+    battery_pct: int
+    pitch: float
+    roll: float
+    yaw: float
+    altitude_m: float
+    vx: float
+    vy: float
+    vz: float
+    num_frames: int = 0
+
+
+@dataclass(frozen=True)
+class Navdata:
+    """A decoded packet. ``options`` maps every tag seen to its raw payload (without tag/size)."""
+
+    state: int
+    sequence: int
+    vision_defined: int
+    demo: Demo | None = None
+    options: dict[int, bytes] = field(default_factory=dict)
+
+    def has(self, bit: int) -> bool:
+        return bool(self.state & bit)
+
+    @property
+    def bootstrap(self) -> bool:
+        return self.has(STATE_NAVDATA_BOOTSTRAP)
+
+
+def decode(buf: bytes) -> Navdata:
+    """Decode one packet; raises ``NavdataError`` for a bad header, option walk or checksum."""
+    if len(buf) < 24 or len(buf) > MAX_SIZE:
+        raise NavdataError(f"packet of {len(buf)} bytes (valid: 24..{MAX_SIZE})")
+    header, state, seq, vision = struct.unpack_from("<IIII", buf, 0)
+    if header not in (HEADER, HEADER_ALT):
+        raise NavdataError(f"bad header 0x{header:08X}")
+    options: dict[int, bytes] = {}
+    off = 16
+    cks_ok = False
+    while off + 4 <= len(buf):
+        tag, size = struct.unpack_from("<HH", buf, off)
+        if size < 4 or off + size > len(buf):
+            raise NavdataError(f"option tag {tag} at offset {off} has invalid size {size}")
+        if tag == TAG_CHECKSUM:
+            if size != 8:
+                raise NavdataError(f"checksum option has size {size}, expected 8")
+            (cks,) = struct.unpack_from("<I", buf, off + 4)
+            expected = checksum(buf[:off])
+            if cks != expected:
+                raise NavdataError(f"checksum mismatch: packet says {cks}, bytes sum to {expected}")
+            cks_ok = True
+            break
+        options[tag] = bytes(buf[off + 4: off + size])
+        off += size
+    if not cks_ok:
+        raise NavdataError("no checksum option")
+    demo = _decode_demo(buf, options) if TAG_DEMO in options else None
+    return Navdata(state, seq, vision, demo, options)
+
+
+def _decode_demo(buf: bytes, options: dict[int, bytes]) -> Demo:
+    payload = options[TAG_DEMO]
+    if len(payload) + 4 != DEMO_SIZE:
+        raise NavdataError(f"demo option has size {len(payload) + 4}, expected {DEMO_SIZE}")
+    v = struct.unpack(DEMO_FORMAT, struct.pack("<HH", TAG_DEMO, DEMO_SIZE) + payload)
+    ctrl, bat, theta, phi, psi, alt, vx, vy, vz, frames = v[2:12]
+    mdeg = math.pi / 180_000.0
+    return Demo(ctrl_state=ctrl >> 16, fly_state=ctrl & 0xFFFF, battery_pct=bat, pitch=theta * mdeg,
+                roll=phi * mdeg, yaw=psi * mdeg, altitude_m=alt / 1000.0, vx=vx / 1000.0, vy=vy / 1000.0,
+                vz=vz / 1000.0, num_frames=frames)
+
+
+def encode(state: int, sequence: int, demo: Demo | None = None, vision_defined: int = 0,
+           extra_options: dict[int, bytes] | None = None) -> bytes:
+    """Build a packet (the emulator's side): header, demo option if given, extras, checksum."""
+    body = bytearray(struct.pack("<IIII", HEADER, state & 0xFFFFFFFF, sequence & 0xFFFFFFFF, vision_defined))
+    if demo is not None:
+        k = 180_000.0 / math.pi
+        body += struct.pack(DEMO_FORMAT, TAG_DEMO, DEMO_SIZE, (demo.ctrl_state << 16) | demo.fly_state,
+                            demo.battery_pct, demo.pitch * k, demo.roll * k, demo.yaw * k,
+                            round(demo.altitude_m * 1000.0), demo.vx * 1000.0, demo.vy * 1000.0,
+                            demo.vz * 1000.0, demo.num_frames, *([0.0] * 9), *([0.0] * 3), 0, 0,
+                            *([0.0] * 9), *([0.0] * 3))
+    for tag, payload in (extra_options or {}).items():
+        body += struct.pack("<HH", tag, len(payload) + 4) + payload
+    body += struct.pack("<HHI", TAG_CHECKSUM, 8, checksum(body))
+    return bytes(body)
+
+
+class SequenceFilter:
+    """Drops packets whose sequence is not newer than the last accepted one.
+
+    ``reset`` after COM_WATCHDOG, when the drone restarts its numbering.
+    """
+
+    def __init__(self) -> None:
+        self.last: int | None = None
+        self.dropped = 0
+
+    def accept(self, nav: Navdata) -> bool:
+        if self.last is not None and nav.sequence <= self.last:
+            self.dropped += 1
+            return False
+        self.last = nav.sequence
+        return True
+
+    def reset(self) -> None:
+        self.last = None
