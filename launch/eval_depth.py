@@ -54,7 +54,8 @@ def held_out_frames(rooms: Sequence[int], seconds: float, every: int, width: int
 
 
 def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, every: int = 10,
-               min_depth_m: float = 0.25, max_depth_m: float = 8.0, on_frame: Callable[[int, int], None] | None = None) -> dict:
+               min_depth_m: float = 0.25, max_depth_m: float = 8.0,
+               on_frame: Callable[[int, int], None] | None = None) -> dict:
     """Mean per-frame errors of mono and stereo; see the module docstring."""
     meta = read_meta(checkpoint)
     net_cfg = MonoNetConfig(**meta["config"]["net"])
