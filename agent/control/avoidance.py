@@ -17,6 +17,7 @@ counts as blocked).
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Literal
 
@@ -74,11 +75,8 @@ class ReactiveAvoidance:
     def __init__(self, cfg: AvoidanceConfig, camera: CameraModel) -> None:
         self.cfg = cfg
         self.camera = camera
-        u = np.arange(camera.width, dtype=np.float32)
-        v = np.arange(camera.height, dtype=np.float32)
-        self._ray_left = -(u[None, :] - camera.cx) / camera.fx  # left offset per metre of depth
-        self._ray_up = -(v[:, None] - camera.cy) / camera.fy
-        self._left_cols = u < camera.cx
+        self._ray_left, self._ray_up = _rays(camera)
+        self._left_cols = np.arange(camera.width) < camera.cx
         self._cam_xy = (float(camera.T_body_cam[0, 3]), float(camera.T_body_cam[1, 3]))
         h = camera.height
         self._core_rows = slice(h // 4, h - h // 4)  # the middle half of the rows: never floor or sky
@@ -175,11 +173,23 @@ def free_distance_ahead(est: DepthEstimate, camera: CameraModel, cfg: AvoidanceC
     h = camera.height
     if est.valid[h // 4: h - h // 4].mean() < cfg.min_valid_fraction:
         return 0.0
-    ray_left = -(np.arange(camera.width, dtype=np.float32)[None, :] - camera.cx) / camera.fx
-    ray_up = -(np.arange(camera.height, dtype=np.float32)[:, None] - camera.cy) / camera.fy
+    ray_left, ray_up = _rays(camera)
     z = est.depth
     usable = est.valid & (np.abs(z * ray_up) < cfg.height_band_m) & (z > 0)
     return corridor_free_distance(z, usable, z * ray_left, cfg.corridor_half_width_m, cfg.max_range_m)
+
+
+def _rays(camera: CameraModel) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel lateral (1×W) and vertical (H×1) offsets per metre of depth, left and up positive."""
+    return _rays_for(camera.width, camera.height, camera.fx, camera.fy, camera.cx, camera.cy)
+
+
+@functools.lru_cache(maxsize=16)
+def _rays_for(w: int, h: int, fx: float, fy: float, cx: float, cy: float) -> tuple[np.ndarray, np.ndarray]:
+    left = -(np.arange(w, dtype=np.float32)[None, :] - cx) / fx
+    up = -(np.arange(h, dtype=np.float32)[:, None] - cy) / fy
+    left.flags.writeable = up.flags.writeable = False
+    return left, up
 
 
 def _kth_smallest(x: np.ndarray, k: int) -> float:
