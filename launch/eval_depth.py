@@ -16,9 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from agent.contracts import Observation
+from agent.contracts import DepthEstimate, Observation
 from agent.control.avoidance import AvoidanceConfig, ReactiveAvoidance
 from agent.learning.checkpoint import load_checkpoint, read_meta
 from agent.learning.online_depth import predict_depth
@@ -33,8 +32,9 @@ log = logging.getLogger(__name__)
 
 
 def held_out_frames(rooms: Sequence[int], seconds: float, every: int, width: int, height: int
-                    ) -> list[Observation]:
-    """Frames from stereo-avoidance flights in rooms ``rooms`` (layout seeds)."""
+                    ) -> list[tuple[Observation, DepthEstimate]]:
+    """Frames, with the stereo estimate the flight used, from stereo-avoidance flights in rooms
+    ``rooms`` (layout seeds)."""
     frames = []
     for seed in rooms:
         sim = DroneSim(DroneSimConfig(camera=StereoRigConfig(width=width, height=height)))
@@ -45,9 +45,10 @@ def held_out_frames(rooms: Sequence[int], seconds: float, every: int, width: int
             stereo, policy = SgbmStereoDepth(StereoConfig(), cam), ReactiveAvoidance(AvoidanceConfig(), cam)
             for k in range(round(seconds / sim.dt)):
                 obs = sim.observe()
-                sim.act(policy.act(obs, stereo.estimate(obs)))
+                st = stereo.estimate(obs)
+                sim.act(policy.act(obs, st))
                 if k % every == 0:
-                    frames.append(obs)
+                    frames.append((obs, st))
         finally:
             sim.close()
     return frames
@@ -63,15 +64,11 @@ def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, ev
     load_checkpoint(checkpoint, net)
     net.eval()
     frames = held_out_frames(rooms, seconds, every, net_cfg.width, net_cfg.height)
-    cam_cfg = DroneSimConfig(camera=StereoRigConfig(width=net_cfg.width, height=net_cfg.height))
-    stereo = SgbmStereoDepth(StereoConfig(), DroneSim(cam_cfg).cameras["left"])
     rows: dict[str, list[dict]] = {"mono": [], "mono_on_stereo_valid": [], "stereo": []}
-    for i, obs in enumerate(frames):
+    for i, (obs, st) in enumerate(frames):
         gt = obs.depth["left"]
         in_range = (gt >= min_depth_m) & (gt < max_depth_m)
-        with torch.inference_mode():
-            mono, _ = predict_depth(net, obs.images["left"])
-        st = stereo.estimate(obs)
+        mono, _ = predict_depth(net, obs.images["left"])
         for name, est, mask in (("mono", mono, in_range), ("mono_on_stereo_valid", mono, in_range & st.valid),
                                 ("stereo", st.depth, in_range & st.valid)):
             err = depth_errors(est, gt, mask)

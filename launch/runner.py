@@ -12,8 +12,8 @@ happen), ``metrics.json`` (rewritten atomically every few seconds and at the end
 (left camera, every named depth estimate, ground truth), ``trajectory.png`` and ``report.html``;
 ``flight.h5`` when ``record.dataset`` is on; and whatever a ``RunParticipant`` part adds (the
 persistent-SSL perception adds its checkpoint, learning curve and cue timeline). Any fault — an
-exception, Ctrl-C — puts the vehicle in a safe
-state (hover, then land) before the files are finalised.
+exception, Ctrl-C — puts the vehicle in a safe state (hover, then land) before the files are
+finalised.
 """
 
 from __future__ import annotations
@@ -150,8 +150,7 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
         if dataset is not None:
             dataset.close()
             extra["files"]["dataset"] = "flight.h5"
-        files = _finalise(run_dir, mission, metrics, embodiment, status, wall0, video, room, events, extra)
-    result = {**_metrics(mission, metrics, embodiment, status, wall0), **extra["metrics"]}
+        files, result = _finalise(run_dir, mission, metrics, embodiment, status, wall0, video, room, events, extra)
     log.info("run folder %s: %s", run_dir, files)
     return RunResult(run_dir=run_dir, metrics=result, status=status)
 
@@ -185,7 +184,9 @@ def _metrics(mission: Mission, m: FlightMetrics, emb: SafeFlyer, status: str, wa
 
 
 def _finalise(run_dir: Path, mission: Mission, m: FlightMetrics, emb: SafeFlyer, status: str, wall0: float,
-              video: VideoRecorder | None, room: dict | None, events: EventLog, extra: dict) -> dict[str, str]:
+              video: VideoRecorder | None, room: dict | None, events: EventLog,
+              extra: dict) -> tuple[dict[str, str], dict]:
+    """Close the event log and video, write metrics, plot and report; returns (files, metrics)."""
     files: dict[str, str] = {"config": "mission.yaml", "events": "events.jsonl", "metrics": "metrics.json",
                              **extra["files"]}
     metrics = {**_metrics(mission, m, emb, status, wall0), **extra["metrics"]}
@@ -200,4 +201,4 @@ def _finalise(run_dir: Path, mission: Mission, m: FlightMetrics, emb: SafeFlyer,
     if room is not None:
         files["room"] = "room.json"
     write_report(run_dir / "report.html", mission.name, metrics, files)
-    return files
+    return files, metrics
