@@ -20,7 +20,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from launch.mission import MissionError, load_mission
+from launch.mission import Mission, MissionError, load_mission
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="plansight: launch sim missions, deploy them to hardware, train perception.")
@@ -50,7 +50,10 @@ def fly(
         overrides["seed"] = seed
     if duration is not None:
         overrides["duration_s"] = duration
-    m = _load(mission, overrides)
+    _fly(_load(mission, overrides), runs_dir, quiet)
+
+
+def _fly(m: Mission, runs_dir: Path, quiet: bool) -> None:
     from launch.runner import fly as run_mission  # heavy imports (MuJoCo, OpenCV) only when flying
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -70,6 +73,70 @@ def fly(
     if not result.ok:
         console.print(f"[bold red]mission {result.status}[/]; run folder kept: {result.run_dir}")
         raise typer.Exit(1)
+
+
+@app.command()
+def deploy(
+    mission: Annotated[Path, typer.Argument(help="mission YAML file (a simulation mission works too)")],
+    drone: Annotated[str, typer.Option(help="hardware to fly: ardrone")] = "ardrone",
+    host: Annotated[str | None, typer.Option(help="drone address, e.g. 192.168.1.1; default: the mission's "
+                                                  "host, or a loopback emulator started here")] = None,
+    runs_dir: Annotated[Path, typer.Option(help="where run folders are created")] = Path("runs"),
+    seed: Annotated[int | None, typer.Option(min=0, help="override the mission's seed (emulator room)")] = None,
+    duration: Annotated[float | None, typer.Option(min=0.0, help="override duration_s, seconds")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Fly a mission on hardware through its bridge; same run folder as a simulated mission."""
+    from launch.deploy import deploy_mission
+
+    overrides: dict[str, Any] = {}
+    if seed is not None:
+        overrides["seed"] = seed
+    if duration is not None:
+        overrides["duration_s"] = duration
+    m = _load(mission, overrides)
+    try:
+        m = deploy_mission(m, drone, host)
+    except MissionError as e:
+        console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    _fly(m, runs_dir, quiet)
+
+
+emulate_app = typer.Typer(no_args_is_help=True, help="Loopback hardware emulators that speak the real protocols.")
+app.add_typer(emulate_app, name="emulate")
+
+
+@emulate_app.command("ardrone")
+def emulate_ardrone(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    at_port: Annotated[int, typer.Option(min=0, max=65535, help="UDP AT port (0 = any free)")] = 5556,
+    navdata_port: Annotated[int, typer.Option(min=0, max=65535, help="UDP navdata port")] = 5554,
+    video_port: Annotated[int, typer.Option(min=0, max=65535, help="TCP video port")] = 5555,
+    control_port: Annotated[int, typer.Option(min=0, max=65535, help="TCP control port")] = 5559,
+    seed: Annotated[int, typer.Option(min=0, help="room seed of the simulated world")] = 0,
+    loss: Annotated[float, typer.Option(min=0.0, max=1.0, help="UDP packet loss probability")] = 0.0,
+    latency_ms: Annotated[float, typer.Option(min=0.0, max=1000.0, help="added one-way UDP delay")] = 0.0,
+    header_size: Annotated[int, typer.Option(help="PaVE header size: 64, or 68 like some firmwares")] = 64,
+) -> None:
+    """Serve an emulated AR.Drone 2.0 (AT, navdata, H.264 video, config) over our MuJoCo quadrotor."""
+    import threading
+
+    from hardware.ardrone.config_ardrone import EmulatorConfig, PortsConfig
+    from launch.deploy import fault_config, run_emulator
+
+    if header_size not in (64, 68):
+        raise typer.BadParameter(f"header size must be 64 or 68, got {header_size}", param_hint="--header-size")
+    cfg = EmulatorConfig(faults=fault_config(loss, latency_ms, seed), pave_header_size=header_size)
+    ports = PortsConfig(at=at_port, navdata=navdata_port, video=video_port, control=control_port)
+    stop = threading.Event()
+    try:
+        run_emulator(cfg, host, ports, seed, stop)
+    except OSError as e:
+        console.print(f"[bold red]error:[/] cannot bind {host}: {e}", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        stop.set()
 
 
 def _parse_rooms(spec: str) -> list[int]:

@@ -13,9 +13,11 @@ from typing import Any
 from pydantic import BaseModel
 
 REGISTRY: dict[str, dict[str, str]] = {
-    "embodiment": {"mujoco_drone": "sim.drone.drone_sim:DroneSim"},
+    "embodiment": {"mujoco_drone": "sim.drone.drone_sim:DroneSim",
+                   "ardrone": "hardware.ardrone.drone:ArdroneDrone"},
     "perception": {"sgbm": "agent.perception.stereo:SgbmStereoDepth",
-                   "persistent_ssl": "agent.perception.persistent:PersistentSSLPerception"},
+                   "persistent_ssl": "agent.perception.persistent:PersistentSSLPerception",
+                   "mono_cnn": "agent.perception.mono:MonoDepthPerception"},
     "policy": {"avoidance": "agent.control.avoidance:ReactiveAvoidance"},
 }
 

@@ -79,7 +79,10 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
         if room is not None:
             write_json(run_dir / "room.json", room)
         _log_events(obs, events, metrics)
-        cam = embodiment.cameras[mission.perception.camera]
+        cam_name = mission.perception.camera or next(iter(embodiment.cameras))
+        if cam_name not in embodiment.cameras:
+            raise ValueError(f"perception.camera {cam_name!r} does not exist here; cameras: {list(embodiment.cameras)}")
+        cam = embodiment.cameras[cam_name]
         perception = build("perception", mission.perception, cam)
         policy = build("policy", mission.policy, cam)
         policy.reset()

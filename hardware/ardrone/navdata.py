@@ -34,6 +34,8 @@ STATE_EMERGENCY = 1 << 31
 # ctrl_state major values (CTRL_STATES)
 CTRL_DEFAULT, CTRL_INIT, CTRL_LANDED, CTRL_FLYING, CTRL_HOVERING = 0, 1, 2, 3, 4
 CTRL_TEST, CTRL_TRANS_TAKEOFF, CTRL_TRANS_GOTOFIX, CTRL_TRANS_LANDING, CTRL_TRANS_LOOPING = 5, 6, 7, 8, 9
+CTRL_NAMES = {0: "default", 1: "init", 2: "landed", 3: "flying", 4: "hovering", 5: "test", 6: "taking_off",
+              7: "go_to_fix", 8: "landing", 9: "looping"}
 
 
 class NavdataError(ValueError):

@@ -28,12 +28,19 @@ GRAVITY = 9.81
 
 @dataclass
 class Setpoint:
-    """What the outer loop tracks. Velocities in the body frame (FLU), m/s; yaw rate rad/s."""
+    """What the outer loop tracks. Velocities in the body frame (FLU), m/s; yaw rate rad/s.
+
+    ``roll``/``pitch`` (rad, FLU: roll + = right side down, pitch + = nose down), when given,
+    replace the horizontal velocity loop by an attitude reference, the way an AR.Drone's firmware
+    reads PCMD; ``vx``/``vy`` are then ignored. Both are clipped to ``max_tilt_deg``.
+    """
 
     vx: float = 0.0
     vy: float = 0.0
     vz: float = 0.0
     yaw_rate: float = 0.0
+    roll: float | None = None
+    pitch: float | None = None
 
 
 class CascadedController:
@@ -91,8 +98,13 @@ class CascadedController:
 
         # desired tilt in the heading frame: thrust direction ∝ (ax, ay, g + az)
         fz = GRAVITY + az
-        pitch_d = _clip(math.atan2(ax, fz), self._max_tilt)
-        roll_d = _clip(math.atan2(-ay * math.cos(pitch_d), fz), self._max_tilt)
+        if sp.roll is not None and sp.pitch is not None:  # attitude mode: no velocity loop
+            self._ivx = self._ivy = 0.0
+            pitch_d = _clip(sp.pitch, self._max_tilt)
+            roll_d = _clip(sp.roll, self._max_tilt)
+        else:
+            pitch_d = _clip(math.atan2(ax, fz), self._max_tilt)
+            roll_d = _clip(math.atan2(-ay * math.cos(pitch_d), fz), self._max_tilt)
         tilt_cos = max(math.cos(roll) * math.cos(pitch), 0.5)
         collective = q.mass_kg * fz / tilt_cos
 

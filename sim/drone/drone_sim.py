@@ -98,50 +98,85 @@ class DroneSim:
             applied = DroneCommand.hover()
         if self.mode is not FlightMode.FLYING:
             applied = DroneCommand.hover()
-        else:
-            self._controller.set_setpoint(Setpoint(applied.vx, applied.vy, applied.vz, applied.yaw_rate))
-        self._advance(self._substeps)
+        self.step(Setpoint(applied.vx, applied.vy, applied.vz, applied.yaw_rate))
         return applied
 
     def takeoff(self, timeout_s: float = 15.0) -> bool:
-        """Climb to ``hover_altitude_m`` and hold. Returns False on timeout or a crash."""
-        if self.mode is FlightMode.FLYING:
+        """Climb to ``hover_altitude_m`` and hold (blocking). Returns False on timeout or a crash."""
+        if not self.start_takeoff():
+            return False
+        deadline = self.data.time + timeout_s
+        while self.data.time < deadline and self.mode is FlightMode.TAKING_OFF:
+            self.step()
+        return self.mode is FlightMode.FLYING
+
+    def land(self, timeout_s: float = 20.0) -> bool:
+        """Descend at ``landing_speed_mps`` and cut the motors on touchdown (blocking)."""
+        if not self.start_landing():
+            return False
+        deadline = self.data.time + timeout_s
+        while self.data.time < deadline and self.mode is FlightMode.LANDING:
+            self.step()
+        return self.mode is FlightMode.LANDED
+
+    # ------------------------------------------------------------------ non-blocking flight
+    def start_takeoff(self) -> bool:
+        """Begin a take-off that ``step`` carries out; False unless landed (or already up)."""
+        if self.mode in (FlightMode.TAKING_OFF, FlightMode.FLYING):
             return True
         if self.mode is not FlightMode.LANDED:
             return False
         self._controller.reset(float(self.data.qpos[2]))
         self.mode = FlightMode.TAKING_OFF
         self._emit("takeoff_started", {})
-        target = self.cfg.hover_altitude_m
-        deadline = self.data.time + timeout_s
-        while self.data.time < deadline and self.mode is FlightMode.TAKING_OFF:
-            # climb at takeoff speed, then approach the target exponentially (no overshoot)
-            climb = min(self.cfg.takeoff_speed_mps, max(target - self._controller.z_ref, 0.0) * 2.0)
-            self._controller.set_setpoint(Setpoint(vz=climb))
-            self._advance(self._substeps)
-            if abs(self.data.qpos[2] - target) < 0.03 and abs(self.data.qvel[2]) < 0.05:
-                self._controller.set_setpoint(Setpoint())
-                self._controller.z_ref = target
-                self.mode = FlightMode.FLYING
-                self._emit("takeoff", {"altitude_m": float(self.data.qpos[2])})
-        return self.mode is FlightMode.FLYING
+        return True
 
-    def land(self, timeout_s: float = 20.0) -> bool:
-        """Descend at ``landing_speed_mps`` and cut the motors on touchdown."""
+    def start_landing(self) -> bool:
+        """Begin a landing that ``step`` carries out; True if landing or landed."""
         if self.mode in (FlightMode.LANDED, FlightMode.EMERGENCY):
             return self.mode is FlightMode.LANDED
-        self.mode = FlightMode.LANDING
-        self._emit("landing_started", {})
-        deadline = self.data.time + timeout_s
-        while self.data.time < deadline and self.mode is FlightMode.LANDING:
+        if self.mode is not FlightMode.LANDING:
+            self.mode = FlightMode.LANDING
+            self._emit("landing_started", {})
+        return True
+
+    def step(self, setpoint: Setpoint | None = None) -> None:
+        """Advance one control period of the flight state machine.
+
+        Taking off: climb at ``takeoff_speed_mps``, then approach ``hover_altitude_m`` without
+        overshoot and switch to flying. Landing: descend at ``landing_speed_mps`` until touchdown.
+        Flying: track ``setpoint`` (hover when ``None``). Landed or emergency: motors off.
+        """
+        if self.mode is FlightMode.TAKING_OFF:
+            target = self.cfg.hover_altitude_m
+            climb = min(self.cfg.takeoff_speed_mps, max(target - self._controller.z_ref, 0.0) * 2.0)
+            self._controller.set_setpoint(Setpoint(vz=climb))
+        elif self.mode is FlightMode.LANDING:
             self._controller.set_setpoint(Setpoint(vz=-self.cfg.landing_speed_mps))
-            self._advance(self._substeps)
-        return self.mode is FlightMode.LANDED
+        elif self.mode is FlightMode.FLYING:
+            self._controller.set_setpoint(setpoint or Setpoint())
+        self._advance(self._substeps)
+        if (self.mode is FlightMode.TAKING_OFF and abs(self.data.qpos[2] - self.cfg.hover_altitude_m) < 0.03
+                and abs(self.data.qvel[2]) < 0.05):
+            self._controller.set_setpoint(Setpoint())
+            self._controller.z_ref = self.cfg.hover_altitude_m
+            self.mode = FlightMode.FLYING
+            self._emit("takeoff", {"altitude_m": float(self.data.qpos[2])})
 
     def emergency(self) -> None:
         self.mode = FlightMode.EMERGENCY
         self.data.ctrl[:] = 0.0
         self._emit("emergency", {})
+
+    def clear_emergency(self) -> bool:
+        """Leave emergency once the vehicle rests (below 0.2 m, slower than 0.1 m/s): it is landed."""
+        if self.mode is not FlightMode.EMERGENCY:
+            return self.mode is FlightMode.LANDED
+        if self.data.qpos[2] < 0.2 and float(np.linalg.norm(self.data.qvel[0:3])) < 0.1:
+            self.mode = FlightMode.LANDED
+            self._emit("emergency_cleared", {})
+            return True
+        return False
 
     def close(self) -> None:
         if self._renderer is not None:

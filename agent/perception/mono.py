@@ -1,0 +1,62 @@
+"""Monocular depth perception from a trained checkpoint (``type: mono_cnn`` in mission files).
+
+One forward pass per frame: depth (m) and its variance from ``MonoDepthNet``; pixels whose
+predicted relative standard deviation exceeds ``max_rel_std`` are marked invalid so the avoider
+treats them as unknown rather than free.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from agent.contracts import CameraModel, DepthEstimate, Observation
+from agent.learning.checkpoint import CheckpointError, load_checkpoint, read_meta
+from agent.learning.online_depth import predict_depth
+from agent.perception.config_mono import BUILTIN_PREFIX, MonoConfig
+from agent.perception.config_persistent import MonoNetConfig
+from agent.perception.mono_net import MonoDepthNet
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+def resolve_checkpoint(spec: str) -> Path:
+    """``builtin:<name>`` → the shipped file; anything else is a path. Raises ``CheckpointError``."""
+    if spec.startswith(BUILTIN_PREFIX):
+        name = spec[len(BUILTIN_PREFIX):]
+        path = WEIGHTS_DIR / f"{name}.safetensors"
+        if not path.is_file():
+            known = sorted(p.stem for p in WEIGHTS_DIR.glob("*.safetensors"))
+            raise CheckpointError(f"no built-in depth weights {name!r}; available: {known}")
+        return path
+    return Path(spec)
+
+
+class MonoDepthPerception:
+    """``DepthEstimator`` for one camera from a trained mono network."""
+
+    def __init__(self, cfg: MonoConfig, camera: CameraModel) -> None:
+        path = resolve_checkpoint(cfg.checkpoint)
+        net_cfg = MonoNetConfig(**read_meta(path)["config"]["net"])
+        if (camera.width, camera.height) != (net_cfg.width, net_cfg.height):
+            raise CheckpointError(f"{path}: network is {net_cfg.width}x{net_cfg.height} but camera {camera.name!r} "
+                                  f"is {camera.width}x{camera.height}")
+        self.net = MonoDepthNet(net_cfg)
+        meta = load_checkpoint(path, self.net)
+        self.net.eval()
+        torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+        self.cfg, self.camera = cfg, camera.name
+        self.estimates: dict[str, DepthEstimate] = {}  # named estimates of this frame, for the recorder
+        log.info("mono depth from %s (step %s)", path, meta.get("step"))
+
+    def estimate(self, obs: Observation) -> DepthEstimate:
+        depth, var = predict_depth(self.net, obs.images[self.camera])
+        valid = np.sqrt(var) < self.cfg.max_rel_std * depth
+        est = DepthEstimate(self.camera, depth, valid, var, source="mono_cnn")
+        self.estimates = {"mono": est}
+        return est
