@@ -65,7 +65,8 @@ class ArdroneEmulator:
         self._threads: list[threading.Thread] = []
         self._faults = self.cfg.faults
         self._rng = random.Random(self._faults.seed)
-        self._cut = False
+        self._cut_up = False  # client → drone (AT, navdata triggers)
+        self._cut_down = False  # drone → client (navdata, video)
         self._nav_client: tuple[str, int] | None = None
         self._delayed_at: list[tuple[float, int, bytes]] = []
         self._delayed_nav: list[tuple[float, int, bytes]] = []
@@ -131,11 +132,17 @@ class ArdroneEmulator:
             self._faults = faults
             self._rng = random.Random(faults.seed)
 
-    def cut_link(self, cut: bool = True) -> None:
-        """Cut (or restore) the radio link: every datagram and video byte is lost while cut."""
+    def cut_link(self, cut: bool = True, direction: str = "both") -> None:
+        """Cut (or restore) the radio link in ``direction`` ("both", "up" = client → drone, "down" =
+        drone → client): every datagram and video byte that way is lost while cut."""
+        if direction not in ("both", "up", "down"):
+            raise ValueError(f"direction must be both, up or down, got {direction!r}")
         with self._lock:
-            self._cut = cut
-        log.warning("link %s", "CUT" if cut else "restored")
+            if direction in ("both", "up"):
+                self._cut_up = cut
+            if direction in ("both", "down"):
+                self._cut_down = cut
+        log.warning("link %s (%s)", "CUT" if cut else "restored", direction)
 
     def truth(self) -> tuple[DroneState, list[Event]]:
         """The simulator's true state and its events since the last call (collisions, take-off…)."""
@@ -149,8 +156,11 @@ class ArdroneEmulator:
         return self._room
 
     # ------------------------------------------------------------------ loops
-    def _drop(self) -> bool:
-        return self._cut or (self._faults.packet_loss > 0 and self._rng.random() < self._faults.packet_loss)
+    def _drop(self, up: bool) -> bool:
+        """Whether this datagram is lost: link cut that way, or random loss."""
+        if self._cut_up if up else self._cut_down:
+            return True
+        return self._faults.packet_loss > 0 and self._rng.random() < self._faults.packet_loss
 
     def _at_loop(self) -> None:
         while not self._stop.is_set():
@@ -162,7 +172,7 @@ class ArdroneEmulator:
                 return
             with self._lock:
                 self.stats["at_datagrams"] += 1
-                if self._drop():
+                if self._drop(up=True):
                     self.stats["at_dropped"] += 1
                     continue
                 if self._faults.latency_s > 0:
@@ -188,7 +198,7 @@ class ArdroneEmulator:
             try:
                 _, addr = self._nav_sock.recvfrom(64)  # trigger: remember who wants navdata
                 with self._lock:
-                    if not self._drop():
+                    if not self._drop(up=True):
                         self._nav_client = addr
             except TimeoutError:
                 pass
@@ -202,7 +212,7 @@ class ArdroneEmulator:
                     continue
                 next_t = max(next_t + period, now - period)
                 packet = self.firmware.navdata()
-                if self._drop():
+                if self._drop(up=False):
                     self.stats["nav_dropped"] += 1
                 elif self._faults.latency_s > 0:
                     heapq.heappush(self._delayed_nav, (now + self._faults.latency_s, next(self._seq), packet))
@@ -254,7 +264,7 @@ class ArdroneEmulator:
                     rgb = renderer.rgb(self.firmware.sim.data, LEFT_CAMERA)
                     number = self.firmware.frames_sent
                     self.firmware.frames_sent += 1
-                    cut = self._cut
+                    cut = self._cut_down
                 for au in encoder.encode(rgb):
                     frame = build_frame(au.data, number, int((now - t0) * 1000), c.video_width, c.video_height,
                                         FRAME_IDR if au.keyframe else FRAME_P, header_size=c.pave_header_size)

@@ -91,7 +91,7 @@ class ArdroneLink:
         self._emergency_ticks = 0
         self._ftrim = False
         self._watchdog_seen = False
-        self._config_step: list[bytes] = []  # commands the AT thread sends on its next tick
+        self._config_step: list[tuple] = []  # (name, *args) the AT thread encodes and sends on its next tick
         self.latched_land: str | None = None
         self._hovering_for: str | None = None
         self.frame: np.ndarray | None = None
@@ -166,9 +166,11 @@ class ArdroneLink:
             self._emergency_ticks = _EMERGENCY_TICKS
             self._want_flying = False
 
-    def flat_trim(self) -> None:
+    def flat_trim(self, timeout_s: float = 0.5) -> None:
+        """AT*FTRIM (on the ground only); returns once the AT thread has sent it."""
         with self._lock:
             self._ftrim = True
+        self._wait(lambda: not self._ftrim, timeout_s, "FTRIM to be sent")
 
     def latch_land(self, reason: str) -> None:
         """Land and refuse to take off again on this link (safety)."""
@@ -186,7 +188,7 @@ class ArdroneLink:
                        self.cfg.config_ack_timeout_s * 2, "ACK bit to clear before CONFIG", raise_=False)
             with self._lock:
                 ids = self.cfg.session_ids
-                self._config_step = ([self._enc.config_ids(*ids)] if ids else []) + [self._enc.config(key, value)]
+                self._config_step = ([("config_ids", *ids)] if ids else []) + [("config", key, value)]
             if not self._wait(lambda: self.navdata is not None and self.navdata.has(nd.STATE_COMMAND_ACK),
                               self.cfg.config_ack_timeout_s, "ACK", raise_=False):
                 log.debug("no ACK for %s (attempt %d)", key, attempt)
@@ -200,7 +202,7 @@ class ArdroneLink:
         with self._lock:
             if self.navdata is not None and not self.navdata.has(nd.STATE_COMMAND_ACK):
                 return True
-            self._config_step = [self._enc.ctrl(CTRL_ACK_CONTROL_MODE)]
+            self._config_step = [("ctrl", CTRL_ACK_CONTROL_MODE)]
         return False
 
     def _wait(self, cond: Callable[[], bool], timeout: float, what: str, raise_: bool = True) -> bool:
@@ -260,7 +262,8 @@ class ArdroneLink:
                 self._watchdog_seen = False
                 self._enc.reset()  # sequence restarts at 1 after COM_WATCHDOG
                 parts.append(self._enc.comwdg())
-            parts += self._config_step
+            # encoded here, after any sequence reset, so every line of the datagram is in order
+            parts += [getattr(self._enc, name)(*args) for name, *args in self._config_step]
             self._config_step = []
             if self._ftrim:
                 self._ftrim = False

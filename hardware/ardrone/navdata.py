@@ -153,15 +153,24 @@ def encode(state: int, sequence: int, demo: Demo | None = None, vision_defined: 
 class SequenceFilter:
     """Drops packets whose sequence is not newer than the last accepted one.
 
-    ``reset`` after COM_WATCHDOG, when the drone restarts its numbering.
+    ``reset`` after COM_WATCHDOG, when the drone restarts its numbering. Because the packets that
+    carry the watchdog bit can all be lost (the bit may last a single AT period), a jump back by
+    more than ``restart_window`` packets is also taken as a restart: UDP on one Wi-Fi hop reorders
+    by a few packets, never by dozens.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, restart_window: int = 8) -> None:
         self.last: int | None = None
         self.dropped = 0
+        self.restarts = 0
+        self.restart_window = restart_window
 
     def accept(self, nav: Navdata) -> bool:
         if self.last is not None and nav.sequence <= self.last:
+            if nav.sequence + self.restart_window < self.last:
+                self.restarts += 1
+                self.last = nav.sequence
+                return True
             self.dropped += 1
             return False
         self.last = nav.sequence

@@ -124,3 +124,9 @@ def test_out_of_order_packets_are_dropped():
     assert f.dropped == 2
     f.reset()
     assert f.accept(seqs[0])
+    f = navdata.SequenceFilter(restart_window=8)
+    for s in range(1, 41):
+        f.accept(navdata.decode(navdata.encode(0, s)))
+    assert not f.accept(navdata.decode(navdata.encode(0, 35)))  # late by 5: reordered, dropped
+    assert f.accept(navdata.decode(navdata.encode(0, 2)))  # back by 38: the drone restarted numbering
+    assert f.restarts == 1 and f.accept(navdata.decode(navdata.encode(0, 3)))
