@@ -11,9 +11,9 @@ import argparse
 import json
 import logging
 
-from bench import drone_foundation, persistent_ssl
+from bench import ardrone, drone_foundation, persistent_ssl
 
-BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run}
+BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "ardrone": ardrone.run}
 
 
 def main() -> None:
@@ -23,6 +23,8 @@ def main() -> None:
     ap.add_argument("--ssl-minutes", type=float, default=10.0, help="simulated minutes of online learning")
     ap.add_argument("--ssl-flight-seeds", type=int, default=5, help="unseen rooms flown per strategy")
     ap.add_argument("--ssl-flight-seconds", type=float, default=60.0)
+    ap.add_argument("--ardrone-missions", type=int, default=3, help="emulated AR.Drone missions for the jitter figures")
+    ap.add_argument("--ardrone-seconds", type=float, default=30.0)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
@@ -36,6 +38,10 @@ def main() -> None:
                                      flight_seconds=args.ssl_flight_seconds)
         print(json.dumps({k: figures[k] for k in ("mono_inference_fps_batch1_median", "training_samples_per_s_median",
                                                    "distance_per_collision_m")}, indent=2))
+
+    if "ardrone" in chosen:
+        figures = ardrone.run(n_missions=args.ardrone_missions, seconds=args.ardrone_seconds)
+        print(json.dumps({k: v for k, v in figures.items() if k != "missions"}, indent=2))
 
 
 if __name__ == "__main__":

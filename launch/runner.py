@@ -86,7 +86,7 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
         perception = build("perception", mission.perception, cam)
         policy = build("policy", mission.policy, cam)
         policy.reset()
-        participants = [p for p in (perception, policy) if isinstance(p, RunParticipant)]
+        participants = [p for p in (perception, policy, embodiment.inner) if isinstance(p, RunParticipant)]
         for p in participants:
             p.start_run(run_dir)
         if rec.dataset:

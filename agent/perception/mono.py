@@ -49,7 +49,8 @@ class MonoDepthPerception:
         self.net = MonoDepthNet(net_cfg)
         meta = load_checkpoint(path, self.net)
         self.net.eval()
-        torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+        if cfg.torch_threads is not None:
+            torch.set_num_threads(cfg.torch_threads)  # process-wide; 1 keeps OpenMP from spinning against I/O threads
         self.cfg, self.camera = cfg, camera.name
         self.estimates: dict[str, DepthEstimate] = {}  # named estimates of this frame, for the recorder
         log.info("mono depth from %s (step %s)", path, meta.get("step"))

@@ -85,6 +85,12 @@ class LinkConfig(_Strict):
     session_ids: tuple[str, str, str] | None = Field(
         None, description="multiconfig session, profile, application ids (8 hex chars); CONFIG_IDS precedes CONFIG")
     video: bool = True
+    realtime_priority: int | None = Field(
+        10, ge=1, le=99, description="SCHED_FIFO priority of the AT thread when permitted (root or CAP_SYS_NICE); "
+        "otherwise it runs at normal priority and says so in the log")
+    gil_switch_interval_s: float | None = Field(
+        0.0005, gt=0.0, le=0.1, description="sys.setswitchinterval while connected (process-wide): a busy Python "
+        "thread then holds the GIL at most this long before the AT thread runs; null leaves Python's 5 ms")
 
     @field_validator("session_ids")
     @classmethod

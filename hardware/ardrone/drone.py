@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -60,6 +61,8 @@ class ArdroneDrone:
         self._next_tick = 0.0
         self._fault: str | None = None
         self._airborne_cmd = False
+        self._final_link_stats: dict = {}
+        self._flight_window: list[float] = []  # perf_counter at take-off done and at landing start
 
     # ------------------------------------------------------------------ Embodiment
     @property
@@ -141,11 +144,15 @@ class ArdroneDrone:
                             self.cfg.takeoff_timeout_s, "take-off", keepalive=True)
         self._velocity.reset()
         self._next_tick = time.monotonic()
+        if ok:
+            self._flight_window = [time.perf_counter()]
         return ok
 
     def land(self) -> bool:
         """REF land, held until navdata shows landed."""
         link = self.link
+        if len(self._flight_window) == 1:
+            self._flight_window.append(time.perf_counter())
         link.set_pcmd(HOVER)
         link.set_flying(False)
         self._airborne_cmd = False
@@ -159,10 +166,23 @@ class ArdroneDrone:
     def close(self) -> None:
         if self._link is not None:
             self._link.close()
+            self._final_link_stats = link_figures(self._link, *self._flight_window)
             self._link = None
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
+
+    # ------------------------------------------------------------------ run participant
+    def start_run(self, run_dir: Path) -> None:
+        pass
+
+    def drain_events(self) -> list[Event]:
+        return []  # events arrive with observations
+
+    def finish_run(self, run_dir: Path) -> dict:
+        """Link quality of this run for metrics.json: AT period and jitter, packet and frame counts."""
+        figures = link_figures(self._link, *self._flight_window) if self._link is not None else self._final_link_stats
+        return {"metrics": {"link": figures}, "files": {}}
 
     # ------------------------------------------------------------------ internals
     def _ctrl_state(self) -> int | None:
@@ -243,3 +263,17 @@ class ArdroneDrone:
         t = time.monotonic() - self._t0
         return Observation(t=t, images={FRONT_CAMERA: self._frame()}, state=state.to_vector(), depth={},
                            events=events, info=info)
+
+
+def link_figures(link: ArdroneLink, since: float = -np.inf, until: float = np.inf) -> dict:
+    """AT-loop timing in flight (between ``since`` and ``until``, perf_counter seconds; ms: median period,
+    median and p99 of |period − nominal|) and the link's counters for the whole connection."""
+    t = np.asarray(link.send_times)
+    periods = np.diff(t[(t >= since) & (t <= until)]) * 1000.0
+    out: dict = {"at_hz": link.cfg.at_hz, **link.stats}
+    if len(periods):
+        jitter = np.abs(periods - 1000.0 / link.cfg.at_hz)
+        out.update(at_period_ms_median=round(float(np.median(periods)), 3),
+                   at_jitter_ms_median=round(float(np.median(jitter)), 3),
+                   at_jitter_ms_p99=round(float(np.percentile(jitter, 99)), 3), at_ticks=int(len(periods) + 1))
+    return out

@@ -35,7 +35,7 @@ class H264Encoder:
         self._ctx = av.CodecContext.create("libx264", "w")
         self._ctx.width, self._ctx.height, self._ctx.pix_fmt = width, height, "yuv420p"
         self._ctx.time_base = Fraction(1, max(1, round(fps)))
-        self._ctx.options = {"tune": "zerolatency", "preset": "ultrafast",
+        self._ctx.options = {"tune": "zerolatency", "preset": "ultrafast", "threads": "1",
                              "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:repeat-headers=1"}
         self._pts = 0
 
@@ -54,6 +54,7 @@ class H264Decoder:
 
     def __init__(self) -> None:
         self._ctx = av.CodecContext.create("h264", "r")
+        self._ctx.thread_count = 1  # small frames: threads add latency and contention, not speed
         self.errors = 0
         self.decoded = 0
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +38,7 @@ from hardware.ardrone.pave import PaveParser
 log = logging.getLogger(__name__)
 
 NAVDATA_TRIGGER = b"\x01\x00\x00\x00"
+_SPIN_S = 0.0015  # the AT loop busy-waits this long before each deadline
 _EMERGENCY_TICKS = 3  # REF with SELECT is held this many ticks: one rising edge, robust to a lost datagram
 
 
@@ -101,10 +104,14 @@ class ArdroneLink:
                       "video_frames": 0, "video_errors": 0, "watchdog_resets": 0}
         self._at_sock: socket.socket | None = None
         self._nav_sock: socket.socket | None = None
+        self._saved_switch_interval: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def connect(self) -> None:
         """Open sockets, start navdata, leave bootstrap, start the AT loop and video. Raises LinkError."""
+        if self.cfg.gil_switch_interval_s is not None:
+            self._saved_switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(self.cfg.gil_switch_interval_s)
         self._at_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._nav_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._nav_sock.bind(("", 0))
@@ -138,6 +145,9 @@ class ArdroneLink:
         for s in (self._at_sock, self._nav_sock):
             if s is not None:
                 s.close()
+        if self._saved_switch_interval is not None:
+            sys.setswitchinterval(self._saved_switch_interval)
+            self._saved_switch_interval = None
 
     def _start(self, fn: Callable[[], None], name: str) -> None:
         t = threading.Thread(target=fn, name=f"ardrone-{name}", daemon=True)
@@ -227,13 +237,26 @@ class ArdroneLink:
         self._on_event(kind, data)
 
     # ------------------------------------------------------------------ AT thread
+    def _raise_priority(self) -> None:
+        prio = self.cfg.realtime_priority
+        if prio is None or not hasattr(os, "sched_setscheduler"):
+            return
+        try:
+            os.sched_setscheduler(threading.get_native_id(), os.SCHED_FIFO, os.sched_param(prio))
+            log.debug("AT thread at SCHED_FIFO %d", prio)
+        except (PermissionError, OSError) as e:
+            log.info("AT thread stays at normal priority (%s); expect more jitter on a busy machine", e)
+
     def _at_loop(self) -> None:
+        self._raise_priority()
         period = 1.0 / self.cfg.at_hz
         next_t = time.perf_counter()
         while not self._stop.is_set():
             now = time.perf_counter()
+            if now < next_t - _SPIN_S:
+                time.sleep(next_t - now - _SPIN_S)  # coarse sleep, then spin the last stretch: the OS
+                continue  # wakes sleepers late by up to a few ms on a busy machine
             if now < next_t:
-                time.sleep(next_t - now)
                 continue
             self.send_times.append(now)
             next_t += period

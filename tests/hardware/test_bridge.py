@@ -163,6 +163,7 @@ def test_thirty_percent_loss_degrades_but_stays_safe(measured):
         assert emu.firmware.sim.mode.value == "landed" and truth.position[2] < 0.1
         assert emu.firmware.sim.collisions == 0
         assert emu.stats["at_dropped"] > 0 and emu.stats["nav_dropped"] > 0
+        assert d.link.stats["watchdog_resets"] > 0 and emu.firmware.counters["COMWDG"] > 1  # seq restarts at 1
         nav_total = emu.stats["nav_sent"] + emu.stats["nav_dropped"]
         measured["ardrone 30% loss"] = (f"{emu.stats['at_dropped']}/{emu.stats['at_datagrams']} AT and "
                                         f"{emu.stats['nav_dropped']}/{nav_total} "
