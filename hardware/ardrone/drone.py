@@ -137,6 +137,8 @@ class ArdroneDrone:
         link = self.link
         if link.latched_land is not None:
             return False
+        if not self._wait_for(lambda: link.navdata_age() < self.cfg.safety.hover_after_s, 2.0, "fresh navdata"):
+            return False  # never take off blind
         link.set_pcmd(HOVER)
         link.set_flying(True)
         self._airborne_cmd = True

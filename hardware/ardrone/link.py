@@ -274,7 +274,8 @@ class ArdroneLink:
         """Compose this tick's datagram and apply the safety rules."""
         nav_age = self.navdata_age()
         demo = self.last_demo
-        if nav_age > self.safety.land_after_s:
+        flying = self._want_flying or (demo is not None and self._airborne(demo))
+        if nav_age > self.safety.land_after_s and flying:  # on the ground a gap only delays take-off
             self.latch_land(f"no navdata for {nav_age:.2f} s")
         if demo is not None and self.navdata is not None and self._airborne(demo) and (
                 demo.battery_pct < self.safety.low_battery_pct or self.navdata.has(nd.STATE_VBAT_LOW)):
@@ -343,10 +344,10 @@ class ArdroneLink:
                     if not self._watchdog_seen:
                         self.stats["watchdog_resets"] += 1
                     self._watchdog_seen = True
-            if not self._filter.accept(nav):
+            now = time.monotonic()
+            if not self._filter.accept(nav, now):
                 self.stats["nav_stale"] += 1
                 continue
-            now = time.monotonic()
             previous = self.navdata
             self.navdata, self.navdata_time = nav, now
             if nav.demo is not None:

@@ -153,27 +153,32 @@ def encode(state: int, sequence: int, demo: Demo | None = None, vision_defined: 
 class SequenceFilter:
     """Drops packets whose sequence is not newer than the last accepted one.
 
-    ``reset`` after COM_WATCHDOG, when the drone restarts its numbering. Because the packets that
-    carry the watchdog bit can all be lost (the bit may last a single AT period), a jump back by
-    more than ``restart_window`` packets is also taken as a restart: UDP on one Wi-Fi hop reorders
-    by a few packets, never by dozens.
+    ``reset`` after COM_WATCHDOG, when the drone restarts its numbering. The packets that carry the
+    watchdog bit can all be lost (the bit may last a single AT period), so a restart is also
+    recognised without it: a jump back by more than ``restart_window`` packets, or an older number
+    arriving ``restart_after_s`` after the last accepted packet (UDP on one Wi-Fi hop reorders
+    neighbouring packets within milliseconds; it does not deliver them a navdata period late).
     """
 
-    def __init__(self, restart_window: int = 8) -> None:
+    def __init__(self, restart_window: int = 8, restart_after_s: float = 0.15) -> None:
         self.last: int | None = None
+        self.last_time = -math.inf
         self.dropped = 0
         self.restarts = 0
         self.restart_window = restart_window
+        self.restart_after_s = restart_after_s
 
-    def accept(self, nav: Navdata) -> bool:
+    def accept(self, nav: Navdata, now: float | None = None) -> bool:
+        """``now``: arrival time in seconds (monotonic); without it only the sequence rule applies."""
+        t = -math.inf if now is None else now
         if self.last is not None and nav.sequence <= self.last:
-            if nav.sequence + self.restart_window < self.last:
+            late = now is not None and t - self.last_time > self.restart_after_s
+            if nav.sequence + self.restart_window < self.last or late:
                 self.restarts += 1
-                self.last = nav.sequence
-                return True
-            self.dropped += 1
-            return False
-        self.last = nav.sequence
+            else:
+                self.dropped += 1
+                return False
+        self.last, self.last_time = nav.sequence, t
         return True
 
     def reset(self) -> None:

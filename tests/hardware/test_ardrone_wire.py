@@ -130,3 +130,7 @@ def test_out_of_order_packets_are_dropped():
     assert not f.accept(navdata.decode(navdata.encode(0, 35)))  # late by 5: reordered, dropped
     assert f.accept(navdata.decode(navdata.encode(0, 2)))  # back by 38: the drone restarted numbering
     assert f.restarts == 1 and f.accept(navdata.decode(navdata.encode(0, 3)))
+    f = navdata.SequenceFilter(restart_window=8, restart_after_s=0.15)
+    assert f.accept(navdata.decode(navdata.encode(0, 5)), now=10.0)
+    assert not f.accept(navdata.decode(navdata.encode(0, 4)), now=10.01)  # reordered neighbour: dropped
+    assert f.accept(navdata.decode(navdata.encode(0, 1)), now=10.3)  # older number, periods late: a restart
