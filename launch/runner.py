@@ -119,9 +119,10 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
                 if gt is not None:
                     panels.append(depth_panel(gt, None))
                 speed = float(np.hypot(*state.velocity[:2]))
+                labels = " | ".join([*named, *(["truth"] if gt is not None else [])])
                 video.add(compose(panels, rec.video_scale,
                                   f"t={obs.t:5.1f}s v={speed:.2f}m/s hits={metrics.collisions} "
-                                  f"[{' | '.join([*named, 'truth'])}] flying on {depth.source}"))
+                                  f"[{labels}] flying on {depth.source}"))
             if obs.t >= next_flush:
                 write_json(run_dir / "metrics.json", _metrics(mission, metrics, embodiment, "running", wall0))
                 next_flush += _METRICS_EVERY_S

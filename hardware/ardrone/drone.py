@@ -169,6 +169,11 @@ class ArdroneDrone:
         if self._link is not None:
             self._link.close()
             self._final_link_stats = link_figures(self._link, *self._flight_window)
+            if self.emulator is not None:  # how far dead reckoning drifted from the simulator's truth
+                truth, _ = self.emulator.truth()
+                est = self._odometry.state()
+                self._final_link_stats["odometry_error_m"] = round(
+                    float(np.linalg.norm(est.position[:2] - truth.position[:2])), 3)
             self._link = None
         if self.emulator is not None:
             self.emulator.stop()

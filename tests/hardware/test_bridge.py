@@ -46,6 +46,13 @@ def test_takeoff_hover_velocity_and_land_with_navdata_and_video(drone, measured)
     assert 0.5 < moved < 1.5, moved
     assert abs(truth.velocity[0] - 0.5) < 0.2, truth.velocity
     assert np.linalg.norm(est.position[:2] - truth.position[:2]) < 0.2  # dead reckoning on navdata
+    y0, yaw0 = truth.position[1], truth.rpy[2]
+    for _ in range(30):  # 1 s left (FLU +y) while turning counter-clockwise: PCMD roll and yaw signs
+        drone.act(DroneCommand(vy=0.4, yaw_rate=0.5))
+    truth = emu.truth()[0]
+    assert truth.position[1] - y0 > 0.1 and 0.25 < truth.rpy[2] - yaw0 < 0.75, (truth.position, truth.rpy)
+    est = DroneState.from_vector(drone.observe().state)
+    assert abs(est.rpy[2] - truth.rpy[2]) < 0.05  # heading from navdata psi (FRD) back in FLU
     assert drone.land()
     assert emu.firmware.sim.mode.value == "landed" and emu.truth()[0].position[2] < 0.1
     frames, navs = link.stats["video_frames"], link.stats["nav_ok"]
