@@ -19,11 +19,12 @@ from agent.control.avoidance import AvoidanceConfig
 from agent.control.safety import SafetyConfig
 from agent.perception.config_persistent import PersistentSSLConfig
 from agent.perception.stereo import StereoConfig
+from sim.airsim.config_airsim import AirSimConfig
 from sim.drone.config_drone import DroneSimConfig
 
 # Registered choices per slot. A new backend adds its config class here and its builder in
 # launch/registry.py; pydantic picks the class from the ``type`` field.
-EmbodimentConfig = Annotated[Union[DroneSimConfig], Field(discriminator="type")]  # noqa: UP007
+EmbodimentConfig = Annotated[Union[DroneSimConfig, AirSimConfig], Field(discriminator="type")]  # noqa: UP007
 PerceptionConfig = Annotated[Union[StereoConfig, PersistentSSLConfig], Field(discriminator="type")]  # noqa: UP007
 PolicyConfig = Annotated[Union[AvoidanceConfig], Field(discriminator="type")]  # noqa: UP007
 

@@ -323,3 +323,13 @@ def implemented() -> list[str]:
     return sorted(f"{n}/{a}" for n, a in METHODS)
 
 
+
+
+# ------------------------------------------------------------------ plansight extensions (not in AirSim)
+@rpc("plansightGetWorld", 0)
+def plansight_get_world(v: SimVehicle) -> dict:
+    """Where AirSim's NED origin sits in the plansight world (z up, metres) and the room layout, so a
+    client can report positions in the same world as a MuJoCo mission. A real AirSim answers this with
+    rpclib's "could not find function" error, and the adapter falls back to its config."""
+    with v.lock:
+        return {"origin": [float(x) for x in v.origin], "room": v.sim.layout.to_dict()}

@@ -256,6 +256,11 @@ class SimVehicle:
         return DroneCommand.hover()
 
     # ------------------------------------------------------------------ state
+    @property
+    def origin(self) -> np.ndarray:
+        """The start position in the plansight world (z up, m): AirSim's NED origin."""
+        return self._origin.copy()
+
     def position_ned(self) -> np.ndarray:
         return cv.flu_to_ned(self.sim.data.qpos[0:3] - self._origin)
 
