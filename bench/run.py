@@ -3,6 +3,7 @@
     python -m bench.run                 # everything
     python -m bench.run --seeds 3       # fewer mission seeds
     python -m bench.run --only persistent_ssl --ssl-minutes 2
+    python -m bench.run --only airsim
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import argparse
 import json
 import logging
 
-from bench import drone_foundation, persistent_ssl
+from bench import airsim, drone_foundation, persistent_ssl
 
-BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run}
+BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run}
 
 
 def main() -> None:
@@ -23,6 +24,7 @@ def main() -> None:
     ap.add_argument("--ssl-minutes", type=float, default=10.0, help="simulated minutes of online learning")
     ap.add_argument("--ssl-flight-seeds", type=int, default=5, help="unseen rooms flown per strategy")
     ap.add_argument("--ssl-flight-seconds", type=float, default=60.0)
+    ap.add_argument("--airsim-seconds", type=float, default=20.0, help="simulated seconds of the AirSim mission")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
@@ -36,6 +38,10 @@ def main() -> None:
                                      flight_seconds=args.ssl_flight_seconds)
         print(json.dumps({k: figures[k] for k in ("mono_inference_fps_batch1_median", "training_samples_per_s_median",
                                                    "distance_per_collision_m")}, indent=2))
+
+    if "airsim" in chosen:
+        figures = airsim.run(seconds=args.airsim_seconds)
+        print(json.dumps({"rpc": figures["rpc"], "mission": figures["mission"]}, indent=2))
 
 
 if __name__ == "__main__":

@@ -140,3 +140,26 @@ def test_collision_with_a_wall(flying):
     assert col["time_stamp"] > 0
     assert _pos(flying)[0] > 8.0  # it got there: the wall is 10 m from the centre
     assert flying.get_multirotor_state()["collision"]["time_stamp"] == col["time_stamp"]
+
+
+def test_clock_speed_paces_manoeuvres_to_wall_time():
+    """Lock-stepped by default (fast); with clock_speed = 1 a 0.4 s manoeuvre takes 0.4 s of wall time."""
+    import time
+
+    from sim.airsim.vehicle import SimVehicle
+
+    from .conftest import EMPTY_ROOM
+
+    for speed, lo, hi in ((None, 0.0, 0.3), (1.0, 0.38, 1.5)):
+        v = SimVehicle(EMPTY_ROOM, clock_speed=speed)
+        try:
+            v.enable_api_control(True)
+            v.arm_disarm(True)
+            assert v.takeoff(v.begin("takeoff", need_flying=False), 10.0)
+            t0_sim, t = float(v.sim.data.time), time.perf_counter()
+            assert v.run(v.begin("move"), v.hold, duration_s=0.4)
+            wall = time.perf_counter() - t
+            assert float(v.sim.data.time) - t0_sim == pytest.approx(0.4, abs=1e-6)
+            assert lo <= wall <= hi, (speed, wall)
+        finally:
+            v.close()
