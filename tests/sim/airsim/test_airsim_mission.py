@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,18 @@ def test_server_killed_mid_mission_stops_safely_and_keeps_the_run_folder(tmp_pat
     assert any(e["kind"] == "takeoff" for e in events)
     for f in ("mission.yaml", "trajectory.png", "report.html", "flight.mp4"):
         assert (run / f).is_file(), f
+
+
+def test_no_server_at_start_is_a_clean_abort(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket closes
+    raw = yaml.safe_load((MISSIONS / "airsim_room.yaml").read_text())
+    raw["embodiment"].update(spawn_server="none", port=port, reconnect_attempts=1)
+    result = fly(Mission.model_validate(raw), tmp_path)
+    assert result.status.startswith("aborted: AirSimConnectionError: cannot reach an AirSim server at "
+                                    f"127.0.0.1:{port}")
+    metrics = json.loads((result.run_dir / "metrics.json").read_text())
+    assert metrics["status"] == result.status
+    assert (result.run_dir / "mission.yaml").is_file()
+    assert "fault" in (result.run_dir / "events.jsonl").read_text()
