@@ -62,7 +62,8 @@ class RpcClient:
         self.reconnect_attempts = max(1, reconnect_attempts)
         self.reconnect_delay_s = reconnect_delay_s
         self._sock: socket.socket | None = None
-        self._lock = threading.Lock()  # guards _sock, _pending and sending
+        self._lock = threading.Lock()  # guards _sock and _pending
+        self._send_lock = threading.Lock()  # one request on the wire at a time
         self._pending: dict[int, tuple[str, Future]] = {}
         self._ids = itertools.count()
         self._closed = False
@@ -91,16 +92,20 @@ class RpcClient:
         fut = AsyncResult()
         msgid = next(self._ids) % (1 << 30)
         data = rpc.packer().pack([rpc.REQUEST, msgid, method, list(params)])
-        with self._lock:
-            if self._closed:
-                raise AirSimConnectionError("client is closed")
-            self._ensure_connected()
-            self._pending[msgid] = (method, fut)
+        with self._send_lock:  # sending never holds _lock, so the reader can always deliver responses
+            with self._lock:
+                if self._closed:
+                    raise AirSimConnectionError("client is closed")
+                self._ensure_connected()
+                self._pending[msgid] = (method, fut)
+                sock = self._sock
             try:
-                self._sock.sendall(data)  # type: ignore[union-attr]
+                sock.sendall(data)  # type: ignore[union-attr]
             except OSError as e:
-                self._pending.pop(msgid, None)
-                self._drop(f"sending {method} failed: {e}")
+                with self._lock:
+                    self._pending.pop(msgid, None)
+                    if self._sock is sock:
+                        self._drop(f"sending {method} failed: {e}")
                 raise AirSimConnectionError(f"lost the connection to the AirSim server at {self.where} "
                                             f"while sending {method}: {e}") from None
         return fut

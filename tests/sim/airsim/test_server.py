@@ -163,3 +163,31 @@ def test_clock_speed_paces_manoeuvres_to_wall_time():
             assert lo <= wall <= hi, (speed, wall)
         finally:
             v.close()
+
+
+def test_state_and_images_are_served_while_a_manoeuvre_runs():
+    """On one connection, as the official client pipelines them: a 0.6 s move (paced to wall time) is
+    pending while state and image calls are answered, and they see the vehicle moving."""
+    from sim.airsim.client import AirSimClient, RpcClient
+    from sim.airsim.server import AirSimServer
+    from sim.airsim.vehicle import SimVehicle
+
+    from .conftest import EMPTY_ROOM
+
+    srv = AirSimServer(SimVehicle(EMPTY_ROOM, clock_speed=1.0), "127.0.0.1", 0).start()
+    rpc = RpcClient(*srv.address)
+    try:
+        c = AirSimClient(rpc)
+        c.enable_api_control(True)
+        c.arm_disarm(True)
+        assert c.takeoff_async().join(30)
+        move = c.move_by_velocity_body_frame_async(1.0, 0.0, 0.0, 0.6)
+        xs = []
+        while not move.done():
+            xs.append(_pos(c)[0])
+            assert len(c.get_images([image_request("front_left", 0, False, False)])[0]["image_data_uint8"]) > 0
+        assert move.join(5) is True
+        assert len(xs) >= 5 and xs[-1] > xs[0] and all(b >= a for a, b in zip(xs, xs[1:], strict=False))
+    finally:
+        rpc.close()
+        srv.close()
