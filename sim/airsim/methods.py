@@ -9,13 +9,16 @@ checks and the pre-emption of the running manoeuvre happen before that, in reque
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from sim.airsim.vehicle import VEHICLE_NAME, SimVehicle
+from sim.airsim.vehicle import HOME, VEHICLE_NAME, SimVehicle
+
+log = logging.getLogger(__name__)
 
 SERVER_VERSION = 1
 MIN_CLIENT_VERSION = 1
@@ -108,6 +111,21 @@ def get_min_client_version(v: SimVehicle) -> int:
 @rpc("listVehicles", 0)
 def list_vehicles(v: SimVehicle) -> list[str]:
     return [VEHICLE_NAME]
+
+
+@rpc("getHomeGeoPoint", 1)
+def get_home_geo_point(v: SimVehicle, vehicle: Any) -> dict:
+    v.check_vehicle(_s(vehicle, "vehicle_name"))
+    lat, lon, alt = HOME
+    return {"latitude": lat, "longitude": lon, "altitude": alt}
+
+
+@rpc("simPrintLogMessage", 3)
+def sim_print_log_message(v: SimVehicle, message: Any, param: Any, severity: Any) -> None:
+    """AirSim prints on the Unreal viewport; we log it."""
+    log.info("client message: %s %s", _s(message, "message"), _s(param, "message_param"))
+    if isinstance(severity, bool) or not isinstance(severity, int):
+        raise TypeError(f"severity must be an int, got {type(severity).__name__}")
 
 
 @rpc("reset", 0)

@@ -16,6 +16,8 @@ client.confirmConnection()
 client.reset()
 client.enableApiControl(True)
 out["api_control"] = client.isApiControlEnabled()
+out["home_latitude"] = client.getHomeGeoPoint().latitude
+client.simPrintLogMessage("plansight test: ", "hello", 1)
 out["armed"] = client.armDisarm(True)
 s = client.getMultirotorState()
 out["landed_state_before"] = s.landed_state

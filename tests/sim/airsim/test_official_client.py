@@ -37,6 +37,7 @@ def test_official_client_flies_our_server(official_python, server):
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["airsim_version"] == "1.8.1"
     assert out["api_control"] is True and out["armed"] is True
+    assert out["home_latitude"] == pytest.approx(47.641468, abs=1e-4)
     assert out["landed_state_before"] == 0 and out["landed_state_flying"] == 1
     assert out["z_after_takeoff"] == pytest.approx(-0.95, abs=0.05)  # NED: up is negative
     assert out["move_result"] is True
