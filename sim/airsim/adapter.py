@@ -234,6 +234,10 @@ class AirSimDrone:
 
     # ------------------------------------------------------------------ conversions
     def _wait(self, fut: AsyncResult, method: str, timeout: float):
+        """Wait for a manoeuvre; once a call has failed (timeout, lost link), wait no longer than ``timeout_s``
+        so that the safe stop after a fault (hover, land, disarm) cannot hang on a stalled server."""
+        if self._rpc.failures:
+            timeout = min(timeout, self.cfg.timeout_s)
         return self._rpc.wait(fut, method, timeout)
 
     def _position(self, state: dict) -> np.ndarray:

@@ -68,6 +68,7 @@ class RpcClient:
         self._ids = itertools.count()
         self._closed = False
         self.connects = 0
+        self.failures = 0  # calls that timed out or lost the connection (a caller may shorten later waits)
 
     @property
     def where(self) -> str:
@@ -114,7 +115,11 @@ class RpcClient:
         t = self.timeout_s if timeout is None else timeout
         try:
             return fut.result(timeout=t)
+        except AirSimConnectionError:
+            self.failures += 1
+            raise
         except FutureTimeout:
+            self.failures += 1
             with self._lock:
                 for k, (_, f) in list(self._pending.items()):
                     if f is fut:
@@ -148,6 +153,7 @@ class RpcClient:
                 log.warning("reconnected to the AirSim server at %s", self.where)
             threading.Thread(target=self._read, args=(sock,), name="airsim-client-reader", daemon=True).start()
             return
+        self.failures += 1
         raise AirSimConnectionError(f"cannot reach an AirSim server at {self.where} after {self.reconnect_attempts} "
                                     f"attempt(s): {last}. Is AirSim (or `plansight serve-airsim`) running there?")
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,29 @@ def test_server_killed_mid_mission_stops_safely_and_keeps_the_run_folder(tmp_pat
     assert any(e["kind"] == "takeoff" for e in events)
     for f in ("mission.yaml", "trajectory.png", "report.html", "flight.mp4"):
         assert (run / f).is_file(), f
+
+
+def test_stalled_server_mid_mission_times_out_and_stops_within_seconds(tmp_path, server_process):
+    """SIGSTOP: the server still holds its socket but never answers (a hung simulator)."""
+    proc, port = server_process
+    raw = yaml.safe_load((MISSIONS / "airsim_room.yaml").read_text())
+    raw["duration_s"] = 10.0
+    raw["embodiment"].update(spawn_server="none", port=port, timeout_s=1.0, reconnect_attempts=1)
+    stopped_at: list[float] = []
+
+    def on_step(k: int, n: int, info: dict) -> None:
+        if k == 30:
+            os.kill(proc.pid, signal.SIGSTOP)
+            stopped_at.append(time.perf_counter())
+
+    try:
+        result = fly(Mission.model_validate(raw), tmp_path, on_step=on_step)
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    assert time.perf_counter() - stopped_at[0] < 15.0  # act, hover, land, disarm, final read: ~1 s each
+    assert result.status.startswith("aborted: AirSimTimeoutError")
+    assert f"no answer from the AirSim server at 127.0.0.1:{port}" in result.status
+    assert json.loads((result.run_dir / "metrics.json").read_text())["status"] == result.status
 
 
 def test_no_server_at_start_is_a_clean_abort(tmp_path):
