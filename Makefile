@@ -9,7 +9,7 @@ GL_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglvnd0 libgl1 libgles2
 export MUJOCO_GL ?= egl
 export PYOPENGL_PLATFORM ?= egl
 
-.PHONY: demo test bench gl install lint clean
+.PHONY: demo test bench gl install lint clean airsim-client
 
 install: $(STAMP)
 
@@ -38,7 +38,22 @@ gl:
 demo: $(STAMP)
 	$(VENV)/bin/plansight fly launch/missions/drone_room_stereo.yaml
 
-test: $(STAMP)
+# The official AirSim 1.8.1 Python client, as a test peer for `plansight serve-airsim`, in a venv of its own:
+# it needs msgpack<1 and tornado<5, which clash with ours. msgpack-rpc-python first, then airsim without build
+# isolation (its setup.py imports numpy and msgpackrpc) and without deps (no opencv-contrib).
+AIRSIM_VENV := .venv-airsim
+AIRSIM_STAMP := $(AIRSIM_VENV)/.installed
+airsim-client: $(AIRSIM_STAMP)
+
+$(AIRSIM_STAMP):
+	$(PYTHON) -m venv $(AIRSIM_VENV)
+	$(AIRSIM_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools==80.9.0 wheel==0.45.1
+	$(AIRSIM_VENV)/bin/python -m pip install --quiet numpy==2.4.6 msgpack-rpc-python==0.4.1 msgpack-python==0.5.6 tornado==4.5.3
+	$(AIRSIM_VENV)/bin/python -m pip install --quiet --no-build-isolation --no-deps airsim==1.8.1
+	$(AIRSIM_VENV)/bin/python -c "import airsim; print('plansight: official airsim', airsim.__version__, 'in $(AIRSIM_VENV)')"
+	touch $(AIRSIM_STAMP)
+
+test: $(STAMP) $(AIRSIM_STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
@@ -48,4 +63,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check agent sim hardware launch tests bench
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(AIRSIM_VENV) runs .pytest_cache

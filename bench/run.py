@@ -3,6 +3,7 @@
     python -m bench.run                 # everything
     python -m bench.run --seeds 3       # fewer mission seeds
     python -m bench.run --only persistent_ssl --ssl-minutes 2
+    python -m bench.run --only airsim
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import argparse
 import json
 import logging
 
-from bench import ardrone, drone_foundation, persistent_ssl
+from bench import airsim, ardrone, drone_foundation, persistent_ssl
 
-BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "ardrone": ardrone.run}
+BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
+           "ardrone": ardrone.run}
 
 
 def main() -> None:
@@ -25,6 +27,7 @@ def main() -> None:
     ap.add_argument("--ssl-flight-seconds", type=float, default=60.0)
     ap.add_argument("--ardrone-missions", type=int, default=3, help="emulated AR.Drone missions for the jitter figures")
     ap.add_argument("--ardrone-seconds", type=float, default=30.0)
+    ap.add_argument("--airsim-seconds", type=float, default=20.0, help="simulated seconds of the AirSim mission")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
@@ -42,6 +45,9 @@ def main() -> None:
     if "ardrone" in chosen:
         figures = ardrone.run(n_missions=args.ardrone_missions, seconds=args.ardrone_seconds)
         print(json.dumps({k: v for k, v in figures.items() if k != "missions"}, indent=2))
+    if "airsim" in chosen:
+        figures = airsim.run(seconds=args.airsim_seconds)
+        print(json.dumps({"rpc": figures["rpc"], "mission": figures["mission"]}, indent=2))
 
 
 if __name__ == "__main__":

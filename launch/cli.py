@@ -6,6 +6,7 @@ Examples::
     plansight fly launch/missions/drone_room_stereo.yaml --seed 3 --duration 20 --runs-dir /tmp/runs
     plansight validate my_mission.yaml
     plansight missions
+    plansight serve-airsim --port 41451 --room 0
 """
 
 from __future__ import annotations
@@ -218,6 +219,27 @@ def eval_depth(
     Console().print(f"mono/stereo AbsRel ratio: {result['mono_to_stereo_abs_rel_ratio']:.2f}")
     if json_out is not None:
         write_json(json_out, result)
+
+
+@app.command("serve-airsim")
+def serve_airsim(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (AirSim's ApiServerPort)")] = 41451,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    room: Annotated[int, typer.Option(min=0, help="room seed")] = 0,
+    mission: Annotated[Path | None, typer.Option(help="take the simulator config from this mission file")] = None,
+    clock_speed: Annotated[float | None, typer.Option(min=0.01, help="sim s per wall s; default: lock-stepped")] = None,
+) -> None:
+    """Serve AirSim's multirotor API (msgpack-rpc) over our MuJoCo quadrotor, for AirSim scripts and missions."""
+    from launch.serve_airsim import serve_airsim as run
+
+    try:
+        run(host, port, room, mission, clock_speed)
+    except MissionError as e:
+        console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except OSError as e:
+        console.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {e}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -21,11 +21,13 @@ from agent.perception.config_mono import MonoConfig
 from agent.perception.config_persistent import PersistentSSLConfig
 from agent.perception.stereo import StereoConfig
 from hardware.ardrone.config_ardrone import ArdroneConfig
+from sim.airsim.config_airsim import AirSimConfig
 from sim.drone.config_drone import DroneSimConfig
 
 # Registered choices per slot. A new backend adds its config class here and its builder in
 # launch/registry.py; pydantic picks the class from the ``type`` field.
-EmbodimentConfig = Annotated[Union[DroneSimConfig, ArdroneConfig], Field(discriminator="type")]  # noqa: UP007
+EmbodimentConfig = Annotated[Union[DroneSimConfig, AirSimConfig, ArdroneConfig],  # noqa: UP007
+                             Field(discriminator="type")]
 PerceptionConfig = Annotated[Union[StereoConfig, PersistentSSLConfig, MonoConfig],  # noqa: UP007
                              Field(discriminator="type")]
 PolicyConfig = Annotated[Union[AvoidanceConfig], Field(discriminator="type")]  # noqa: UP007

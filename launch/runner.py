@@ -65,7 +65,10 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
     events = EventLog(run_dir / "events.jsonl")
     metrics = FlightMetrics(max_depth_m=mission.perception.max_depth_m)
     rec = mission.record
-    embodiment = SafeFlyer(build("embodiment", mission.embodiment), mission.safety)
+    try:
+        embodiment = SafeFlyer(build("embodiment", mission.embodiment), mission.safety)
+    except Exception as e:  # e.g. a remote simulator that is not there: the run folder says so, no traceback
+        return _not_started(run_dir, mission, events, e)
     video = VideoRecorder(run_dir / "flight.mp4", fps=1.0 / (embodiment.dt * rec.video_every)) if rec.video else None
     room: dict | None = None
     participants: list[RunParticipant] = []
@@ -156,6 +159,16 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
             extra["files"]["dataset"] = "flight.h5"
         files, result = _finalise(run_dir, mission, metrics, embodiment, status, wall0, video, room, events, extra)
     log.info("run folder %s: %s", run_dir, files)
+    return RunResult(run_dir=run_dir, metrics=result, status=status)
+
+
+def _not_started(run_dir: Path, mission: Mission, events: EventLog, e: Exception) -> RunResult:
+    status = f"aborted: {type(e).__name__}: {e}"
+    log.error("could not start the embodiment: %s", e)
+    events.write(Event(0.0, "fault", {"status": status}))
+    events.close()
+    result = {"mission": mission.name, "seed": mission.seed, "status": status, "events": dict(events.counts)}
+    write_json(run_dir / "metrics.json", result)
     return RunResult(run_dir=run_dir, metrics=result, status=status)
 
 

@@ -183,6 +183,15 @@ class DroneSim:
             self._renderer.close()
             self._renderer = None
 
+    def set_pose(self, position: np.ndarray, quat_wxyz: np.ndarray) -> None:
+        """Teleport: world position (m) and body-to-world quaternion (w, x, y, z); velocities are zeroed and
+        the altitude hold re-targets the new height (a landed vehicle stays landed, and falls)."""
+        self.data.qpos[0:3] = position
+        self.data.qpos[3:7] = np.asarray(quat_wxyz, dtype=np.float64) / np.linalg.norm(quat_wxyz)
+        self.data.qvel[:] = 0.0
+        mujoco.mj_forward(self.model, self.data)
+        self._controller.reset(float(self.data.qpos[2]))
+
     # ------------------------------------------------------------------ state
     def state(self) -> DroneState:
         """Current state (world position/velocity, Z-Y-X Euler angles, body rates)."""
