@@ -1,0 +1,60 @@
+"""Typed configuration of the video diffusion planner (AVDC recipe, sized for CPU training).
+
+Import-light on purpose (pydantic only).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class VideoModelConfig(BaseModel):
+    """Shape of the first-frame- and task-conditioned video U-Net.
+
+    The model sees ``1 + n_future`` frames: the observed frame is concatenated on channels to every
+    noisy future frame, and the task embedding is added to the time embedding (and is the single
+    cross-attention token of the low-resolution blocks).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    height: int = Field(48, ge=16, le=512, multiple_of=8)
+    width: int = Field(64, ge=16, le=512, multiple_of=8)
+    n_future: int = Field(7, ge=1, le=32, description="predicted frames after the observed one")
+    tasks: tuple[str, ...] = Field(min_length=1, description="task vocabulary; the embedding index follows it")
+    block_out_channels: tuple[int, ...] = (32, 64, 96)
+    layers_per_block: int = Field(1, ge=1, le=4)
+    attention_head_dim: int = Field(16, ge=4)
+    norm_num_groups: int = Field(8, ge=1)
+    task_embed_dim: int = Field(64, ge=8)
+    attention_levels: int = Field(1, ge=0, description="spatial attention in this many lowest-resolution levels")
+
+    @model_validator(mode="after")
+    def _check(self) -> VideoModelConfig:
+        if any(c % self.norm_num_groups for c in self.block_out_channels):
+            raise ValueError(f"block_out_channels {self.block_out_channels} must be multiples of norm_num_groups "
+                             f"({self.norm_num_groups})")
+        down = 2 ** (len(self.block_out_channels) - 1)
+        if self.height % down or self.width % down:
+            raise ValueError(f"height and width must be multiples of {down} for {len(self.block_out_channels)} levels")
+        if self.attention_levels > len(self.block_out_channels):
+            raise ValueError("attention_levels exceeds the number of levels")
+        if len(set(self.tasks)) != len(self.tasks):
+            raise ValueError("tasks must be unique")
+        return self
+
+
+class DiffusionConfig(BaseModel):
+    """Noise schedule, objective and sampler (diffusers schedulers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    train_timesteps: int = Field(1000, ge=10, le=4000)
+    beta_schedule: Literal["squaredcos_cap_v2", "linear", "scaled_linear"] = "squaredcos_cap_v2"  # cosine
+    prediction_type: Literal["v_prediction", "epsilon"] = "v_prediction"
+    snr_gamma: float | None = Field(5.0, gt=0.0, description="min-SNR loss weighting; null = plain MSE")
+    cond_dropout: float = Field(0.1, ge=0.0, le=1.0, description="task dropped to the null token (for CFG)")
+    sample_steps: int = Field(20, ge=1, le=1000, description="DDIM steps at planning time")
+    guidance_scale: float = Field(1.5, ge=0.0, le=20.0, description="classifier-free guidance on the task")

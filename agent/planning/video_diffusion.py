@@ -1,0 +1,94 @@
+"""Objective and sampler for ``VideoPlanNet``, on diffusers' schedulers.
+
+Training (AVDC recipe with two modern fixes): cosine schedule (``squaredcos_cap_v2``), v-prediction,
+min-SNR-γ loss weighting (weight = min(SNR, γ) / (SNR + 1) for v, Hang et al. 2023), and the task
+dropped to the null token with probability ``cond_dropout`` so the same network gives the
+unconditional prediction for classifier-free guidance. Sampling: DDIM with ``sample_steps`` steps,
+η = 0 (deterministic given the initial noise, which comes from a seeded generator).
+
+Frames are float tensors in [−1, 1]; ``to_tensor`` / ``to_frames`` convert from / to H×W×3 uint8.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from diffusers import DDIMScheduler, DDPMScheduler
+from diffusers.training_utils import compute_snr
+
+from agent.planning.config_video import DiffusionConfig
+from agent.planning.video_model import VideoPlanNet
+
+
+def to_tensor(frames: np.ndarray) -> torch.Tensor:
+    """(…, H, W, 3) uint8 → (…, 3, H, W) float in [−1, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(frames)).float().div_(127.5).sub_(1.0)
+    return x.movedim(-1, -3)
+
+
+def to_frames(x: torch.Tensor) -> np.ndarray:
+    """(…, 3, H, W) float in [−1, 1] → (…, H, W, 3) uint8."""
+    return ((x.clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).movedim(-3, -1).cpu().numpy()
+
+
+class VideoDiffusion:
+    """Loss and sampler around ``net``; holds no optimiser (the training loop owns that)."""
+
+    def __init__(self, net: VideoPlanNet, cfg: DiffusionConfig | None = None) -> None:
+        self.net = net
+        self.cfg = cfg or DiffusionConfig()
+        self.noise_scheduler = DDPMScheduler(num_train_timesteps=self.cfg.train_timesteps,
+                                             beta_schedule=self.cfg.beta_schedule,
+                                             prediction_type=self.cfg.prediction_type, clip_sample=False)
+
+    def loss(self, future: torch.Tensor, first: torch.Tensor, task_ids: torch.Tensor,
+             generator: torch.Generator | None = None, timesteps: torch.Tensor | None = None) -> torch.Tensor:
+        """Mean weighted MSE. future (B, 3, F, H, W), first (B, 3, H, W) in [−1, 1]; task_ids (B,)."""
+        b = future.shape[0]
+        dev = future.device
+        noise = torch.randn(future.shape, generator=generator, device=dev)
+        if timesteps is None:
+            timesteps = torch.randint(0, self.cfg.train_timesteps, (b,), generator=generator, device=dev)
+        noisy = self.noise_scheduler.add_noise(future, noise, timesteps)
+        target = (self.noise_scheduler.get_velocity(future, noise, timesteps)
+                  if self.cfg.prediction_type == "v_prediction" else noise)
+        if self.cfg.cond_dropout > 0:
+            drop = torch.rand(b, generator=generator, device=dev) < self.cfg.cond_dropout
+            task_ids = torch.where(drop, torch.full_like(task_ids, self.net.null_task), task_ids)
+        pred = self.net(noisy, timesteps, first, task_ids)
+        mse = ((pred.float() - target.float()) ** 2).mean(dim=(1, 2, 3, 4))
+        if self.cfg.snr_gamma is not None:
+            snr = compute_snr(self.noise_scheduler, timesteps)
+            weight = torch.clamp(snr, max=self.cfg.snr_gamma)
+            weight = weight / (snr + 1.0) if self.cfg.prediction_type == "v_prediction" else weight / snr
+            mse = mse * weight
+        return mse.mean()
+
+    @torch.no_grad()
+    def sample(self, first: torch.Tensor, task_ids: torch.Tensor, generator: torch.Generator | None = None,
+               steps: int | None = None, guidance_scale: float | None = None) -> torch.Tensor:
+        """(B, 3, F, H, W) in [−1, 1] from the observed frames ``first`` (B, 3, H, W).
+
+        Guidance: pred = uncond + s·(cond − uncond); s = 1 is purely conditional (one pass), s = 0
+        purely unconditional.
+        """
+        c = self.net.config
+        s = self.cfg.guidance_scale if guidance_scale is None else guidance_scale
+        sampler = DDIMScheduler.from_config(self.noise_scheduler.config)
+        sampler.set_timesteps(steps or self.cfg.sample_steps)
+        b = first.shape[0]
+        x = torch.randn((b, 3, c.n_future, c.height, c.width), generator=generator, device=first.device)
+        null = torch.full_like(task_ids, self.net.null_task)
+        for t in sampler.timesteps:
+            ts = torch.full((b,), int(t), device=first.device, dtype=torch.long)
+            if s == 1.0:
+                pred = self.net(x, ts, first, task_ids)
+            elif s == 0.0:
+                pred = self.net(x, ts, first, null)
+            else:
+                both = self.net(torch.cat([x, x]), torch.cat([ts, ts]), torch.cat([first, first]),
+                                torch.cat([task_ids, null]))
+                cond, uncond = both.chunk(2)
+                pred = uncond + s * (cond - uncond)
+            x = sampler.step(pred, t, x).prev_sample
+        return x.clamp(-1.0, 1.0)
