@@ -104,6 +104,46 @@ def deploy(
     _fly(m, runs_dir, quiet)
 
 
+train_app = typer.Typer(no_args_is_help=True, help="Train models from data we collect or fly.")
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("video")
+def train_video_cmd(
+    data: Annotated[Path, typer.Option(help="expert dataset (HDF5) from `plansight collect metaworld`")],
+    out: Annotated[Path, typer.Option(help="run folder: model/, state/, logs/, samples/")] = Path("runs/video"),
+    config: Annotated[Path | None, typer.Option(help="training config YAML (TrainVideoConfig fields)")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, help="override steps")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="override batch_size")] = None,
+    resume: Annotated[bool, typer.Option(help="continue from out/state")] = False,
+) -> None:
+    """Train the first-frame- and task-conditioned video diffusion planner (accelerate: CPU or GPUs)."""
+    from launch.train_video import load_train_config, run
+
+    try:
+        cfg = load_train_config(config, {"steps": steps, "batch_size": batch_size})
+    except MissionError as e:
+        console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    with Progress(TextColumn("[bold]train video"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                  TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("train", total=cfg.steps, info="")
+
+        def on_step(k: int, loss: float) -> None:
+            progress.update(task, completed=k, info=f"loss {loss:.4f}")
+
+        try:
+            summary = run(data, out, cfg, resume, on_step)
+        except (ValueError, FileNotFoundError) as e:
+            progress.stop()
+            console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+    table = Table(title="train video", show_header=False)
+    for k, v in summary.items():
+        table.add_row(k, str(v))
+    Console().print(table)
+
+
 emulate_app = typer.Typer(no_args_is_help=True, help="Loopback hardware emulators that speak the real protocols.")
 app.add_typer(emulate_app, name="emulate")
 

@@ -23,7 +23,8 @@ class VideoModelConfig(BaseModel):
     height: int = Field(48, ge=16, le=512, multiple_of=8)
     width: int = Field(64, ge=16, le=512, multiple_of=8)
     n_future: int = Field(7, ge=1, le=32, description="predicted frames after the observed one")
-    tasks: tuple[str, ...] = Field(min_length=1, description="task vocabulary; the embedding index follows it")
+    tasks: tuple[str, ...] = Field((), description="task vocabulary, in embedding order; empty = take it from the "
+                                   "training data")
     block_out_channels: tuple[int, ...] = (32, 64, 96)
     layers_per_block: int = Field(1, ge=1, le=4)
     attention_head_dim: int = Field(16, ge=4)
@@ -58,3 +59,26 @@ class DiffusionConfig(BaseModel):
     cond_dropout: float = Field(0.1, ge=0.0, le=1.0, description="task dropped to the null token (for CFG)")
     sample_steps: int = Field(20, ge=1, le=1000, description="DDIM steps at planning time")
     guidance_scale: float = Field(1.5, ge=0.0, le=20.0, description="classifier-free guidance on the task")
+
+
+class TrainVideoConfig(BaseModel):
+    """``plansight train video``: AVDC's optimiser settings (Adam 1e-4, betas 0.9/0.99, clip 1.0,
+    EMA 0.999 every 10 steps), sized for a CPU by default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: VideoModelConfig = VideoModelConfig()
+    diffusion: DiffusionConfig = DiffusionConfig()
+    steps: int = Field(20_000, ge=1)
+    batch_size: int = Field(8, ge=1, le=1024)
+    learning_rate: float = Field(1e-4, gt=0.0, le=1.0)
+    adam_betas: tuple[float, float] = (0.9, 0.99)
+    grad_clip: float = Field(1.0, gt=0.0)
+    ema_decay: float = Field(0.999, ge=0.0, lt=1.0)
+    ema_every: int = Field(10, ge=1)
+    save_every: int = Field(1000, ge=1)
+    sample_every: int = Field(1000, ge=1, description="write a sample GIF (EMA weights) this often")
+    cameras: tuple[str, ...] | None = Field(None, description="cameras to train on; all in the file when null")
+    random_crop: bool = True
+    include_failed: bool = False
+    seed: int = 0

@@ -42,8 +42,12 @@ class VideoDiffusion:
                                              prediction_type=self.cfg.prediction_type, clip_sample=False)
 
     def loss(self, future: torch.Tensor, first: torch.Tensor, task_ids: torch.Tensor,
-             generator: torch.Generator | None = None, timesteps: torch.Tensor | None = None) -> torch.Tensor:
-        """Mean weighted MSE. future (B, 3, F, H, W), first (B, 3, H, W) in [−1, 1]; task_ids (B,)."""
+             generator: torch.Generator | None = None, timesteps: torch.Tensor | None = None,
+             model: torch.nn.Module | None = None) -> torch.Tensor:
+        """Mean weighted MSE. future (B, 3, F, H, W), first (B, 3, H, W) in [−1, 1]; task_ids (B,).
+
+        ``model``: the network to run (e.g. accelerate's wrapped copy of ``net``); default ``net``.
+        """
         b = future.shape[0]
         dev = future.device
         noise = torch.randn(future.shape, generator=generator, device=dev)
@@ -55,7 +59,7 @@ class VideoDiffusion:
         if self.cfg.cond_dropout > 0:
             drop = torch.rand(b, generator=generator, device=dev) < self.cfg.cond_dropout
             task_ids = torch.where(drop, torch.full_like(task_ids, self.net.null_task), task_ids)
-        pred = self.net(noisy, timesteps, first, task_ids)
+        pred = (model or self.net)(noisy, timesteps, first, task_ids)
         mse = ((pred.float() - target.float()) ** 2).mean(dim=(1, 2, 3, 4))
         if self.cfg.snr_gamma is not None:
             snr = compute_snr(self.noise_scheduler, timesteps)

@@ -1,0 +1,163 @@
+"""Training loop of the video diffusion planner, through HF accelerate (one command, any device count).
+
+Per step: ``batch_size`` AVDC clips (``VideoClipDataset``) → ``VideoDiffusion.loss`` → Adam with
+gradient clipping; EMA (diffusers ``EMAModel``) every ``ema_every`` steps. Outputs in ``out_dir``:
+
+- ``model/``: the EMA weights via ``save_pretrained`` (``config.json`` + safetensors), with
+  ``plansight_train.json`` (training config, data path and sha256, step, wall time, device);
+- ``state/``: accelerate state (weights, optimiser, EMA, RNG) for ``--resume``; ``state/step.json``;
+- ``logs/``: TensorBoard scalars (loss, learning rate); ``samples/step_<n>.gif``: generated | real.
+
+Checkpoints are written to a temporary folder and renamed, so an interrupted run keeps the last one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from accelerate import Accelerator
+from diffusers.training_utils import EMAModel
+from PIL import Image
+
+from agent.atomic import atomic_path
+from agent.learning.video_clips import VideoClipDataset, file_hash
+from agent.planning.config_video import TrainVideoConfig
+from agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
+from agent.planning.video_model import VideoPlanNet
+
+log = logging.getLogger(__name__)
+
+
+def _batch(data: VideoClipDataset, net: VideoPlanNet, n: int, rng: np.random.Generator,
+           device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    clips = [data.clip(int(rng.integers(len(data))), rng) for _ in range(n)]
+    first = to_tensor(np.stack([c[0] for c in clips])).to(device)
+    future = to_tensor(np.stack([c[1] for c in clips])).movedim(1, 2).to(device)  # (B, 3, F, H, W)
+    return future, first, net.task_ids([c[2] for c in clips]).to(device)
+
+
+def write_gif(path: Path, first: np.ndarray, generated: np.ndarray, real: np.ndarray | None = None,
+              frame_ms: int = 200) -> Path:
+    """Frames side by side (generated | real), first frame first; written atomically."""
+    rows = [np.concatenate([f, *([r] if real is not None else [])], axis=1)
+            for f, r in zip([first, *generated], [first, *(real if real is not None else generated)], strict=True)]
+    images = [Image.fromarray(r) for r in rows]
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms, loop=0)
+    return path
+
+
+def train_video(data_path: str | Path, out_dir: str | Path, cfg: TrainVideoConfig, resume: bool = False,
+                on_step: Callable[[int, float], None] | None = None) -> dict:
+    """Train (or resume) and return a summary: steps, last loss, wall time, device, paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state_dir = out / "state"
+    if resume and not (state_dir / "step.json").is_file():
+        raise FileNotFoundError(f"{state_dir}: nothing to resume (no step.json); start without --resume")
+    mc = cfg.model
+    data = VideoClipDataset(data_path, mc.height, mc.width, mc.n_future, list(cfg.cameras) if cfg.cameras else None,
+                            cfg.random_crop, cfg.include_failed)
+    tasks = mc.tasks or data.tasks
+    unknown = sorted(set(data.tasks) - set(tasks))
+    if unknown:
+        raise ValueError(f"dataset has tasks the model config does not list: {unknown}")
+    acc = Accelerator(log_with="tensorboard", project_dir=str(out / "logs"))
+    acc.init_trackers("video")
+    torch.manual_seed(cfg.seed)
+    net = VideoPlanNet(**mc.model_copy(update={"tasks": tuple(tasks)}).model_dump())
+    ema = EMAModel(net.parameters(), decay=cfg.ema_decay, model_cls=VideoPlanNet, model_config=net.config)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate, betas=cfg.adam_betas)
+    wrapped, opt = acc.prepare(net, opt)
+    acc.register_for_checkpointing(ema)
+    step = 0
+    if resume:
+        acc.load_state(str(state_dir))
+        step = json.loads((state_dir / "step.json").read_text())["step"]
+        log.info("resumed at step %d", step)
+    ema.to(acc.device)
+    diffusion = VideoDiffusion(net, cfg.diffusion)
+    data_sha = file_hash(data_path)
+    rng = np.random.default_rng([cfg.seed, step])
+    wall0, loss_value = time.perf_counter(), float("nan")
+    while step < cfg.steps:
+        future, first, ids = _batch(data, net, cfg.batch_size, rng, acc.device)
+        loss = diffusion.loss(future, first, ids, model=wrapped)
+        acc.backward(loss)
+        acc.clip_grad_norm_(wrapped.parameters(), cfg.grad_clip)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        loss_value = float(loss.detach())
+        if step % cfg.ema_every == 0:
+            ema.step(net.parameters())
+        acc.log({"loss": loss_value, "lr": opt.param_groups[0]["lr"]}, step=step)
+        if on_step is not None:
+            on_step(step, loss_value)
+        if acc.is_main_process and (step % cfg.sample_every == 0 or step == cfg.steps):
+            _sample_gif(out / "samples" / f"step_{step:06d}.gif", net, ema, diffusion, data, rng)
+        if step % cfg.save_every == 0 or step == cfg.steps:
+            _save(acc, net, ema, out, state_dir, step, cfg, data_path, data_sha, time.perf_counter() - wall0)
+    acc.end_training()
+    data.close()
+    return {"steps": step, "last_loss": loss_value, "wall_time_s": round(time.perf_counter() - wall0, 1),
+            "device": str(acc.device), "processes": acc.num_processes, "model": str(out / "model"),
+            "parameters_m": round(sum(p.numel() for p in net.parameters()) / 1e6, 2), "data_sha256": data_sha}
+
+
+def _with_ema(net: VideoPlanNet, ema: EMAModel, fn: Callable[[], object]) -> object:
+    ema.store(net.parameters())
+    ema.copy_to(net.parameters())
+    try:
+        return fn()
+    finally:
+        ema.restore(net.parameters())
+
+
+def _sample_gif(path: Path, net: VideoPlanNet, ema: EMAModel, diffusion: VideoDiffusion, data: VideoClipDataset,
+                rng: np.random.Generator) -> None:
+    first, real, task = data.clip(int(rng.integers(len(data))), rng)
+    ids = net.task_ids([task]).to(net.device)
+
+    def sample() -> torch.Tensor:
+        net.eval()
+        try:
+            x0 = to_tensor(first[None]).to(net.device)
+            return diffusion.sample(x0, ids, torch.Generator(device="cpu").manual_seed(0))
+        finally:
+            net.train()
+
+    video = _with_ema(net, ema, sample)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_gif(path, first, to_frames(video[0].movedim(1, 0)), real)
+
+
+def _save(acc: Accelerator, net: VideoPlanNet, ema: EMAModel, out: Path, state_dir: Path, step: int,
+          cfg: TrainVideoConfig, data_path: str | Path, data_sha: str, wall_s: float) -> None:
+    acc.wait_for_everyone()
+    acc.save_state(str(state_dir))
+    if not acc.is_main_process:
+        return
+    (state_dir / "step.json").write_text(json.dumps({"step": step}))
+    tmp = out / "model.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    _with_ema(net, ema, lambda: net.save_pretrained(tmp))
+    meta = {"step": step, "data": str(data_path), "data_sha256": data_sha, "wall_time_s": round(wall_s, 1),
+            "device": str(acc.device), "processes": acc.num_processes, "config": cfg.model_dump(mode="json"),
+            "diffusion": cfg.diffusion.model_dump(mode="json")}
+    (tmp / "plansight_train.json").write_text(json.dumps(meta, indent=2))
+    final = out / "model"
+    old = out / "model.old"
+    if final.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    log.info("step %d: saved %s", step, final)

@@ -1,0 +1,79 @@
+"""``DiffusionVideoPlanner``: a trained ``VideoPlanNet`` behind the ``VideoPlanner`` contract.
+
+``plan(obs, task, camera, n, seed)`` samples ``n`` candidate futures in one batch from the camera's
+current frame: the frame is centre-cropped to the model's aspect ratio only if it already has it (a
+different aspect ratio is an error, not a silent distortion) and resized to the model's size; the
+generated frames are resized back to the camera's size, and frame 0 of every plan is the real
+observation. The same seed gives the same plans.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from agent.contracts import Observation, VideoPlan
+from agent.learning.video_clips import resize_to
+from agent.planning.config_video import DiffusionConfig
+from agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
+from agent.planning.video_model import VideoPlanNet
+
+log = logging.getLogger(__name__)
+
+
+class PlannerError(ValueError):
+    """A checkpoint or request the planner cannot serve; the message says why."""
+
+
+class DiffusionVideoPlanner:
+    """See the module docstring. ``steps`` / ``guidance_scale`` override the checkpoint's sampler."""
+
+    def __init__(self, checkpoint: str | Path, steps: int | None = None, guidance_scale: float | None = None,
+                 device: str = "cpu") -> None:
+        path = Path(checkpoint)
+        if not (path / "config.json").is_file():
+            raise PlannerError(f"{path}: no video model here (expected config.json + safetensors from "
+                               "`plansight train video`)")
+        self.net = VideoPlanNet.from_pretrained(path).to(device).eval()
+        meta_file = path / "plansight_train.json"
+        meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        cfg = DiffusionConfig(**meta.get("diffusion", {}))
+        update = {k: v for k, v in (("sample_steps", steps), ("guidance_scale", guidance_scale)) if v is not None}
+        self.diffusion = VideoDiffusion(self.net, cfg.model_copy(update=update))
+        self.meta = meta
+        c = self.net.config
+        log.info("video planner %s: %dx%d, %d future frames, tasks %s", path, c.width, c.height, c.n_future,
+                 ", ".join(c.tasks))
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return tuple(self.net.config.tasks)
+
+    def plan(self, obs: Observation, task: str, camera: str, n: int = 1, seed: int | None = None) -> list[VideoPlan]:
+        if camera not in obs.images:
+            raise PlannerError(f"no image from camera {camera!r}; observation has {sorted(obs.images)}")
+        if n < 1:
+            raise PlannerError(f"n must be at least 1, got {n}")
+        img = obs.images[camera]
+        h, w = img.shape[:2]
+        c = self.net.config
+        if abs(w / h - c.width / c.height) > 1e-3:
+            raise PlannerError(f"camera {camera!r} is {w}x{h} but the checkpoint plans at {c.width}x{c.height}: "
+                               "aspect ratios differ; collect and train at the camera's aspect ratio")
+        try:
+            ids = self.net.task_ids([task] * n)
+        except KeyError as e:
+            raise PlannerError(str(e.args[0])) from None
+        first = to_tensor(resize_to(img, c.height, c.width)[None]).to(self.net.device).expand(n, -1, -1, -1)
+        gen = torch.Generator(device="cpu").manual_seed(0 if seed is None else seed)
+        video = to_frames(self.diffusion.sample(first.contiguous(), ids, gen).movedim(2, 1))  # (n, F, H, W, 3)
+        plans = []
+        for v in video:
+            up = [cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) for f in v]
+            plans.append(VideoPlan(frames=np.stack([img, *up]), camera=camera, task=task))
+        return plans

@@ -1,0 +1,41 @@
+"""``plansight train video``: load the training config (YAML, optional), apply CLI overrides, train."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from agent.planning.config_video import TrainVideoConfig
+from launch.mission import MissionError
+
+
+def load_train_config(path: Path | None, overrides: dict[str, Any]) -> TrainVideoConfig:
+    """YAML mapping of ``TrainVideoConfig`` fields (or defaults) plus top-level overrides; one-line errors."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        if not path.is_file():
+            raise MissionError(f"{path}: config file not found")
+        try:
+            raw = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise MissionError(f"{path}: not valid YAML: {e}") from None
+        if not isinstance(raw, dict):
+            raise MissionError(f"{path}: expected a mapping of settings")
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return TrainVideoConfig.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors(include_url=False)[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise MissionError(f"{path or 'config'}: {where}: {err['msg']}") from None
+
+
+def run(data: Path, out: Path, cfg: TrainVideoConfig, resume: bool,
+        on_step: Callable[[int, float], None] | None) -> dict:
+    from agent.learning.train_video import train_video  # torch, diffusers, accelerate only when training
+
+    return train_video(data, out, cfg, resume=resume, on_step=on_step)

@@ -1,0 +1,90 @@
+"""Video planner training (accelerate, EMA, resumable, save_pretrained) and the planner contract."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from agent.contracts import Observation, VideoPlanner
+from agent.learning.train_video import train_video
+from agent.learning.video_clips import VideoClipDataset, VideoDataError
+from agent.planning.config_video import DiffusionConfig, TrainVideoConfig, VideoModelConfig
+from agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
+
+MODEL = VideoModelConfig(height=16, width=16, n_future=3, block_out_channels=(16, 32), attention_head_dim=8,
+                         norm_num_groups=8, task_embed_dim=16)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def write_dataset(path, n_demos=4, steps=12, size=(24, 24)):
+    """The documented robomimic-style layout with moving squares; demo 3 is a failed expert run."""
+    rng = np.random.default_rng(0)
+    with h5py.File(path, "w") as f:
+        data = f.create_group("data")
+        for i in range(n_demos):
+            g = data.create_group(f"demo_{i}")
+            g.attrs.update(task=["push-left", "push-right"][i % 2], seed=i, success=i != 3,
+                           success_step=steps - 3 if i != 3 else -1, num_samples=steps)
+            frames = np.zeros((steps, *size, 3), np.uint8)
+            x0 = int(rng.integers(6, 12))
+            for t in range(steps):
+                x = x0 + (t if i % 2 else -t) // 2
+                frames[t, 8:14, max(0, x):x + 6] = 255
+            g.create_dataset("obs/corner_image", data=frames)
+
+
+def test_clips_end_at_completion_and_skip_failed_demos(tmp_path):
+    write_dataset(tmp_path / "d.h5")
+    ds = VideoClipDataset(tmp_path / "d.h5", 16, 16, 3, random_crop=False)
+    assert len(ds) == 3 and ds.tasks == ("push-left", "push-right")
+    first, future, task = ds.clip(0, np.random.default_rng(0))
+    assert first.shape == (16, 16, 3) and future.shape == (3, 16, 16, 3) and task == "push-left"
+    with pytest.raises(VideoDataError, match="dataset not found"):
+        VideoClipDataset(tmp_path / "missing.h5", 16, 16, 3)
+
+
+def test_train_resume_save_and_plan(tmp_path):
+    write_dataset(tmp_path / "d.h5")
+    cfg = TrainVideoConfig(model=MODEL, diffusion=DiffusionConfig(sample_steps=2), steps=4, batch_size=2,
+                           save_every=2, sample_every=4, ema_every=1, learning_rate=1e-3)
+    out = tmp_path / "run"
+    first = train_video(tmp_path / "d.h5", out, cfg)
+    assert first["steps"] == 4 and np.isfinite(first["last_loss"])
+    meta = json.loads((out / "model" / "plansight_train.json").read_text())
+    assert meta["step"] == 4 and len(meta["data_sha256"]) == 64
+    assert (out / "model" / "diffusion_pytorch_model.safetensors").is_file()
+    assert (out / "samples" / "step_000004.gif").read_bytes()[:6] == b"GIF89a"
+    assert list((out / "logs").rglob("events.out.tfevents.*"))
+    resumed = train_video(tmp_path / "d.h5", out, cfg.model_copy(update={"steps": 6}), resume=True)
+    assert resumed["steps"] == 6
+    assert json.loads((out / "model" / "plansight_train.json").read_text())["step"] == 6
+
+    planner = DiffusionVideoPlanner(out / "model")
+    assert isinstance(planner, VideoPlanner)
+    img = np.zeros((48, 48, 3), np.uint8)
+    obs = Observation(t=0.0, images={"corner": img}, state=np.zeros(39))
+    plans = planner.plan(obs, "push-right", "corner", n=3, seed=5)
+    assert len(plans) == 3 and plans[0].frames.shape == (4, 48, 48, 3) and plans[0].frames.dtype == np.uint8
+    assert np.array_equal(plans[0].frames[0], img)
+    again = planner.plan(obs, "push-right", "corner", n=3, seed=5)
+    assert all(np.array_equal(a.frames, b.frames) for a, b in zip(plans, again, strict=True))
+    assert not np.array_equal(plans[0].frames, plans[1].frames)  # candidates differ within a batch
+
+    with pytest.raises(PlannerError, match="unknown task 'door-open'"):
+        planner.plan(obs, "door-open", "corner")
+    with pytest.raises(PlannerError, match="aspect ratios differ"):
+        planner.plan(Observation(0.0, {"corner": np.zeros((48, 64, 3), np.uint8)}, np.zeros(39)), "push-left",
+                     "corner")
+    with pytest.raises(PlannerError, match="no video model here"):
+        DiffusionVideoPlanner(tmp_path / "nothing")
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        train_video(tmp_path / "d.h5", tmp_path / "fresh", cfg, resume=True)
