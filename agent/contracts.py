@@ -63,6 +63,15 @@ class CameraModel:
         return cls(name=name, width=width, height=height, fx=f, fy=f, cx=(width - 1) / 2.0,
                    cy=(height - 1) / 2.0, **kwargs)
 
+    @staticmethod
+    def forward_pose(x: float, y: float, z: float) -> np.ndarray:
+        """``T_body_cam`` of a camera looking along body +x (image right = body −y, image down =
+        body −z) mounted at (x, y, z) metres in the body frame (FLU)."""
+        T = np.eye(4)
+        T[:3, :3] = [[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]]  # columns: camera x, y, z in body
+        T[:3, 3] = (x, y, z)
+        return T
+
     @property
     def K(self) -> np.ndarray:
         """3×3 float64 intrinsic matrix."""

@@ -46,12 +46,12 @@ def fly(
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
     """Fly a mission and write its run folder (metrics, events, video, plot, report)."""
-    overrides: dict[str, Any] = {}
-    if seed is not None:
-        overrides["seed"] = seed
-    if duration is not None:
-        overrides["duration_s"] = duration
-    _fly(_load(mission, overrides), runs_dir, quiet)
+    _fly(_load(mission, _overrides(seed, duration)), runs_dir, quiet)
+
+
+def _overrides(seed: int | None, duration: float | None) -> dict[str, Any]:
+    """Top-level mission keys given on the command line."""
+    return {k: v for k, v in (("seed", seed), ("duration_s", duration)) if v is not None}
 
 
 def _fly(m: Mission, runs_dir: Path, quiet: bool) -> None:
@@ -90,12 +90,7 @@ def deploy(
     """Fly a mission on hardware through its bridge; same run folder as a simulated mission."""
     from launch.deploy import deploy_mission
 
-    overrides: dict[str, Any] = {}
-    if seed is not None:
-        overrides["seed"] = seed
-    if duration is not None:
-        overrides["duration_s"] = duration
-    m = _load(mission, overrides)
+    m = _load(mission, _overrides(seed, duration))
     try:
         m = deploy_mission(m, drone, host)
     except MissionError as e:

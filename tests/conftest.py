@@ -35,3 +35,14 @@ def flying_sim():
     assert sim.takeoff()
     yield sim
     sim.close()
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models: one intra-op thread is as fast and does not spin against other processes."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

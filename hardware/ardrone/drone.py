@@ -46,9 +46,7 @@ class ArdroneDrone:
     def __init__(self, cfg: ArdroneConfig | None = None) -> None:
         self.cfg = cfg or ArdroneConfig()
         c = self.cfg.camera
-        R = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])  # camera axes in the body (FLU)
-        T = np.eye(4)
-        T[:3, :3], T[:3, 3] = R, (c.forward_offset_m, 0.0, 0.02)
+        T = CameraModel.forward_pose(c.forward_offset_m, 0.0, 0.02)
         self._cameras = {FRONT_CAMERA: CameraModel.from_fovy(FRONT_CAMERA, c.width, c.height, c.fovy_deg,
                                                              T_body_cam=T)}
         self._velocity = VelocityToPcmd(self.cfg.velocity, self.cfg.limits)

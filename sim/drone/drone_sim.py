@@ -206,12 +206,9 @@ class DroneSim:
     # ------------------------------------------------------------------ internals
     def _camera_models(self) -> dict[str, CameraModel]:
         c = self.cfg.camera
-        R = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])  # columns: cam x,y,z in body
         models = {}
         for name, y in ((LEFT_CAMERA, c.baseline_m / 2), (RIGHT_CAMERA, -c.baseline_m / 2)):
-            T = np.eye(4)
-            T[:3, :3] = R
-            T[:3, 3] = (c.forward_offset_m, y, 0.02)
+            T = CameraModel.forward_pose(c.forward_offset_m, y, 0.02)
             extra = {"baseline_m": c.baseline_m, "stereo_partner": RIGHT_CAMERA} if name == LEFT_CAMERA else {}
             models[name] = CameraModel.from_fovy(name, c.width, c.height, c.fovy_deg, T_body_cam=T, **extra)
         return models

@@ -12,13 +12,7 @@ TINY = VideoModelConfig(height=16, width=16, n_future=3, tasks=("push-left", "pu
                         block_out_channels=(16, 32), attention_head_dim=8, norm_num_groups=8, task_embed_dim=16)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one intra-op thread is as fast and does not spin against other processes."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def tiny_net(seed: int = 0) -> VideoPlanNet:

@@ -5,7 +5,6 @@ import json
 import h5py
 import numpy as np
 import pytest
-import torch
 
 from agent.contracts import Observation, VideoPlanner
 from agent.learning.train_video import train_video
@@ -17,12 +16,7 @@ MODEL = VideoModelConfig(height=16, width=16, n_future=3, block_out_channels=(16
                          norm_num_groups=8, task_embed_dim=16)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def write_dataset(path, n_demos=4, steps=12, size=(24, 24)):
