@@ -37,9 +37,10 @@ def flying_sim():
     sim.close()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True, scope="session")
 def one_torch_thread():
-    """Tiny models: one intra-op thread is as fast and does not spin against other processes."""
+    """Tests use small models: one intra-op thread is nearly as fast, and it does not collapse when the
+    machine is busy (two OpenMP threads sharing one free core wait on each other at every barrier)."""
     import torch
 
     n = torch.get_num_threads()

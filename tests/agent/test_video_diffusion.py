@@ -12,9 +12,6 @@ TINY = VideoModelConfig(height=16, width=16, n_future=3, tasks=("push-left", "pu
                         block_out_channels=(16, 32), attention_head_dim=8, norm_num_groups=8, task_embed_dim=16)
 
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
 def tiny_net(seed: int = 0) -> VideoPlanNet:
     torch.manual_seed(seed)
     return VideoPlanNet(**TINY.model_dump())

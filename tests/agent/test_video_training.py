@@ -16,9 +16,6 @@ MODEL = VideoModelConfig(height=16, width=16, n_future=3, block_out_channels=(16
                          norm_num_groups=8, task_embed_dim=16)
 
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
 def write_dataset(path, n_demos=4, steps=12, size=(24, 24)):
     """The documented robomimic-style layout with moving squares; demo 3 is a failed expert run."""
     rng = np.random.default_rng(0)
