@@ -36,18 +36,19 @@ class EpisodeSpec:
     width: int = 320
     height: int = 240
     planner: str = "oracle"
+    plan_frames: int = 8
     video: Path | None = None
 
     @property
     def key(self) -> str:
-        return f"{self.task}|{self.camera}|{self.seed}|{self.replans}"
+        return f"{self.task}|{self.camera}|{self.seed}|{self.replans}|{self.plan_frames}|{self.width}x{self.height}"
 
 
-def _planner(name: str, arm):
+def _planner(name: str, arm, n_frames: int):
     import importlib
 
     module, _, cls = PLANNERS[name].partition(":")
-    return getattr(importlib.import_module(module), cls)(arm)
+    return getattr(importlib.import_module(module), cls)(arm, n_frames=n_frames)
 
 
 def run_episode(spec: EpisodeSpec) -> dict:
@@ -69,7 +70,7 @@ def run_episode(spec: EpisodeSpec) -> dict:
     modes: list[str] = []
     try:
         arm.reset(spec.seed)
-        planner = _planner(spec.planner, arm)
+        planner = _planner(spec.planner, arm, spec.plan_frames)
         executor = FlowPlanExecutor(arm.cameras, seed=spec.seed * 1000)
 
         def new_plan() -> None:
@@ -83,17 +84,14 @@ def run_episode(spec: EpisodeSpec) -> dict:
             modes.append(executor.plan.mode)
 
         new_plan()
-        hold = None
         while arm.steps_left > 0:
+            executor.may_replan = plans <= spec.replans
             obs = arm.observe(())
-            cmd = executor.act(obs) if hold is None else hold
-            if cmd is None:
-                if plans <= spec.replans:
-                    new_plan()
-                    cmd = executor.act(arm.observe(()))
-                if cmd is None:  # out of replans (or stalled at once): hold still
-                    hold = ArmCommand(gripper=executor.cfg.grip_effort)
-                    cmd = hold
+            cmd = executor.act(obs)
+            if cmd is None:  # the executor wants a new plan, and one is left
+                new_plan()
+                executor.may_replan = plans <= spec.replans
+                cmd = executor.act(arm.observe(())) or ArmCommand(gripper=executor.cfg.grip_effort)
             t = time.perf_counter()
             arm.act(cmd)
             timing["control_sim"] += time.perf_counter() - t

@@ -32,6 +32,7 @@ class FlowPlanExecutor:
         self.seed = seed
         self.plan: SubgoalPlan | None = None
         self.timings = {"flow": 0.0, "fit": 0.0}
+        self.may_replan = True  # False: never return None; keep following the current plan to its end
         self._reset_controller()
 
     def _reset_controller(self) -> None:
@@ -39,6 +40,8 @@ class FlowPlanExecutor:
         self._goal_i = 0
         self._last_hand: np.ndarray | None = None
         self._stalled = 0
+        self._closing = 0
+        self.finished = False
 
     def reset(self, plan: VideoPlan, obs: Observation) -> None:
         cam = self.cameras[plan.camera]
@@ -48,6 +51,19 @@ class FlowPlanExecutor:
         for k, v in self.plan.timings.items():
             self.timings[k] = self.timings.get(k, 0.0) + v
         self._reset_controller()
+        tool = self._tool(obs)
+        p = self.plan
+        # already holding the object (gripper closed on it, e.g. after a replan): keep it and follow
+        if obs.state[3] < self.cfg.holding_opening and np.linalg.norm(tool - p.contact) < self.cfg.holding_dist_m:
+            p.mode, p.start = "grasp", p.contact
+            if p.lowered:
+                p.subgoals = p.subgoals + np.array([0.0, 0.0, self.cfg.push_lower_m])
+            self._phase = "follow"
+        elif np.linalg.norm(tool - p.start) <= self.cfg.z_tol_m:
+            self._phase = "follow"  # already at the start point
+
+    def _tool(self, obs: Observation) -> np.ndarray:
+        return np.asarray(obs.state[:3], dtype=np.float64) + np.asarray(self.cfg.tool_offset_m)
 
     # ---------------------------------------------------------------- controller
     def _move(self, hand: np.ndarray, target: np.ndarray) -> tuple[float, float, float]:
@@ -62,28 +78,44 @@ class FlowPlanExecutor:
                 return p.start + np.array([0.0, 0.0, cfg.approach_height_m]), (closed if p.mode == "push" else opened)
             self._phase = "descend"
         if self._phase == "descend":
-            near = abs(hand[2] - p.start[2]) < cfg.close_near_z_m
-            grip = closed if (p.mode == "push" or near) else opened
-            if abs(hand[2] - p.start[2]) > cfg.z_tol_m:
-                return p.start, grip
+            if p.mode == "push":
+                if abs(hand[2] - p.start[2]) > cfg.z_tol_m:
+                    return p.start, closed
+                self._phase = "follow"
+            else:
+                blocked = self._stalled >= cfg.blocked_steps  # fingers on the table: as low as it goes
+                if abs(hand[2] - p.start[2]) > cfg.grasp_z_tol_m and not blocked:
+                    return p.start, opened
+                self._phase, self._closing = "close", 0
+        if self._phase == "close":  # hold still while the fingers close
+            self._closing += 1
+            if self._closing <= cfg.close_steps:
+                self._stalled = 0
+                return hand, closed
             self._phase = "follow"
         tol = cfg.subgoal_tol_grasp_m if p.mode == "grasp" else cfg.subgoal_tol_push_m
-        while self._goal_i < len(p.subgoals) - 1 and np.linalg.norm(hand - p.subgoals[self._goal_i]) <= tol:
+        while self._goal_i < len(p.subgoals) and np.linalg.norm(hand - p.subgoals[self._goal_i]) <= tol:
             self._goal_i += 1
+        if self._goal_i >= len(p.subgoals):
+            self.finished = True
+            return p.subgoals[-1], closed
         return p.subgoals[self._goal_i], closed
 
     def act(self, obs: Observation) -> ArmCommand | None:
-        """The next command, or ``None`` when the hand has stalled for ``stall_steps`` (replan)."""
+        """The next command, or ``None`` when a new plan is needed: the hand stalled for ``stall_steps``, or
+        (``replan_on_finish``) the last subgoal was reached."""
         if self.plan is None:
             return None
-        hand = np.asarray(obs.state[:3], dtype=np.float64)
+        hand = self._tool(obs)
         if self._last_hand is not None:
             if np.linalg.norm(hand - self._last_hand) < self.cfg.stall_move_m:
                 self._stalled += 1
             elif self.cfg.stall_consecutive:
                 self._stalled = 0
         self._last_hand = hand
-        if self._stalled >= self.cfg.stall_steps:
+        if self._stalled >= self.cfg.stall_steps and self.may_replan:
             return None
         target, grip = self._target(hand)
+        if self.finished and self.cfg.replan_on_finish and self.may_replan:
+            return None
         return ArmCommand(dxyz=self._move(hand, target), gripper=grip)

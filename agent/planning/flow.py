@@ -72,3 +72,19 @@ def track(frames: np.ndarray, uv0: np.ndarray, flow: FlowFn, fb_tol_px: float | 
             ok &= np.linalg.norm(back - uv[k], axis=1) <= fb_tol_px
         valid[k + 1] = ok
     return uv, valid
+
+
+def step_points(a: np.ndarray, b: np.ndarray, uv: np.ndarray, flow: FlowFn, fb_tol_px: float | None = 1.0
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Move points (N×2) from frame ``a`` to frame ``b``; returns their new pixels and a (N,) bool of points that
+    stayed in the image (and passed the forward-backward check when ``fb_tol_px`` is set)."""
+    H, W = a.shape[:2]
+    fwd = flow(a, b)
+    ok = in_image(uv, W, H)
+    uv_b = uv + sample_bilinear(fwd, uv)
+    ok &= in_image(uv_b, W, H)
+    if fb_tol_px is not None:
+        bwd = flow(b, a)
+        back = uv_b + sample_bilinear(bwd, uv_b)
+        ok &= np.linalg.norm(back - uv, axis=1) <= fb_tol_px
+    return uv_b, ok

@@ -112,3 +112,67 @@ def fit_rigid_3d(a: np.ndarray, b: np.ndarray, thresh_m: float = 0.005, iteratio
     T = kabsch(a[best], b[best])
     res = np.linalg.norm(a[best] @ T[:3, :3].T + T[:3, 3] - b[best], axis=1)
     return RigidFit(T, best, float(np.sqrt(np.mean(res ** 2))), True)
+
+
+def _translation_ls(Xc: np.ndarray, uv: np.ndarray, K: np.ndarray, depth_prior: float = 0.0) -> np.ndarray:
+    """Camera-frame translation t (3,) minimising the linearised reprojection error of ``Xc + t`` (N×3), plus
+    ``N · (depth_prior · t_z)²``: motion along the optical axis, barely observable for small objects, costs
+    as much as one pixel of error at every point per ``1/depth_prior`` metres."""
+    fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
+    du, dv = uv[:, 0] - cx, uv[:, 1] - cy
+    w = 1.0 / Xc[:, 2]  # ≈ 1/depth: turns the algebraic error into pixels
+    A = np.zeros((2 * len(Xc), 3))
+    b = np.zeros(2 * len(Xc))
+    A[0::2, 0], A[0::2, 2], b[0::2] = fx * w, -du * w, (du * Xc[:, 2] - fx * Xc[:, 0]) * w
+    A[1::2, 1], A[1::2, 2], b[1::2] = fy * w, -dv * w, (dv * Xc[:, 2] - fy * Xc[:, 1]) * w
+    if depth_prior > 0:
+        A = np.vstack([A, [0.0, 0.0, np.sqrt(len(Xc)) * depth_prior]])
+        b = np.append(b, 0.0)
+    return np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+def fit_translation(points_world: np.ndarray, pixels: np.ndarray, cam: CameraModel, ransac_px: float = 1.0,
+                    iterations: int = 100, seed: int = 0, depth_prior: float = 20.0,
+                    hypothesis_prior: float = 200.0) -> RigidFit:
+    """Pure-translation world motion of N points (N×3) seen at ``pixels`` (N×2): RANSAC on 2-point minimal sets
+    (3 unknowns, 2 equations per point, linear), then least squares on the inliers.
+
+    Three degrees of freedom instead of six: much better conditioned for small objects, whose rotation and
+    depth are barely observable from a few hundred pixels. ``depth_prior`` (pixels per metre, see
+    ``_translation_ls``) keeps unobservable motion along the optical axis near zero in the final least
+    squares; the RANSAC hypotheses use the stronger ``hypothesis_prior`` (two points say little about depth).
+    """
+    n = len(points_world)
+    if n < MIN_POINTS:
+        return RigidFit(np.eye(4), np.zeros(n, bool), float("inf"), False)
+    T_wc = cam.T_body_cam
+    T_cw = np.linalg.inv(T_wc)
+    Xc = points_world @ T_cw[:3, :3].T + T_cw[:3, 3]
+    K = cam.K
+    rng = np.random.default_rng(seed)
+
+    def residual(t: np.ndarray) -> np.ndarray:
+        p = Xc + t
+        proj = np.stack([K[0, 0] * p[:, 0] / p[:, 2] + K[0, 2], K[1, 1] * p[:, 1] / p[:, 2] + K[1, 2]], axis=1)
+        return np.linalg.norm(proj - pixels, axis=1)
+
+    best = np.zeros(n, bool)
+    best_err = np.inf
+    for _ in range(iterations):
+        s = rng.choice(n, 2, replace=False)
+        r = residual(_translation_ls(Xc[s], pixels[s], K, hypothesis_prior))
+        inl = r <= ransac_px
+        err = np.minimum(r, ransac_px).sum()  # MSAC score: ties broken by residuals
+        if inl.sum() > best.sum() or (inl.sum() == best.sum() and err < best_err):
+            best, best_err = inl, err
+    if best.sum() < MIN_POINTS:
+        return RigidFit(np.eye(4), best, float("inf"), False)
+    t = _translation_ls(Xc[best], pixels[best], K, depth_prior)
+    for _ in range(2):  # re-linearise around the solution
+        t = t + _translation_ls(Xc[best] + t, pixels[best], K, depth_prior)
+    best = residual(t) <= ransac_px
+    if best.sum() < MIN_POINTS:
+        return RigidFit(np.eye(4), best, float("inf"), False)
+    T = np.eye(4)
+    T[:3, 3] = T_wc[:3, :3] @ t
+    return RigidFit(T, best, float(np.sqrt(np.mean(residual(t)[best] ** 2))), True)

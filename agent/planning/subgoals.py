@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from agent.contracts import CameraModel, VideoPlan
 from agent.planning.config_executor import ExecutorConfig
-from agent.planning.flow import flow_fn, track
-from agent.planning.geometry import apply, lift, sample_bilinear
-from agent.planning.rigid import fit_rigid_pnp
+from agent.planning.flow import flow_fn, step_points
+from agent.planning.geometry import apply, lift, project, sample_bilinear
+from agent.planning.rigid import RigidFit, fit_rigid_pnp, fit_translation
 
 log = logging.getLogger(__name__)
+
+
+MOTION_MODELS: dict[str, Callable[[np.ndarray, np.ndarray, CameraModel, ExecutorConfig], RigidFit]] = {
+    "rigid": lambda X, uv, cam, cfg: fit_rigid_pnp(X, uv, cam, ransac_px=cfg.ransac_px, iterations=cfg.ransac_iters),
+    "translation": lambda X, uv, cam, cfg: fit_translation(X, uv, cam, ransac_px=cfg.ransac_px,
+                                                           iterations=cfg.ransac_iters,
+                                                           depth_prior=cfg.depth_prior_px_per_m),
+}
+"""Frame-to-frame object motion models: full 6-DoF (PnP) or 3-DoF translation."""
 
 
 class PlanError(ValueError):
@@ -43,6 +53,7 @@ class SubgoalPlan:
     subgoals: np.ndarray
     transforms: np.ndarray
     contact: np.ndarray
+    lowered: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -79,25 +90,45 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
     uv0, X0 = sample_object_points(mask, depth, cam, cfg.n_points, cfg.jitter_px, rng)
     contact = contact_point(X0)
 
-    t0 = time.perf_counter()
-    uv, valid = track(frames, uv0, flow_fn(cfg.flow), cfg.fb_tol_px)
-    t1 = time.perf_counter()
+    t_flow = t_fit = 0.0
+    flow = flow_fn(cfg.flow)
+    fit_motion = MOTION_MODELS[cfg.motion]
     transforms = [np.eye(4)]
+    uv_k = uv0  # where the object's points are in frame k under the current estimate
     for k in range(1, len(frames)):
-        ok = valid[k]
+        t0 = time.perf_counter()
+        uv_next, ok = step_points(frames[k - 1], frames[k], uv_k, flow, cfg.fb_tol_px)
+        t1 = time.perf_counter()
+        t_flow += t1 - t0
+        T_prev = transforms[-1]
         if ok.sum() < max(6, cfg.min_track_frac * len(uv0)):
-            transforms.append(transforms[-1])  # lost the object: assume it stays where it was
-            continue
-        fit = fit_rigid_pnp(X0[ok], uv[k][ok], cam, guess=transforms[-1], ransac_px=cfg.ransac_px,
-                            iterations=cfg.ransac_iters)
-        transforms.append(fit.T if fit.ok else transforms[-1])
-    t2 = time.perf_counter()
+            transforms.append(T_prev)  # lost the object (occluded): assume it stayed where it was
+        else:
+            moved = np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1)
+            n_static = int((moved <= cfg.ransac_px).sum())
+            X_prev = apply(T_prev, X0[ok])
+            fit = fit_motion(X_prev, uv_next[ok], cam, cfg)
+            # the object stays put unless a motion explains clearly more points (occluders passing in
+            # front of a still object drag part of its points along)
+            if fit.ok and fit.inliers.sum() > cfg.static_margin * n_static:
+                transforms.append(fit.T @ T_prev)
+            else:
+                transforms.append(T_prev)
+        # re-seed every point at its predicted position: no drift, and occluded points come back
+        uv_k = project(cam, apply(transforms[-1], X0))[0]
+        t_fit += time.perf_counter() - t1
     Ts = np.stack(transforms)
     subgoals = np.stack([apply(T, contact[None])[0] for T in Ts[1:]])
     path = np.vstack([contact[None], subgoals])
     dz = float(path[:, 2].max() - path[:, 2].min())
     if dz > cfg.grasp_dz_m:
-        mode, start = "grasp", contact
+        # the contact point is on the visible surface; grasp lower, around the object's middle, and carry
+        # the grasp point along the object's motion
+        mode = "grasp"
+        ray = contact - cam.T_body_cam[:3, 3]
+        offset = cfg.grasp_behind_m * ray / np.linalg.norm(ray) - np.array([0.0, 0.0, cfg.grasp_lower_m])
+        start = contact + offset
+        subgoals = subgoals + offset
     else:
         mode = "push"
         dist = np.linalg.norm(subgoals - contact, axis=1)
@@ -109,4 +140,4 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
         subgoals = subgoals - np.array([0.0, 0.0, cfg.push_lower_m])
     log.debug("plan %s: mode %s, dz %.3f m, contact %s", plan.task, mode, dz, np.round(contact, 3))
     return SubgoalPlan(mode=mode, start=start, subgoals=subgoals, transforms=Ts, contact=contact,
-                       timings={"flow": t1 - t0, "fit": t2 - t1})
+                       lowered=mode == "push", timings={"flow": t_flow, "fit": t_fit})
