@@ -11,9 +11,10 @@ import argparse
 import json
 import logging
 
-from bench import drone_foundation, persistent_ssl
+from bench import drone_foundation, metaworld_oracle, persistent_ssl
 
-BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run}
+BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run,
+           "metaworld_oracle": metaworld_oracle.run}
 
 
 def main() -> None:
@@ -23,6 +24,8 @@ def main() -> None:
     ap.add_argument("--ssl-minutes", type=float, default=10.0, help="simulated minutes of online learning")
     ap.add_argument("--ssl-flight-seeds", type=int, default=5, help="unseen rooms flown per strategy")
     ap.add_argument("--ssl-flight-seconds", type=float, default=60.0)
+    ap.add_argument("--mw-seeds", type=int, default=25, help="Meta-World oracle evaluation: seeds per camera")
+    ap.add_argument("--mw-workers", type=int, default=1, help="Meta-World oracle evaluation: episode processes")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
@@ -36,6 +39,9 @@ def main() -> None:
                                      flight_seconds=args.ssl_flight_seconds)
         print(json.dumps({k: figures[k] for k in ("mono_inference_fps_batch1_median", "training_samples_per_s_median",
                                                    "distance_per_collision_m")}, indent=2))
+    if "metaworld_oracle" in chosen:
+        figures = metaworld_oracle.run(seeds=args.mw_seeds, workers=args.mw_workers)
+        print(json.dumps({k: v["overall"] for k, v in figures["settings"].items()}, indent=2))
 
 
 if __name__ == "__main__":

@@ -13,12 +13,20 @@ partial last lines are ignored). Re-running the same command skips finished epis
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +133,256 @@ def run_episode(spec: EpisodeSpec) -> dict:
         rec_v.close()
         rec["video"] = str(spec.video)
     return rec
+
+
+# --------------------------------------------------------------------------------------------------
+# The evaluation: resumable episode log, parallel workers, summary
+# --------------------------------------------------------------------------------------------------
+
+def read_log(path: Path) -> dict[str, dict]:
+    """Finished episodes in ``episodes.jsonl`` by key; a torn last line (killed mid-write) is ignored."""
+    done: dict[str, dict] = {}
+    if not path.exists():
+        return done
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        done[rec["key"]] = rec
+    return done
+
+
+def append_log(path: Path, rec: dict) -> None:
+    """Append one JSON line with a single ``write`` then ``fsync`` (O_APPEND: whole lines from one writer)."""
+    data = (json.dumps(rec, sort_keys=True) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        if os.fstat(fd).st_size > 0:  # a torn last line from a killed run: start a fresh line
+            with open(path, "rb") as f:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    data = b"\n" + data
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[int], replans: Iterable[int],
+                  width: int, height: int, planner: str, plan_frames: int, out: Path,
+                  videos_per_task: int = 1) -> list[EpisodeSpec]:
+    """All episodes of an evaluation; the first ``videos_per_task`` (camera, seed) pairs of each task and
+    replanning setting record an mp4."""
+    specs = []
+    cameras, seeds = list(cameras), list(seeds)
+    for r in replans:
+        for t in tasks:
+            n = 0
+            for s in seeds:
+                for c in cameras:
+                    video = None
+                    if n < videos_per_task:
+                        video = out / "videos" / f"{t}_{c}_seed{s}_replan{r}.mp4"
+                        n += 1
+                    specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video))
+    return specs
+
+
+def _run_logged(spec: EpisodeSpec) -> dict:
+    logging.getLogger("sim").setLevel(logging.WARNING)
+    return run_episode(spec)
+
+
+def evaluate(specs: list[EpisodeSpec], out: Path, workers: int = 1,
+             on_done: Callable[[int, int, dict | None], None] | None = None) -> list[dict]:
+    """Run the episodes not yet in ``out/episodes.jsonl`` (in ``workers`` processes) and return all records."""
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "episodes.jsonl"
+    done = read_log(log_path)
+    todo = [s for s in specs if s.key not in done]
+    n_total, n_done = len(specs), len(specs) - len(todo)
+    log.info("%d episodes, %d already done, %d to run in %d process(es)", n_total, n_done, len(todo), workers)
+    if on_done:
+        on_done(n_done, n_total, None)
+    if workers <= 1:
+        for s in todo:
+            rec = _run_logged(s)
+            append_log(log_path, rec)
+            done[rec["key"]] = rec
+            n_done += 1
+            if on_done:
+                on_done(n_done, n_total, rec)
+    else:
+        import multiprocessing as mp
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_run_logged, s) for s in todo]
+            for f in as_completed(futures):
+                rec = f.result()
+                append_log(log_path, rec)
+                done[rec["key"]] = rec
+                n_done += 1
+                if on_done:
+                    on_done(n_done, n_total, rec)
+    return [done[s.key] for s in specs]
+
+
+def summarize(records: list[dict]) -> dict:
+    """Per replanning setting: per-task success over seeds × cameras, per (task, camera), overall (AVDC: mean of
+    the per-(task, camera) rates), seeds run, and seconds per episode with where they went."""
+    out: dict = {}
+    for r in sorted({rec["replans"] for rec in records}):
+        recs = [x for x in records if x["replans"] == r]
+        tasks = list(dict.fromkeys(x["task"] for x in recs))
+        per_tc = {}
+        for x in recs:
+            per_tc.setdefault(x["task"], {}).setdefault(x["camera"], []).append(bool(x["success"]))
+        per_task = {t: float(np.mean([s for c in per_tc[t].values() for s in c])) for t in tasks}
+        tc_rates = [float(np.mean(v)) for t in tasks for v in per_tc[t].values()]
+        timing_keys = sorted({k for x in recs for k in x["timing"]})
+        out[f"replans_{r}"] = {
+            "replans": r,
+            "episodes": len(recs),
+            "seeds": sorted({x["seed"] for x in recs}),
+            "per_task": per_task,
+            "per_task_camera": {t: {c: float(np.mean(v)) for c, v in cams.items()} for t, cams in per_tc.items()},
+            "overall": float(np.mean(tc_rates)) if tc_rates else 0.0,
+            "errors": sum(1 for x in recs if x.get("error")),
+            "seconds_per_episode": float(np.mean([x["seconds"] for x in recs])),
+            "timing_per_episode": {k: float(np.mean([x["timing"].get(k, 0.0) for x in recs])) for k in timing_keys},
+            "plans_per_episode": float(np.mean([x["plans"] for x in recs])),
+        }
+    return out
+
+
+AVDC_PUBLISHED = {  # VideoAgent v1 Table 1 (= AVDC paper): AVDC (no replan), AVDC-Replan, in %
+    "door-open": (30.7, 72.0), "door-close": (28.0, 89.3), "basketball": (21.3, 37.3), "shelf-place": (8.0, 18.7),
+    "button-press": (34.7, 60.0), "button-press-topdown": (17.3, 24.0), "faucet-close": (12.0, 53.3),
+    "faucet-open": (17.3, 24.0), "handle-press": (41.3, 81.3), "hammer": (0.0, 8.0), "assembly": (5.3, 6.7),
+}
+AVDC_OVERALL = (19.6, 43.1)
+
+
+def markdown_table(summary: dict) -> str:
+    """Per-task success table (ours with and without replanning next to AVDC's published numbers)."""
+    settings = sorted(summary.values(), key=lambda s: s["replans"])
+    tasks = list(dict.fromkeys(t for s in settings for t in s["per_task"]))
+    head = "| Task | " + " | ".join(f"Oracle, {s['replans']} replans" for s in settings)
+    head += " | AVDC (no replan) | AVDC-Replan |\n|---|" + "---|" * (len(settings) + 2) + "\n"
+    rows = []
+    for t in tasks:
+        cells = [f"{100 * s['per_task'][t]:.1f}%" if t in s["per_task"] else "–" for s in settings]
+        avdc = AVDC_PUBLISHED.get(t, (float("nan"),) * 2)
+        rows.append(f"| {t} | " + " | ".join(cells) + f" | {avdc[0]:.1f}% | {avdc[1]:.1f}% |")
+    rows.append("| **Overall** | " + " | ".join(f"**{100 * s['overall']:.1f}%**" for s in settings)
+                + f" | {AVDC_OVERALL[0]:.1f}% | {AVDC_OVERALL[1]:.1f}% |")
+    return head + "\n".join(rows) + "\n"
+
+
+def write_summary(out: Path, records: list[dict], meta: dict) -> dict:
+    """Write ``summary.json`` and ``table.md`` atomically; returns the summary."""
+    from launch.rundir import write_atomic, write_json
+
+    summary = summarize(records)
+    write_json(out / "summary.json", {**meta, "settings": summary})
+    write_atomic(out / "table.md", lambda f: f.write(markdown_table(summary)))
+    return summary
+
+
+
+# --------------------------------------------------------------------------------------------------
+# CLI: plansight eval metaworld
+# --------------------------------------------------------------------------------------------------
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Evaluate planners and executors.")
+console = Console(stderr=True)
+
+
+def parse_seeds(spec: str) -> list[int]:
+    """``25`` → seeds 0–24; ``10-24`` → 10…24; ``3,5`` → [3, 5]; ``ValueError`` otherwise."""
+    try:
+        if "-" in spec:
+            lo, hi = (int(x) for x in spec.split("-", 1))
+            if hi < lo or lo < 0:
+                raise ValueError
+            return list(range(lo, hi + 1))
+        if "," in spec:
+            return [int(x) for x in spec.split(",")]
+        n = int(spec)
+        if n < 1:
+            raise ValueError
+        return list(range(n))
+    except ValueError:
+        raise ValueError(f"seeds: expected a count like 25, a range like 0-24 or a list like 3,5; "
+                         f"got {spec!r}") from None
+
+
+def _fail(msg: str) -> None:
+    console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command("metaworld")
+def eval_metaworld(
+    planner: Annotated[str, typer.Option(help=f"video planner: {', '.join(PLANNERS)}")] = "oracle",
+    tasks: Annotated[str, typer.Option(help="comma-separated AVDC tasks, or 'all'")] = "all",
+    cameras: Annotated[str, typer.Option(help="comma-separated cameras, or 'all'")] = "corner,corner2,corner3",
+    seeds: Annotated[str, typer.Option(help="a count (25 = seeds 0-24), a range 0-24 or a list 3,5")] = "25",
+    replan: Annotated[list[int] | None, typer.Option(
+        help="max replans; repeat for several settings (default: 0 and 5, AVDC without and with)")] = None,
+    res: Annotated[str, typer.Option(help="image size WIDTHxHEIGHT used for planning")] = "320x240",
+    plan_frames: Annotated[int, typer.Option(min=2, max=64, help="frames per plan, the observed one included")] = 24,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="episode processes")] = 1,
+    videos: Annotated[int, typer.Option(min=0, help="sample mp4s per task and setting")] = 1,
+    out: Annotated[Path, typer.Option(help="results folder (re-run to resume)")] = Path("runs/eval_metaworld"),
+    record_bench: Annotated[bool, typer.Option(help="also write bench/results and BENCHMARKS.md")] = False,
+) -> None:
+    """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
+    from sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
+    from sim.metaworld.tasks import TASKS
+
+    if planner not in PLANNERS:
+        _fail(f"planner: unknown planner {planner!r}; allowed: {', '.join(PLANNERS)}")
+    replans = sorted(set(replan)) if replan else [0, 5]
+    if any(r < 0 or r > 50 for r in replans):
+        _fail(f"replan: must be 0..50, got {replans}")
+    try:
+        task_list = parse_list(tasks, tuple(TASKS), "tasks")
+        cam_list = parse_list(cameras, CAMERAS, "cameras")
+        width, height = parse_resolution(res)
+        seed_list = parse_seeds(seeds)
+    except (ConfigError, ValueError) as e:
+        _fail(str(e))
+    specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos)
+    with Progress(TextColumn("[bold]eval metaworld"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
+        bar = progress.add_task("episodes", total=len(specs), info="")
+        wins = {"n": 0, "ok": 0}
+
+        def on_done(k: int, n: int, rec: dict | None) -> None:
+            if rec is not None:
+                wins["n"] += 1
+                wins["ok"] += bool(rec["success"])
+            info = f"{wins['ok']}/{wins['n']} succeeded this run" if wins["n"] else ""
+            progress.update(bar, completed=k, total=n, info=info)
+
+        records = evaluate(specs, out, workers, on_done)
+    meta = {"planner": planner, "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
+            "height": height, "plan_frames": plan_frames,
+            "command": "plansight eval metaworld " + " ".join(_argv())}
+    summary = write_summary(out, records, meta)
+    console.print(markdown_table(summary), highlight=False, markup=False)
+    console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}")
+    if record_bench:
+        from bench.metaworld_oracle import record_summary
+
+        record_summary(out)
+
+
+def _argv() -> list[str]:
+    import sys
+
+    argv = sys.argv
+    return argv[argv.index("metaworld") + 1:] if "metaworld" in argv else argv[1:]
