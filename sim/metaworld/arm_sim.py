@@ -183,7 +183,8 @@ class MetaWorldArm:
     def restore(self, snap: SimSnapshot) -> None:
         env = self.env
         mujoco.mj_setState(env.model, env.data, snap.physics, _FULL_STATE)
-        mujoco.mj_forward(env.model, env.data)
+        mujoco.mj_forward(env.model, env.data)  # positions of bodies, cameras, sites for rendering
+        mujoco.mj_setState(env.model, env.data, snap.physics, _FULL_STATE)  # forward rewrote the warm start
         for k in _PY_STATE:
             v = snap.py[k]
             setattr(env, k, np.copy(v) if isinstance(v, np.ndarray) else v)
