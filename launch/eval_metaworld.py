@@ -172,21 +172,28 @@ def append_log(path: Path, rec: dict) -> None:
 def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[int], replans: Iterable[int],
                   width: int, height: int, planner: str, plan_frames: int, out: Path,
                   videos_per_task: int = 1) -> list[EpisodeSpec]:
-    """All episodes of an evaluation; the first ``videos_per_task`` (camera, seed) pairs of each task and
-    replanning setting record an mp4."""
+    """All episodes of an evaluation, seed by seed (an interrupted run leaves whole seeds done); the first
+    ``videos_per_task`` cameras of the first seed record an mp4 per task and replanning setting."""
+    tasks, cameras, seeds, replans = list(tasks), list(cameras), list(seeds), list(replans)
     specs = []
-    cameras, seeds = list(cameras), list(seeds)
-    for r in replans:
-        for t in tasks:
-            n = 0
-            for s in seeds:
-                for c in cameras:
+    for i, s in enumerate(seeds):
+        for r in replans:
+            for t in tasks:
+                for j, c in enumerate(cameras):
                     video = None
-                    if n < videos_per_task:
+                    if i == 0 and j < videos_per_task:
                         video = out / "videos" / f"{t}_{c}_seed{s}_replan{r}.mp4"
-                        n += 1
                     specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video))
     return specs
+
+
+def complete_seeds(specs: list[EpisodeSpec], done: dict[str, dict]) -> list[dict]:
+    """Records of the seeds whose every episode (all tasks, cameras, settings) is finished."""
+    by_seed: dict[int, list[EpisodeSpec]] = {}
+    for s in specs:
+        by_seed.setdefault(s.seed, []).append(s)
+    return [done[s.key] for seed_specs in by_seed.values() if all(s.key in done for s in seed_specs)
+            for s in seed_specs]
 
 
 def _run_logged(spec: EpisodeSpec) -> dict:
@@ -338,6 +345,8 @@ def eval_metaworld(
     videos: Annotated[int, typer.Option(min=0, help="sample mp4s per task and setting")] = 1,
     out: Annotated[Path, typer.Option(help="results folder (re-run to resume)")] = Path("runs/eval_metaworld"),
     record_bench: Annotated[bool, typer.Option(help="also write bench/results and BENCHMARKS.md")] = False,
+    report_only: Annotated[bool, typer.Option(
+        help="run nothing: summarise the seeds already complete in --out (e.g. while a run goes on)")] = False,
 ) -> None:
     """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
     from sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
@@ -356,6 +365,26 @@ def eval_metaworld(
     except (ConfigError, ValueError) as e:
         _fail(str(e))
     specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos)
+    if report_only:
+        records = complete_seeds(specs, read_log(out / "episodes.jsonl"))
+        if not records:
+            _fail(f"no seed is complete yet in {out / 'episodes.jsonl'}")
+        seed_list = sorted({r["seed"] for r in records})
+    else:
+        records = _run_all(specs, out, workers)
+    meta = {"planner": planner, "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
+            "height": height, "plan_frames": plan_frames,
+            "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}
+    summary = write_summary(out, records, meta)
+    console.print(markdown_table(summary), highlight=False, markup=False)
+    console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}")
+    if record_bench:
+        from bench.metaworld_oracle import record_summary
+
+        record_summary(out)
+
+
+def _run_all(specs: list[EpisodeSpec], out: Path, workers: int) -> list[dict]:
     with Progress(TextColumn("[bold]eval metaworld"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
         bar = progress.add_task("episodes", total=len(specs), info="")
@@ -368,17 +397,7 @@ def eval_metaworld(
             info = f"{wins['ok']}/{wins['n']} succeeded this run" if wins["n"] else ""
             progress.update(bar, completed=k, total=n, info=info)
 
-        records = evaluate(specs, out, workers, on_done)
-    meta = {"planner": planner, "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
-            "height": height, "plan_frames": plan_frames,
-            "command": "plansight eval metaworld " + " ".join(_argv())}
-    summary = write_summary(out, records, meta)
-    console.print(markdown_table(summary), highlight=False, markup=False)
-    console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}")
-    if record_bench:
-        from bench.metaworld_oracle import record_summary
-
-        record_summary(out)
+        return evaluate(specs, out, workers, on_done)
 
 
 def _argv() -> list[str]:

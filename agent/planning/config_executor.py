@@ -19,6 +19,7 @@ class ExecutorConfig:
     motion: str = "translation"  # frame-to-frame model: translation (3 DoF) or rigid (6 DoF, AVDC's)
     depth_prior_px_per_m: float = 20.0  # translation model: along-axis motion costs 1 px per point per 5 cm
     static_margin: float = 1.5  # a motion must explain this many times more points than "it stayed put"
+    reseed_px: float = 2.0  # a tracked point farther than this from the fitted motion is re-seeded onto it
     min_track_frac: float = 0.1  # stop chaining when fewer tracked points remain (AVDC iTHOR: 10 %)
     # --- grasp or push
     grasp_dz_m: float = 0.10  # grasp when the subgoals' height range exceeds this (AVDC 0.10 m)

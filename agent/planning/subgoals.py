@@ -114,8 +114,11 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
                 transforms.append(fit.T @ T_prev)
             else:
                 transforms.append(T_prev)
-        # re-seed every point at its predicted position: no drift, and occluded points come back
-        uv_k = project(cam, apply(transforms[-1], X0))[0]
+        # points that agree with the motion follow the flow (no bias from the model, e.g. the depth prior);
+        # the rest (occluded, lost) are re-seeded where the model puts them, so they can come back
+        predicted = project(cam, apply(transforms[-1], X0))[0]
+        agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= cfg.reseed_px)
+        uv_k = np.where(agree[:, None], uv_next, predicted)
         t_fit += time.perf_counter() - t1
     Ts = np.stack(transforms)
     subgoals = np.stack([apply(T, contact[None])[0] for T in Ts[1:]])
