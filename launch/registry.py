@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 
 REGISTRY: dict[str, dict[str, str]] = {
-    "embodiment": {"mujoco_drone": "sim.drone.drone_sim:DroneSim"},
+    "embodiment": {"mujoco_drone": "sim.drone.drone_sim:DroneSim",
+                   "metaworld_arm": "sim.metaworld.arm_sim:MetaWorldArm"},
     "perception": {"sgbm": "agent.perception.stereo:SgbmStereoDepth",
                    "persistent_ssl": "agent.perception.persistent:PersistentSSLPerception"},
     "policy": {"avoidance": "agent.control.avoidance:ReactiveAvoidance"},
