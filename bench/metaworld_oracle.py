@@ -49,8 +49,39 @@ def _markdown(s: dict) -> str:
         lines.append(f"| {x['replans']} replans | {x['episodes']} | {x['errors']} | {x['plans_per_episode']:.2f} | "
                      f"{x['seconds_per_episode']:.2f} | {render:.2f} | {t.get('flow', 0):.2f} | {t.get('fit', 0):.2f} | "
                      f"{t.get('oracle_sim', 0):.2f} | {t.get('control_sim', 0):.2f} |")
-    lines += ["", f"Command: `{s['command']}` (then `python -m bench.run --only metaworld_oracle` to record)."]
+    lines += ["", f"Command: `{s['command']}` (then `python -m bench.run --only metaworld_oracle` to record).",
+              "", DEPARTURES]
     return "\n".join(lines)
+
+
+DEPARTURES = """Departures from AVDC's flow-to-action pipeline (constants in `agent/planning/config_executor.py`):
+
+- **Flow**: OpenCV DIS (classical; `farneback` and a 2×-upsampled `dis2x` are registered too) instead of
+  GMFlow, a learned network that cannot be downloaded here; plus a 1 px forward-backward check.
+- **Plans**: 24 frames (observed + 23) instead of AVDC's 8 (observed + 7). Between 8 frames the arm and
+  the object move up to 35 px, which breaks classical flow on 100-pixel objects; `--plan-frames 8` runs
+  AVDC's length.
+- **Motion model**: frame-to-frame 3-DoF translation (RANSAC on 2-point sets, then linear least squares
+  with a prior on motion along the optical axis: 1 px per point per 5 cm) instead of AVDC's 6-DoF
+  `scipy.optimize` fit with a 2-D similarity RANSAC. At 320×240 the task objects cover ~100 pixels, so
+  their rotation and their depth motion are barely observable: 6-DoF fits (available as
+  `motion="rigid"`, `cv2.solvePnPRansac` + LM refinement) drifted by tens of centimetres.
+- **Occlusion**: a motion must explain 1.5× more points than "the object stayed put" (the arm passing in
+  front of a still object drags its points along); points that disagree with the fitted motion are
+  re-seeded where the motion puts them (AVDC only chains flow).
+- **Controller**: the fingertip centre (hand − 4.5 cm in z) is controlled, not the hand body. Grasps aim
+  2 cm below and 2 cm behind (along the camera ray) the visible contact point, descend to 1 cm (or until
+  the hand stops on the table) and hold 10 steps while the gripper closes (AVDC: at the contact point,
+  4 cm tolerance, closing from 8 cm above). A replan that finds the object held keeps holding it.
+- **Replanning**: the stall counter counts consecutive stalled steps (AVDC's never resets); at most 5
+  replans as in AVDC.
+- **Simulator**: Meta-World v3 (`metaworld` 3.1.1) instead of v2; object masks by geom name (the ids
+  equal AVDC's `name2maskid.json` for door-open and assembly); shadows, reflections and skybox off.
+- Kept from AVDC: ground-truth masks and first-frame depth (privileged, as in AVDC), 500 sampled
+  points, the medoid contact point, the grasp-vs-push rule (0.10 m), push offsets (0.08 m behind,
+  0.03 m lower), P gain 20, tolerances 0.04 / 0.12 m, stall = 15 steps under 1 mm, the success rule
+  (success then 10 more steps within 500) and counting an exception (e.g. the object hidden in the first
+  frame) as a failure."""
 
 
 def record_summary(out: Path = OUT) -> dict:
