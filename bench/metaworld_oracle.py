@@ -3,7 +3,8 @@
 The episodes are run by ``plansight eval metaworld`` (resumable, parallel); this module records the
 summary it wrote into ``bench/results/metaworld_oracle.json`` and BENCHMARKS.md.
 
-    python -m bench.run --only metaworld_oracle --mw-seeds 25 --mw-workers 1
+    python -m bench.run --only metaworld_oracle --mw-seeds 25 --mw-workers 1   # run (or resume), record
+    python -m bench.run --only metaworld_oracle --mw-record-only                # record what is finished
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _markdown(s: dict) -> str:
         lines.append(f"| {x['replans']} replans | {x['episodes']} | {x['errors']} | {x['plans_per_episode']:.2f} | "
                      f"{x['seconds_per_episode']:.2f} | {render:.2f} | {t.get('flow', 0):.2f} | {t.get('fit', 0):.2f} | "
                      f"{t.get('oracle_sim', 0):.2f} | {t.get('control_sim', 0):.2f} |")
-    lines += ["", f"Command: `{s['command']}` (then `python -m bench.run --only metaworld_oracle` to record).",
+    lines += ["", f"Episodes: `{s['command']}` (resumable; `--report-only` summarises the complete seeds).",
               "", DEPARTURES]
     return "\n".join(lines)
 

@@ -26,6 +26,8 @@ def main() -> None:
     ap.add_argument("--ssl-flight-seconds", type=float, default=60.0)
     ap.add_argument("--mw-seeds", type=int, default=25, help="Meta-World oracle evaluation: seeds per camera")
     ap.add_argument("--mw-workers", type=int, default=1, help="Meta-World oracle evaluation: episode processes")
+    ap.add_argument("--mw-record-only", action="store_true",
+                    help="Meta-World: record runs/eval_metaworld/summary.json without running episodes")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
@@ -40,7 +42,8 @@ def main() -> None:
         print(json.dumps({k: figures[k] for k in ("mono_inference_fps_batch1_median", "training_samples_per_s_median",
                                                    "distance_per_collision_m")}, indent=2))
     if "metaworld_oracle" in chosen:
-        figures = metaworld_oracle.run(seeds=args.mw_seeds, workers=args.mw_workers)
+        figures = (metaworld_oracle.record_summary() if args.mw_record_only
+                   else metaworld_oracle.run(seeds=args.mw_seeds, workers=args.mw_workers))
         print(json.dumps({k: v["overall"] for k, v in figures["settings"].items()}, indent=2))
 
 

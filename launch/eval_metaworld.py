@@ -347,7 +347,6 @@ def eval_metaworld(
     workers: Annotated[int, typer.Option(min=1, max=64, help="episode processes")] = 1,
     videos: Annotated[int, typer.Option(min=0, help="sample mp4s per task and setting")] = 1,
     out: Annotated[Path, typer.Option(help="results folder (re-run to resume)")] = Path("runs/eval_metaworld"),
-    record_bench: Annotated[bool, typer.Option(help="also write bench/results and BENCHMARKS.md")] = False,
     report_only: Annotated[bool, typer.Option(
         help="run nothing: summarise the seeds already complete in --out (e.g. while a run goes on)")] = False,
 ) -> None:
@@ -380,11 +379,8 @@ def eval_metaworld(
             "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}
     summary = write_summary(out, records, meta)
     console.print(markdown_table(summary), highlight=False, markup=False)
-    console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}")
-    if record_bench:
-        from bench.metaworld_oracle import record_summary
-
-        record_summary(out)
+    console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}; record it in "
+                  "BENCHMARKS.md with: python -m bench.run --only metaworld_oracle --mw-record-only")
 
 
 def _run_all(specs: list[EpisodeSpec], out: Path, workers: int) -> list[dict]:
