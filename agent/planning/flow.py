@@ -1,4 +1,4 @@
-"""Dense optical flow between consecutive plan frames (OpenCV), and point tracking through it.
+"""Dense optical flow between consecutive plan frames (OpenCV), and moving points through it.
 
 Flow backends are registered by name in ``FLOW`` (``dis``: OpenCV's DIS, ``farneback``); each maps two
 H×W×3 uint8 RGB frames to an H×W×2 float32 field (du, dv) in pixels such that
@@ -49,37 +49,6 @@ def flow_fn(name: str) -> FlowFn:
         return FLOW[name]
     except KeyError:
         raise ValueError(f"unknown flow {name!r}; allowed: {', '.join(FLOW)}") from None
-
-
-def track(frames: np.ndarray, uv0: np.ndarray, flow: FlowFn, fb_tol_px: float | None = 1.0
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """Follow points through a T×H×W×3 video by chaining the flow of consecutive frames.
-
-    Args:
-        frames: T×H×W×3 uint8.
-        uv0: N×2 pixels in frame 0.
-        flow: a ``FLOW`` backend.
-        fb_tol_px: forward-backward consistency tolerance in pixels; a point whose round trip misses by
-            more is marked lost from that frame on (occlusions, e.g. by the gripper). ``None`` skips the
-            check (half the flow computations).
-
-    Returns:
-        uv: T×N×2 pixel positions; valid: T×N bool (still tracked and inside the image).
-    """
-    T, H, W = frames.shape[:3]
-    uv = np.empty((T, len(uv0), 2), dtype=np.float64)
-    valid = np.ones((T, len(uv0)), dtype=bool)
-    uv[0] = uv0
-    for k in range(T - 1):
-        fwd = flow(frames[k], frames[k + 1])
-        uv[k + 1] = uv[k] + sample_bilinear(fwd, uv[k])
-        ok = valid[k] & in_image(uv[k + 1], W, H)
-        if fb_tol_px is not None:
-            bwd = flow(frames[k + 1], frames[k])
-            back = uv[k + 1] + sample_bilinear(bwd, uv[k + 1])
-            ok &= np.linalg.norm(back - uv[k], axis=1) <= fb_tol_px
-        valid[k + 1] = ok
-    return uv, valid
 
 
 def step_points(a: np.ndarray, b: np.ndarray, uv: np.ndarray, flow: FlowFn, fb_tol_px: float | None = 1.0
