@@ -37,6 +37,11 @@ def _markdown(s: dict) -> str:
         f"(AVDC: 25 × 3){'' if n_seeds >= 25 else '; the rest can be finished by re-running the command'}.",
         "",
         markdown_table(s["settings"]),
+        f"Target: ≥ 90 % overall with oracle videos — **{'met' if max(x['overall'] for x in settings) >= 0.9 else 'not met'}**"
+        f" (best {100 * max(x['overall'] for x in settings):.1f} %). Pushing tasks (buttons, handle, faucets) work; "
+        "pick-and-place tasks (basketball, shelf-place, assembly, hammer) fail: the carried object is tracked "
+        "poorly once the gripper covers it, and doors need more replans.",
+        "",
         "AVDC columns: published, with *generated* videos (VideoAgent v1 Table 1); ours are with oracle videos, "
         "the ceiling for any planner feeding this executor.",
         "",
@@ -81,8 +86,8 @@ DEPARTURES = """Departures from AVDC's flow-to-action pipeline (constants in `ag
 - Kept from AVDC: ground-truth masks and first-frame depth (privileged, as in AVDC), 500 sampled
   points, the medoid contact point, the grasp-vs-push rule (0.10 m), push offsets (0.08 m behind,
   0.03 m lower), P gain 20, tolerances 0.04 / 0.12 m, stall = 15 steps under 1 mm, the success rule
-  (success then 10 more steps within 500) and counting an exception (e.g. the object hidden in the first
-  frame) as a failure."""
+  (success then 10 more steps within 500) and counting an exception as a failure (here: the object
+  hidden from the camera, e.g. behind the arm, when a plan is made: the Errors column)."""
 
 
 def record_summary(out: Path = OUT) -> dict:

@@ -277,7 +277,9 @@ AVDC_OVERALL = (19.6, 43.1)
 def markdown_table(summary: dict) -> str:
     """Per-task success table (ours with and without replanning next to AVDC's published numbers)."""
     settings = sorted(summary.values(), key=lambda s: s["replans"])
-    tasks = list(dict.fromkeys(t for s in settings for t in s["per_task"]))
+    order = list(AVDC_PUBLISHED)  # AVDC's table order (JSON round trips sort the keys)
+    tasks = sorted(dict.fromkeys(t for s in settings for t in s["per_task"]),
+                   key=lambda t: (order.index(t) if t in order else len(order), t))
     head = "| Task | " + " | ".join(f"Oracle, {s['replans']} replans" for s in settings)
     head += " | AVDC (no replan) | AVDC-Replan |\n|---|" + "---|" * (len(settings) + 2) + "\n"
     rows = []
