@@ -110,6 +110,9 @@ class Observation:
             axis (planar z-depth). Simulators only, and for evaluation only: no policy may read it.
         events: events that happened since the previous observation, oldest first.
         info: backend-specific extras (JSON-serialisable), e.g. the room map at reset.
+        masks: camera name → H×W bool segmentation of the task's object (simulators; privileged, like
+            ``depth``). Executors that declare privileged inputs (the AVDC video→action executor lifts
+            mask pixels with ``depth``, as AVDC does) may read both.
     """
 
     t: float
@@ -118,6 +121,7 @@ class Observation:
     depth: Mapping[str, np.ndarray] = field(default_factory=dict)
     events: Sequence[Event] = ()
     info: Mapping[str, Any] = field(default_factory=dict)
+    masks: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ import argparse
 import json
 import logging
 
-from bench import airsim, ardrone, drone_foundation, persistent_ssl
+from bench import airsim, ardrone, drone_foundation, metaworld_oracle, persistent_ssl
 
 BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
-           "ardrone": ardrone.run}
+           "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run}
 
 
 def main() -> None:
@@ -28,6 +28,10 @@ def main() -> None:
     ap.add_argument("--ardrone-missions", type=int, default=3, help="emulated AR.Drone missions for the jitter figures")
     ap.add_argument("--ardrone-seconds", type=float, default=30.0)
     ap.add_argument("--airsim-seconds", type=float, default=20.0, help="simulated seconds of the AirSim mission")
+    ap.add_argument("--mw-seeds", type=int, default=25, help="Meta-World oracle evaluation: seeds per camera")
+    ap.add_argument("--mw-workers", type=int, default=1, help="Meta-World oracle evaluation: episode processes")
+    ap.add_argument("--mw-record-only", action="store_true",
+                    help="Meta-World: record runs/eval_metaworld/summary.json without running episodes")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
@@ -41,6 +45,10 @@ def main() -> None:
                                      flight_seconds=args.ssl_flight_seconds)
         print(json.dumps({k: figures[k] for k in ("mono_inference_fps_batch1_median", "training_samples_per_s_median",
                                                    "distance_per_collision_m")}, indent=2))
+    if "metaworld_oracle" in chosen:
+        figures = (metaworld_oracle.record_summary() if args.mw_record_only
+                   else metaworld_oracle.run(seeds=args.mw_seeds, workers=args.mw_workers))
+        print(json.dumps({k: v["overall"] for k, v in figures["settings"].items()}, indent=2))
 
     if "ardrone" in chosen:
         figures = ardrone.run(n_missions=args.ardrone_missions, seconds=args.ardrone_seconds)

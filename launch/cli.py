@@ -7,6 +7,8 @@ Examples::
     plansight validate my_mission.yaml
     plansight missions
     plansight serve-airsim --port 41451 --room 0
+    plansight collect metaworld --tasks button-press --episodes 5 --res 320x240
+    plansight eval metaworld --planner oracle --tasks all --seeds 25
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from launch.collect_metaworld import app as collect_app
+from launch.eval_metaworld import app as eval_app
 from launch.mission import Mission, MissionError, load_mission
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="plansight: launch sim missions, deploy them to hardware, train perception.")
 console = Console(stderr=True)
 MISSIONS_DIR = Path(__file__).parent / "missions"
+app.add_typer(collect_app, name="collect")  # plansight collect metaworld …
+app.add_typer(eval_app, name="eval")  # plansight eval metaworld …
 
 
 def _load(mission: Path, overrides: dict[str, Any]):

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 REGISTRY: dict[str, dict[str, str]] = {
     "embodiment": {"mujoco_drone": "sim.drone.drone_sim:DroneSim",
                    "ardrone": "hardware.ardrone.drone:ArdroneDrone",
-                   "airsim": "sim.airsim.adapter:AirSimDrone"},
+                   "airsim": "sim.airsim.adapter:AirSimDrone",
+                   "metaworld_arm": "sim.metaworld.arm_sim:MetaWorldArm"},
     "perception": {"sgbm": "agent.perception.stereo:SgbmStereoDepth",
                    "persistent_ssl": "agent.perception.persistent:PersistentSSLPerception",
                    "mono_cnn": "agent.perception.mono:MonoDepthPerception"},

@@ -1,0 +1,58 @@
+"""Constants of the video→action executor. Defaults are AVDC's (``AVDC_experiments`` ``mypolicy.py``,
+``myutils.py``), except where a field's comment says otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExecutorConfig:
+    # --- points and flow
+    n_points: int = 500  # mask pixels sampled and lifted with first-frame depth (AVDC 500)
+    jitter_px: float = 0.5  # uniform jitter of the sampled pixels, ± pixels (AVDC ±0.5)
+    flow: str = "dis"  # OpenCV flow backend (AVDC: GMFlow, a learned network)
+    fb_tol_px: float | None = 1.0  # forward-backward check; None = off (AVDC has no check)
+    # --- rigid fit
+    ransac_px: float = 1.0  # PnP RANSAC inlier threshold, pixels (AVDC 0.5 px on a 2-D similarity model)
+    ransac_iters: int = 100  # (AVDC 100)
+    motion: str = "translation"  # frame-to-frame model: translation (3 DoF) or rigid (6 DoF, AVDC's)
+    depth_prior_px_per_m: float = 20.0  # translation model: along-axis motion costs 1 px per point per 5 cm
+    static_margin: float = 1.5  # a motion must explain this many times more points than "it stayed put"
+    reseed_px: float = 2.0  # a tracked point farther than this from the fitted motion is re-seeded onto it
+    min_track_frac: float = 0.1  # stop chaining when fewer tracked points remain (AVDC iTHOR: 10 %)
+    # --- grasp or push
+    grasp_dz_m: float = 0.10  # grasp when the subgoals' height range exceeds this (AVDC 0.10 m)
+    push_lower_m: float = 0.03  # push: subgoals lowered (AVDC 0.03 m)
+    push_behind_m: float = 0.08  # push: start this far behind the object (AVDC 0.08 m)
+    push_dir_min_m: float = 0.10  # push direction: to the first subgoal this far away (AVDC 0.1 m)
+    # --- controller (Meta-World move(): action = p·error, each axis clipped to ±1 = ±1 cm)
+    tool_offset_m: tuple[float, float, float] = (0.0, 0.0, -0.045)  # controlled point = hand + this: the
+    # fingertip centre of Meta-World's Sawyer gripper is 4.5 cm below the reported hand position
+    gain: float = 20.0  # P gain, action units per metre (AVDC p=20)
+    approach_height_m: float = 0.2  # go this far above the grasp point first (AVDC 0.2 m)
+    xy_tol_m: float = 0.02  # above the grasp point when the xy error is below this (AVDC 0.02)
+    z_tol_m: float = 0.04  # at the grasp point when the z error is below this (AVDC 0.04)
+    grip_effort: float = 0.8  # gripper command when closed, -effort when open (AVDC 0.8)
+    grasp_lower_m: float = 0.02  # grasp this far below the visible contact point (AVDC: at it)...
+    grasp_behind_m: float = 0.02  # ...and this far behind it along the camera ray: the object's middle
+    grasp_z_tol_m: float = 0.01  # grasp mode: descend to within this of the grasp height (AVDC 0.04)...
+    blocked_steps: int = 3  # ...or until the hand has stopped for this many steps (fingers on the table)
+    close_steps: int = 10  # grasp mode: hold still this many steps while the gripper closes (AVDC: none)
+    subgoal_tol_grasp_m: float = 0.04  # (AVDC 0.04 m)
+    subgoal_tol_push_m: float = 0.12  # (AVDC 0.12 m)
+    # --- replanning
+    stall_move_m: float = 0.001  # a step moving the hand less than this counts as stalled (AVDC 1 mm)
+    stall_steps: int = 15  # replan after this many stalled steps (AVDC plan_timeout 15)
+    stall_consecutive: bool = True  # reset the count when the hand moves (AVDC never resets it)
+    replan_on_finish: bool = False  # also ask for a new plan once the last subgoal is reached (AVDC: only on stall)
+    holding_opening: float = 0.8  # a replan finds the object held when the gripper opening (state[3]) is below
+    holding_dist_m: float = 0.05  # this and the contact point is this close to the fingertips
+
+    def __post_init__(self) -> None:
+        if self.n_points < 10:
+            raise ValueError(f"n_points must be ≥ 10, got {self.n_points}")
+        if self.motion not in ("translation", "rigid"):
+            raise ValueError(f"unknown motion model {self.motion!r}; allowed: translation, rigid")
+        if self.stall_steps < 1:
+            raise ValueError(f"stall_steps must be ≥ 1, got {self.stall_steps}")

@@ -1,0 +1,121 @@
+"""AVDC's video→action executor: subgoals from a plan (``subgoals.py``), then a P controller that
+approaches the contact point from above, descends, closes the gripper (grasp mode, or always when
+pushing) and follows the subgoals; it asks for a new plan when the hand stalls.
+
+Observation use: ``state[0:3]`` is the hand position (world, metres); at ``reset`` the plan's camera
+needs ``depth`` and ``masks`` (privileged simulator inputs, as in AVDC) and a ``CameraModel``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import numpy as np
+
+from agent.contracts import ArmCommand, CameraModel, Observation, VideoPlan
+from agent.planning.config_executor import ExecutorConfig
+from agent.planning.subgoals import SubgoalPlan, extract_subgoals
+
+log = logging.getLogger(__name__)
+
+ACTION_SCALE_M = 0.01
+"""Metres per unit of a Meta-World-style action: ``move(p=gain)`` gives gain·error units, ≤ 1 per axis."""
+
+
+class FlowPlanExecutor:
+    """``PlanExecutor`` turning a video plan into ``ArmCommand`` steps (see module docstring)."""
+
+    def __init__(self, cameras: Mapping[str, CameraModel], cfg: ExecutorConfig | None = None, seed: int = 0) -> None:
+        self.cameras = cameras
+        self.cfg = cfg or ExecutorConfig()
+        self.seed = seed
+        self.plan: SubgoalPlan | None = None
+        self.timings = {"flow": 0.0, "fit": 0.0}
+        self.may_replan = True  # False: never return None; keep following the current plan to its end
+        self._reset_controller()
+
+    def _reset_controller(self) -> None:
+        self._phase = "approach"
+        self._goal_i = 0
+        self._last_hand: np.ndarray | None = None
+        self._stalled = 0
+        self._closing = 0
+        self.finished = False
+
+    def reset(self, plan: VideoPlan, obs: Observation) -> None:
+        cam = self.cameras[plan.camera]
+        self.plan = extract_subgoals(plan, obs.masks[plan.camera], obs.depth[plan.camera], cam, self.cfg,
+                                     seed=self.seed)
+        self.seed += 1
+        for k, v in self.plan.timings.items():
+            self.timings[k] = self.timings.get(k, 0.0) + v
+        self._reset_controller()
+        tool = self._tool(obs)
+        p = self.plan
+        # already holding the object (gripper closed on it, e.g. after a replan): keep it and follow
+        if obs.state[3] < self.cfg.holding_opening and np.linalg.norm(tool - p.contact) < self.cfg.holding_dist_m:
+            p.mode, p.start = "grasp", p.contact
+            if p.lowered:
+                p.subgoals = p.subgoals + np.array([0.0, 0.0, self.cfg.push_lower_m])
+            self._phase = "follow"
+        elif np.linalg.norm(tool - p.start) <= self.cfg.z_tol_m:
+            self._phase = "follow"  # already at the start point
+
+    def _tool(self, obs: Observation) -> np.ndarray:
+        return np.asarray(obs.state[:3], dtype=np.float64) + np.asarray(self.cfg.tool_offset_m)
+
+    # ---------------------------------------------------------------- controller
+    def _move(self, hand: np.ndarray, target: np.ndarray) -> tuple[float, float, float]:
+        a = np.clip(self.cfg.gain * (target - hand), -1.0, 1.0) * ACTION_SCALE_M
+        return (float(a[0]), float(a[1]), float(a[2]))
+
+    def _target(self, hand: np.ndarray) -> tuple[np.ndarray, float]:
+        cfg, p = self.cfg, self.plan
+        closed, opened = cfg.grip_effort, -cfg.grip_effort
+        if self._phase == "approach":
+            if np.linalg.norm(hand[:2] - p.start[:2]) > cfg.xy_tol_m:
+                return p.start + np.array([0.0, 0.0, cfg.approach_height_m]), (closed if p.mode == "push" else opened)
+            self._phase = "descend"
+        if self._phase == "descend":
+            if p.mode == "push":
+                if abs(hand[2] - p.start[2]) > cfg.z_tol_m:
+                    return p.start, closed
+                self._phase = "follow"
+            else:
+                blocked = self._stalled >= cfg.blocked_steps  # fingers on the table: as low as it goes
+                if abs(hand[2] - p.start[2]) > cfg.grasp_z_tol_m and not blocked:
+                    return p.start, opened
+                self._phase, self._closing = "close", 0
+        if self._phase == "close":  # hold still while the fingers close
+            self._closing += 1
+            if self._closing <= cfg.close_steps:
+                self._stalled = 0
+                return hand, closed
+            self._phase = "follow"
+        tol = cfg.subgoal_tol_grasp_m if p.mode == "grasp" else cfg.subgoal_tol_push_m
+        while self._goal_i < len(p.subgoals) and np.linalg.norm(hand - p.subgoals[self._goal_i]) <= tol:
+            self._goal_i += 1
+        if self._goal_i >= len(p.subgoals):
+            self.finished = True
+            return p.subgoals[-1], closed
+        return p.subgoals[self._goal_i], closed
+
+    def act(self, obs: Observation) -> ArmCommand | None:
+        """The next command, or ``None`` when a new plan is needed: the hand stalled for ``stall_steps``, or
+        (``replan_on_finish``) the last subgoal was reached."""
+        if self.plan is None:
+            return None
+        hand = self._tool(obs)
+        if self._last_hand is not None:
+            if np.linalg.norm(hand - self._last_hand) < self.cfg.stall_move_m:
+                self._stalled += 1
+            elif self.cfg.stall_consecutive:
+                self._stalled = 0
+        self._last_hand = hand
+        if self._stalled >= self.cfg.stall_steps and self.may_replan:
+            return None
+        target, grip = self._target(hand)
+        if self.finished and self.cfg.replan_on_finish and self.may_replan:
+            return None
+        return ArmCommand(dxyz=self._move(hand, target), gripper=grip)

@@ -1,0 +1,111 @@
+"""Meta-World oracle-video benchmark: the flow executor on expert ("oracle") plans, AVDC's protocol.
+
+The episodes are run by ``plansight eval metaworld`` (resumable, parallel); this module records the
+summary it wrote into ``bench/results/metaworld_oracle.json`` and BENCHMARKS.md.
+
+    python -m bench.run --only metaworld_oracle --mw-seeds 25 --mw-workers 1   # run (or resume), record
+    python -m bench.run --only metaworld_oracle --mw-record-only                # record what is finished
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.common import BENCHMARKS_MD, RESULTS, machine  # noqa: F401  (RESULTS documents where it goes)
+
+log = logging.getLogger(__name__)
+OUT = Path("runs/eval_metaworld")
+
+
+def _markdown(s: dict) -> str:
+    from launch.eval_metaworld import markdown_table
+
+    settings = sorted(s["settings"].values(), key=lambda x: x["replans"])
+    seeds = settings[0]["seeds"]
+    n_seeds = len(seeds)
+    lines = [
+        "## Meta-World: flow executor on oracle videos (AVDC protocol)",
+        "",
+        f"Oracle plans: the scripted expert's future from the current state, {s['plan_frames']} frames "
+        f"(observed + {s['plan_frames'] - 1}) at {s['width']}×{s['height']}; executor: OpenCV DIS flow, "
+        "first-frame depth, RANSAC + least-squares motion fit, AVDC's grasp/push rule and controller. "
+        f"**{n_seeds} seeds** ({seeds[0]}–{seeds[-1]}) × {len(s['cameras'])} cameras per task "
+        f"(AVDC: 25 × 3){'' if n_seeds >= 25 else '; the rest can be finished by re-running the command'}.",
+        "",
+        markdown_table(s["settings"]),
+        f"Target: ≥ 90 % overall with oracle videos — **{'met' if max(x['overall'] for x in settings) >= 0.9 else 'not met'}**"
+        f" (best {100 * max(x['overall'] for x in settings):.1f} %). Pushing tasks (buttons, handle, faucets) work; "
+        "pick-and-place tasks (basketball, shelf-place, assembly, hammer) fail: the carried object is tracked "
+        "poorly once the gripper covers it, and doors need more replans.",
+        "",
+        "AVDC columns: published, with *generated* videos (VideoAgent v1 Table 1); ours are with oracle videos, "
+        "the ceiling for any planner feeding this executor.",
+        "",
+        "| Setting | Episodes | Errors | Plans / episode | Seconds / episode | render | flow | motion fit | "
+        "expert sim | control sim |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for x in settings:
+        t = x["timing_per_episode"]
+        render = t.get("render_obs", 0.0) + t.get("oracle_render", 0.0)
+        lines.append(f"| {x['replans']} replans | {x['episodes']} | {x['errors']} | {x['plans_per_episode']:.2f} | "
+                     f"{x['seconds_per_episode']:.2f} | {render:.2f} | {t.get('flow', 0):.2f} | {t.get('fit', 0):.2f} | "
+                     f"{t.get('oracle_sim', 0):.2f} | {t.get('control_sim', 0):.2f} |")
+    lines += ["", f"Episodes: `{s['command']}` (resumable; `--report-only` summarises the complete seeds).",
+              "", DEPARTURES]
+    return "\n".join(lines)
+
+
+DEPARTURES = """Departures from AVDC's flow-to-action pipeline (constants in `agent/planning/config_executor.py`):
+
+- **Flow**: OpenCV DIS (classical; `farneback` and a 2×-upsampled `dis2x` are registered too) instead of
+  GMFlow, a learned network that cannot be downloaded here; plus a 1 px forward-backward check.
+- **Plans**: 24 frames (observed + 23) instead of AVDC's 8 (observed + 7). Between 8 frames the arm and
+  the object move up to 35 px, which breaks classical flow on 100-pixel objects; `--plan-frames 8` runs
+  AVDC's length.
+- **Motion model**: frame-to-frame 3-DoF translation (RANSAC on 2-point sets, then linear least squares
+  with a prior on motion along the optical axis: 1 px per point per 5 cm) instead of AVDC's 6-DoF
+  `scipy.optimize` fit with a 2-D similarity RANSAC. At 320×240 the task objects cover ~100 pixels, so
+  their rotation and their depth motion are barely observable: 6-DoF fits (available as
+  `motion="rigid"`, `cv2.solvePnPRansac` + LM refinement) drifted by tens of centimetres.
+- **Occlusion**: a motion must explain 1.5× more points than "the object stayed put" (the arm passing in
+  front of a still object drags its points along); points that disagree with the fitted motion are
+  re-seeded where the motion puts them (AVDC only chains flow).
+- **Controller**: the fingertip centre (hand − 4.5 cm in z) is controlled, not the hand body. Grasps aim
+  2 cm below and 2 cm behind (along the camera ray) the visible contact point, descend to 1 cm (or until
+  the hand stops on the table) and hold 10 steps while the gripper closes (AVDC: at the contact point,
+  4 cm tolerance, closing from 8 cm above). A replan that finds the object held keeps holding it.
+- **Replanning**: the stall counter counts consecutive stalled steps (AVDC's never resets); at most 5
+  replans as in AVDC.
+- **Simulator**: Meta-World v3 (`metaworld` 3.1.1) instead of v2; object masks by geom name (the ids
+  equal AVDC's `name2maskid.json` for door-open and assembly); shadows, reflections and skybox off.
+- Kept from AVDC: ground-truth masks and first-frame depth (privileged, as in AVDC), 500 sampled
+  points, the medoid contact point, the grasp-vs-push rule (0.10 m), push offsets (0.08 m behind,
+  0.03 m lower), P gain 20, tolerances 0.04 / 0.12 m, stall = 15 steps under 1 mm, the success rule
+  (success then 10 more steps within 500) and counting an exception as a failure (here: the object
+  hidden from the camera, e.g. behind the arm, when a plan is made: the Errors column)."""
+
+
+def record_summary(out: Path = OUT) -> dict:
+    """Record ``<out>/summary.json`` (written by ``plansight eval metaworld``) as this benchmark."""
+    from bench.common import record
+
+    s = json.loads((out / "summary.json").read_text())
+    figures = {"settings": s["settings"], "plan_frames": s["plan_frames"], "width": s["width"],
+               "height": s["height"], "eval_command": s["command"]}
+    record("metaworld_oracle", figures, _markdown(s))
+    return figures
+
+
+def run(seeds: int = 25, workers: int = 1, out: Path = OUT) -> dict:
+    """Run (or resume) the full evaluation through the CLI, then record it."""
+    cmd = [sys.executable, "-m", "launch.cli", "eval", "metaworld", "--planner", "oracle", "--tasks", "all",
+           "--cameras", "corner,corner2,corner3", "--seeds", str(seeds), "--replan", "0", "--replan", "5",
+           "--workers", str(workers), "--out", str(out)]
+    log.info("running %s", " ".join(cmd))
+    subprocess.run(cmd, check=True)
+    return record_summary(out)

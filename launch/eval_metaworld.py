@@ -1,0 +1,408 @@
+"""``plansight eval metaworld``: the AVDC protocol on Meta-World with a video planner and the flow executor.
+
+Per (task, camera, seed) one episode: plan from the first observation, execute, replan when the hand
+stalls (at most ``replans`` times), success = Meta-World's success flag reached and 10 more steps, all
+within 500 steps (AVDC). Per-task success is over seeds × cameras; overall is the mean over the
+(task, camera) rates (AVDC: 33 of them).
+
+Results go to ``<out>/episodes.jsonl``: one JSON line per finished episode, appended with a single
+``write`` + ``fsync`` (a killed run loses at most the episode in flight, never a half line is used:
+partial last lines are ignored). Re-running the same command skips finished episodes. Summary files
+(``summary.json``, ``table.md``) are written atomically; sample videos go to ``<out>/videos/``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+log = logging.getLogger(__name__)
+
+EXTRA_STEPS = 10  # AVDC: success must be followed by 10 more steps within the budget
+PLANNERS: dict[str, str] = {"oracle": "sim.metaworld.oracle:OraclePlanner"}
+"""Video planners by name (``module:Class``); each is built as ``Class(arm)``."""
+
+
+@dataclass(frozen=True)
+class EpisodeSpec:
+    task: str
+    camera: str
+    seed: int
+    replans: int
+    width: int = 320
+    height: int = 240
+    planner: str = "oracle"
+    plan_frames: int = 8
+    video: Path | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.task}|{self.camera}|{self.seed}|{self.replans}|{self.plan_frames}|{self.width}x{self.height}"
+
+
+def _planner(name: str, arm, n_frames: int):
+    import importlib
+
+    module, _, cls = PLANNERS[name].partition(":")
+    return getattr(importlib.import_module(module), cls)(arm, n_frames=n_frames)
+
+
+def run_episode(spec: EpisodeSpec) -> dict:
+    """Run one episode; returns its JSON record (success, steps, plans, seconds and where they went)."""
+    from agent.contracts import ArmCommand
+    from agent.planning.executor import FlowPlanExecutor
+    from agent.planning.subgoals import PlanError
+    from sim.metaworld.arm_sim import MetaWorldArm
+    from sim.metaworld.config_metaworld import make_config
+
+    t_start = time.perf_counter()
+    arm = MetaWorldArm(make_config(task=spec.task, cameras=(spec.camera,), width=spec.width, height=spec.height))
+    rec: dict = {"key": spec.key, **{k: v for k, v in asdict(spec).items() if k != "video"}}
+    timing = {"render_obs": 0.0, "oracle_sim": 0.0, "oracle_render": 0.0, "flow": 0.0, "fit": 0.0, "control_sim": 0.0}
+    frames: list[np.ndarray] = []
+    error = None
+    success_step = None
+    plans = 0
+    modes: list[str] = []
+    try:
+        arm.reset(spec.seed)
+        planner = _planner(spec.planner, arm, spec.plan_frames)
+        executor = FlowPlanExecutor(arm.cameras, seed=spec.seed * 1000)
+
+        def new_plan() -> None:
+            nonlocal plans
+            t = time.perf_counter()
+            obs = arm.observe((spec.camera,))
+            timing["render_obs"] += time.perf_counter() - t
+            plan = planner.plan(obs, spec.task, spec.camera)[0]
+            executor.reset(plan, obs)
+            plans += 1
+            modes.append(executor.plan.mode)
+
+        new_plan()
+        while arm.steps_left > 0:
+            executor.may_replan = plans <= spec.replans
+            obs = arm.observe(())
+            cmd = executor.act(obs)
+            if cmd is None:  # the executor wants a new plan, and one is left
+                new_plan()
+                executor.may_replan = plans <= spec.replans
+                cmd = executor.act(arm.observe(())) or ArmCommand(gripper=executor.cfg.grip_effort)
+            t = time.perf_counter()
+            arm.act(cmd)
+            timing["control_sim"] += time.perf_counter() - t
+            if spec.video is not None:
+                t = time.perf_counter()
+                frames.append(arm.observe((spec.camera,), depth=False, masks=False).images[spec.camera])
+                timing["render_obs"] += time.perf_counter() - t
+            if arm.success and success_step is None:
+                success_step = arm.step_count
+            if success_step is not None and arm.step_count >= success_step + EXTRA_STEPS:
+                break
+        timing["oracle_sim"] = getattr(planner, "stats", None).simulate_s if hasattr(planner, "stats") else 0.0
+        timing["oracle_render"] = planner.stats.render_s if hasattr(planner, "stats") else 0.0
+        timing["flow"], timing["fit"] = executor.timings["flow"], executor.timings["fit"]
+    except (PlanError, ValueError, RuntimeError, FloatingPointError) as e:  # AVDC: an exception is a failure
+        error = f"{type(e).__name__}: {e}"
+        log.warning("episode %s failed with %s", spec.key, error)
+    finally:
+        steps = arm.step_count if arm._env is not None else 0
+        arm.close()
+    success = success_step is not None and success_step + EXTRA_STEPS <= 500
+    rec.update(success=bool(success), success_step=success_step, steps=steps, plans=plans, modes=modes,
+               error=error, seconds=time.perf_counter() - t_start, timing=timing)
+    if spec.video is not None and frames:
+        from launch.video import VideoRecorder
+
+        spec.video.parent.mkdir(parents=True, exist_ok=True)
+        rec_v = VideoRecorder(spec.video, fps=40.0)
+        for f in frames:
+            rec_v.add(f)
+        rec_v.close()
+        rec["video"] = str(spec.video)
+    return rec
+
+
+# --------------------------------------------------------------------------------------------------
+# The evaluation: resumable episode log, parallel workers, summary
+# --------------------------------------------------------------------------------------------------
+
+def read_log(path: Path) -> dict[str, dict]:
+    """Finished episodes in ``episodes.jsonl`` by key; a torn last line (killed mid-write) is ignored."""
+    done: dict[str, dict] = {}
+    if not path.exists():
+        return done
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        done[rec["key"]] = rec
+    return done
+
+
+def append_log(path: Path, rec: dict) -> None:
+    """Append one JSON line with a single ``write`` then ``fsync`` (O_APPEND: whole lines from one writer)."""
+    data = (json.dumps(rec, sort_keys=True) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        if os.fstat(fd).st_size > 0:  # a torn last line from a killed run: start a fresh line
+            with open(path, "rb") as f:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    data = b"\n" + data
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[int], replans: Iterable[int],
+                  width: int, height: int, planner: str, plan_frames: int, out: Path,
+                  videos_per_task: int = 1) -> list[EpisodeSpec]:
+    """All episodes of an evaluation, seed by seed (an interrupted run leaves whole seeds done); the first
+    ``videos_per_task`` cameras of the first seed record an mp4 per task and replanning setting."""
+    tasks, cameras, seeds, replans = list(tasks), list(cameras), list(seeds), list(replans)
+    specs = []
+    for i, s in enumerate(seeds):
+        for r in replans:
+            for t in tasks:
+                for j, c in enumerate(cameras):
+                    video = None
+                    if i == 0 and j < videos_per_task:
+                        video = out / "videos" / f"{t}_{c}_seed{s}_replan{r}.mp4"
+                    specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video))
+    return specs
+
+
+def complete_seeds(specs: list[EpisodeSpec], done: dict[str, dict]) -> list[dict]:
+    """Records of the seeds whose every episode (all tasks, cameras, settings) is finished."""
+    by_seed: dict[int, list[EpisodeSpec]] = {}
+    for s in specs:
+        by_seed.setdefault(s.seed, []).append(s)
+    return [done[s.key] for seed_specs in by_seed.values() if all(s.key in done for s in seed_specs)
+            for s in seed_specs]
+
+
+def _run_logged(spec: EpisodeSpec) -> dict:
+    logging.getLogger("sim").setLevel(logging.WARNING)
+    return run_episode(spec)
+
+
+def evaluate(specs: list[EpisodeSpec], out: Path, workers: int = 1,
+             on_done: Callable[[int, int, dict | None], None] | None = None) -> list[dict]:
+    """Run the episodes not yet in ``out/episodes.jsonl`` (in ``workers`` processes) and return all records."""
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "episodes.jsonl"
+    done = read_log(log_path)
+    todo = [s for s in specs if s.key not in done]
+    n_total, n_done = len(specs), len(specs) - len(todo)
+    log.info("%d episodes, %d already done, %d to run in %d process(es)", n_total, n_done, len(todo), workers)
+    if on_done:
+        on_done(n_done, n_total, None)
+    if workers <= 1:
+        for s in todo:
+            rec = _run_logged(s)
+            append_log(log_path, rec)
+            done[rec["key"]] = rec
+            n_done += 1
+            if on_done:
+                on_done(n_done, n_total, rec)
+    else:
+        import multiprocessing as mp
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_run_logged, s) for s in todo]
+            for f in as_completed(futures):
+                rec = f.result()
+                append_log(log_path, rec)
+                done[rec["key"]] = rec
+                n_done += 1
+                if on_done:
+                    on_done(n_done, n_total, rec)
+    return [done[s.key] for s in specs]
+
+
+def summarize(records: list[dict]) -> dict:
+    """Per replanning setting: per-task success over seeds × cameras, per (task, camera), overall (AVDC: mean of
+    the per-(task, camera) rates), seeds run, and seconds per episode with where they went (over the episodes
+    that recorded no video)."""
+    out: dict = {}
+    for r in sorted({rec["replans"] for rec in records}):
+        recs = [x for x in records if x["replans"] == r]
+        tasks = list(dict.fromkeys(x["task"] for x in recs))
+        per_tc = {}
+        for x in recs:
+            per_tc.setdefault(x["task"], {}).setdefault(x["camera"], []).append(bool(x["success"]))
+        per_task = {t: float(np.mean([s for c in per_tc[t].values() for s in c])) for t in tasks}
+        tc_rates = [float(np.mean(v)) for t in tasks for v in per_tc[t].values()]
+        timing_keys = sorted({k for x in recs for k in x["timing"]})
+        timed = [x for x in recs if "video" not in x] or recs  # recording an mp4 renders every step
+        out[f"replans_{r}"] = {
+            "replans": r,
+            "episodes": len(recs),
+            "seeds": sorted({x["seed"] for x in recs}),
+            "per_task": per_task,
+            "per_task_camera": {t: {c: float(np.mean(v)) for c, v in cams.items()} for t, cams in per_tc.items()},
+            "overall": float(np.mean(tc_rates)) if tc_rates else 0.0,
+            "errors": sum(1 for x in recs if x.get("error")),
+            "seconds_per_episode": float(np.mean([x["seconds"] for x in timed])),
+            "timing_per_episode": {k: float(np.mean([x["timing"].get(k, 0.0) for x in timed])) for k in timing_keys},
+            "timed_episodes": len(timed),
+            "plans_per_episode": float(np.mean([x["plans"] for x in recs])),
+        }
+    return out
+
+
+AVDC_PUBLISHED = {  # VideoAgent v1 Table 1 (= AVDC paper): AVDC (no replan), AVDC-Replan, in %
+    "door-open": (30.7, 72.0), "door-close": (28.0, 89.3), "basketball": (21.3, 37.3), "shelf-place": (8.0, 18.7),
+    "button-press": (34.7, 60.0), "button-press-topdown": (17.3, 24.0), "faucet-close": (12.0, 53.3),
+    "faucet-open": (17.3, 24.0), "handle-press": (41.3, 81.3), "hammer": (0.0, 8.0), "assembly": (5.3, 6.7),
+}
+AVDC_OVERALL = (19.6, 43.1)
+
+
+def markdown_table(summary: dict) -> str:
+    """Per-task success table (ours with and without replanning next to AVDC's published numbers)."""
+    settings = sorted(summary.values(), key=lambda s: s["replans"])
+    order = list(AVDC_PUBLISHED)  # AVDC's table order (JSON round trips sort the keys)
+    tasks = sorted(dict.fromkeys(t for s in settings for t in s["per_task"]),
+                   key=lambda t: (order.index(t) if t in order else len(order), t))
+    head = "| Task | " + " | ".join(f"Oracle, {s['replans']} replans" for s in settings)
+    head += " | AVDC (no replan) | AVDC-Replan |\n|---|" + "---|" * (len(settings) + 2) + "\n"
+    rows = []
+    for t in tasks:
+        cells = [f"{100 * s['per_task'][t]:.1f}%" if t in s["per_task"] else "–" for s in settings]
+        avdc = AVDC_PUBLISHED.get(t, (float("nan"),) * 2)
+        rows.append(f"| {t} | " + " | ".join(cells) + f" | {avdc[0]:.1f}% | {avdc[1]:.1f}% |")
+    rows.append("| **Overall** | " + " | ".join(f"**{100 * s['overall']:.1f}%**" for s in settings)
+                + f" | {AVDC_OVERALL[0]:.1f}% | {AVDC_OVERALL[1]:.1f}% |")
+    return head + "\n".join(rows) + "\n"
+
+
+def write_summary(out: Path, records: list[dict], meta: dict) -> dict:
+    """Write ``summary.json`` and ``table.md`` atomically; returns the summary."""
+    from launch.rundir import write_atomic, write_json
+
+    summary = summarize(records)
+    write_json(out / "summary.json", {**meta, "settings": summary})
+    write_atomic(out / "table.md", lambda f: f.write(markdown_table(summary)))
+    return summary
+
+
+
+# --------------------------------------------------------------------------------------------------
+# CLI: plansight eval metaworld
+# --------------------------------------------------------------------------------------------------
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Evaluate planners and executors.")
+console = Console(stderr=True)
+
+
+def parse_seeds(spec: str) -> list[int]:
+    """``25`` → seeds 0–24; ``10-24`` → 10…24; ``3,5`` → [3, 5]; ``ValueError`` otherwise."""
+    try:
+        if "-" in spec:
+            lo, hi = (int(x) for x in spec.split("-", 1))
+            if hi < lo or lo < 0:
+                raise ValueError
+            return list(range(lo, hi + 1))
+        if "," in spec:
+            return [int(x) for x in spec.split(",")]
+        n = int(spec)
+        if n < 1:
+            raise ValueError
+        return list(range(n))
+    except ValueError:
+        raise ValueError(f"seeds: expected a count like 25, a range like 0-24 or a list like 3,5; "
+                         f"got {spec!r}") from None
+
+
+def _fail(msg: str) -> None:
+    console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command("metaworld")
+def eval_metaworld(
+    planner: Annotated[str, typer.Option(help=f"video planner: {', '.join(PLANNERS)}")] = "oracle",
+    tasks: Annotated[str, typer.Option(help="comma-separated AVDC tasks, or 'all'")] = "all",
+    cameras: Annotated[str, typer.Option(help="comma-separated cameras, or 'all'")] = "corner,corner2,corner3",
+    seeds: Annotated[str, typer.Option(help="a count (25 = seeds 0-24), a range 0-24 or a list 3,5")] = "25",
+    replan: Annotated[list[int] | None, typer.Option(
+        help="max replans; repeat for several settings (default: 0 and 5, AVDC without and with)")] = None,
+    res: Annotated[str, typer.Option(help="image size WIDTHxHEIGHT used for planning")] = "320x240",
+    plan_frames: Annotated[int, typer.Option(min=2, max=64, help="frames per plan, the observed one included")] = 24,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="episode processes")] = 1,
+    videos: Annotated[int, typer.Option(min=0, help="sample mp4s per task and setting")] = 1,
+    out: Annotated[Path, typer.Option(help="results folder (re-run to resume)")] = Path("runs/eval_metaworld"),
+    report_only: Annotated[bool, typer.Option(
+        help="run nothing: summarise the seeds already complete in --out (e.g. while a run goes on)")] = False,
+) -> None:
+    """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
+    from sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
+    from sim.metaworld.tasks import TASKS
+
+    if planner not in PLANNERS:
+        _fail(f"planner: unknown planner {planner!r}; allowed: {', '.join(PLANNERS)}")
+    replans = sorted(set(replan)) if replan else [0, 5]
+    if any(r < 0 or r > 50 for r in replans):
+        _fail(f"replan: must be 0..50, got {replans}")
+    try:
+        task_list = parse_list(tasks, tuple(TASKS), "tasks")
+        cam_list = parse_list(cameras, CAMERAS, "cameras")
+        width, height = parse_resolution(res)
+        seed_list = parse_seeds(seeds)
+    except (ConfigError, ValueError) as e:
+        _fail(str(e))
+    specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos)
+    if report_only:
+        records = complete_seeds(specs, read_log(out / "episodes.jsonl"))
+        if not records:
+            _fail(f"no seed is complete yet in {out / 'episodes.jsonl'}")
+        seed_list = sorted({r["seed"] for r in records})
+    else:
+        records = _run_all(specs, out, workers)
+    meta = {"planner": planner, "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
+            "height": height, "plan_frames": plan_frames,
+            "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}
+    summary = write_summary(out, records, meta)
+    console.print(markdown_table(summary), highlight=False, markup=False)
+    console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}; record it in "
+                  "BENCHMARKS.md with: python -m bench.run --only metaworld_oracle --mw-record-only")
+
+
+def _run_all(specs: list[EpisodeSpec], out: Path, workers: int) -> list[dict]:
+    with Progress(TextColumn("[bold]eval metaworld"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
+        bar = progress.add_task("episodes", total=len(specs), info="")
+        wins = {"n": 0, "ok": 0}
+
+        def on_done(k: int, n: int, rec: dict | None) -> None:
+            if rec is not None:
+                wins["n"] += 1
+                wins["ok"] += bool(rec["success"])
+            info = f"{wins['ok']}/{wins['n']} succeeded this run" if wins["n"] else ""
+            progress.update(bar, completed=k, total=n, info=info)
+
+        return evaluate(specs, out, workers, on_done)
+
+
+def _argv() -> list[str]:
+    import sys
+
+    argv = sys.argv
+    return argv[argv.index("metaworld") + 1:] if "metaworld" in argv else argv[1:]
