@@ -45,12 +45,3 @@ def camera_model(model: mujoco.MjModel, data: mujoco.MjData, name: str, width: i
 def upright(name: str, image: np.ndarray) -> np.ndarray:
     """The image (H×W or H×W×C) of camera ``name`` turned upright: rotated 180° for ``corner``, else as is."""
     return np.ascontiguousarray(image[::-1, ::-1]) if name in ROTATED_180 else image
-
-
-def project(cam: CameraModel, points_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """World points (N×3, metres) → pixel coordinates (N×2, (u=col, v=row)) and planar depth (N,) in metres."""
-    T_cam_world = np.linalg.inv(cam.T_body_cam)
-    p = points_world @ T_cam_world[:3, :3].T + T_cam_world[:3, 3]
-    z = p[:, 2]
-    uv = np.stack([cam.fx * p[:, 0] / z + cam.cx, cam.fy * p[:, 1] / z + cam.cy], axis=1)
-    return uv, z
