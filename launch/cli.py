@@ -139,10 +139,7 @@ def train_video_cmd(
             progress.stop()
             console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-    table = Table(title="train video", show_header=False)
-    for k, v in summary.items():
-        table.add_row(k, str(v))
-    Console().print(table)
+    _print_summary("train video", summary)
 
 
 emulate_app = typer.Typer(no_args_is_help=True, help="Loopback hardware emulators that speak the real protocols.")
@@ -179,6 +176,13 @@ def emulate_ardrone(
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         stop.set()
+
+
+def _print_summary(title: str, summary: dict) -> None:
+    table = Table(title=title, show_header=False)
+    for k, v in summary.items():
+        table.add_row(k, str(v))
+    Console().print(table)
 
 
 def _parse_rooms(spec: str) -> list[int]:
@@ -221,10 +225,7 @@ def retrain_depth(
             progress.stop()
             console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-    table = Table(title="retrain-depth", show_header=False)
-    for k, v in summary.items():
-        table.add_row(k, str(v))
-    Console().print(table)
+    _print_summary("retrain-depth", summary)
 
 
 @app.command("eval-depth")
