@@ -85,7 +85,7 @@ class ArdroneDrone:
         host, ports, info = self._target(seed or 0)
         self._t0 = time.monotonic()
         self._events = [Event(0.0, "reset", {"host": host, "seed": seed})]
-        self._link = ArdroneLink(host, ports, self.cfg.link, self.cfg.safety, on_event=self._on_link_event)
+        self._link = ArdroneLink(host, ports, self.cfg.link, self.cfg.safety, on_event=self._emit)
         self._link.add_navdata_listener(self._odometry.update)
         self._link.connect()
         for key, value in self.cfg.limits.as_config_keys().items():
@@ -223,9 +223,6 @@ class ArdroneDrone:
             time.sleep(delay)
         elif delay < -self.dt:
             self._next_tick = time.monotonic()  # running late: do not try to catch up with a burst
-
-    def _on_link_event(self, kind: str, data: dict) -> None:
-        self._emit(kind, data)
 
     def _emit(self, kind: str, data: dict) -> None:
         with self._events_lock:

@@ -147,9 +147,8 @@ class ArdroneEmulator:
     def truth(self) -> tuple[DroneState, list[Event]]:
         """The simulator's true state and its events since the last call (collisions, take-off…)."""
         with self._lock:
-            sim = self.firmware.sim
-            obs = sim.observe()  # no renderer on the emulator's simulator: state and events only
-            return sim.state(), list(obs.events)
+            obs = self.firmware.sim.observe()  # no renderer on the emulator's simulator: state and events only
+            return DroneState.from_vector(obs.state), list(obs.events)
 
     @property
     def room(self) -> dict | None:

@@ -103,21 +103,18 @@ class DroneSim:
 
     def takeoff(self, timeout_s: float = 15.0) -> bool:
         """Climb to ``hover_altitude_m`` and hold (blocking). Returns False on timeout or a crash."""
-        if not self.start_takeoff():
-            return False
-        deadline = self.data.time + timeout_s
-        while self.data.time < deadline and self.mode is FlightMode.TAKING_OFF:
-            self.step()
-        return self.mode is FlightMode.FLYING
+        return self.start_takeoff() and self._step_while(FlightMode.TAKING_OFF, FlightMode.FLYING, timeout_s)
 
     def land(self, timeout_s: float = 20.0) -> bool:
         """Descend at ``landing_speed_mps`` and cut the motors on touchdown (blocking)."""
-        if not self.start_landing():
-            return False
+        return self.start_landing() and self._step_while(FlightMode.LANDING, FlightMode.LANDED, timeout_s)
+
+    def _step_while(self, transient: FlightMode, goal: FlightMode, timeout_s: float) -> bool:
+        """Step (simulated time) while in ``transient``, for at most ``timeout_s``; whether ``goal`` was reached."""
         deadline = self.data.time + timeout_s
-        while self.data.time < deadline and self.mode is FlightMode.LANDING:
+        while self.data.time < deadline and self.mode is transient:
             self.step()
-        return self.mode is FlightMode.LANDED
+        return self.mode is goal
 
     # ------------------------------------------------------------------ non-blocking flight
     def start_takeoff(self) -> bool:
