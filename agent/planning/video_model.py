@@ -1,22 +1,88 @@
-"""The video diffusion network: diffusers' factorised space-time U-Net plus a task embedding.
+"""The video diffusion network: AVDC's factorised space-time U-Net, assembled from diffusers blocks.
 
-``VideoPlanNet`` wraps ``diffusers.UNet3DConditionModel`` (2-D spatial ResNet blocks, 1-D temporal
-convolutions, temporal transformers; spatial attention only in the ``attention_levels`` lowest
-resolutions) and an ``nn.Embedding`` over the task vocabulary with one extra row, the null task used
-for condition dropout and classifier-free guidance. Being a diffusers ``ModelMixin`` +
-``ConfigMixin``, it saves and loads with ``save_pretrained`` / ``from_pretrained`` (safetensors).
+``VideoPlanNet`` is a U-Net over frames built from diffusers' ``ResnetBlock2D``, ``Downsample2D``,
+``Upsample2D``, ``Attention``, ``Timesteps`` and ``TimestepEmbedding``. As in AVDC (pseudo-3-D
+convolutions, spatial-only attention):
+
+- every spatial ResNet block runs per frame and is followed by a 1-D temporal convolution (kernel 3,
+  per pixel, residual, zero-initialised so training starts from a per-frame image model);
+- spatial self-attention runs per frame, only in the ``attention_levels`` lowest resolutions and the
+  middle block; there is no temporal attention (temporal mixing comes from the temporal convolutions);
+- down- and up-sampling are spatial only; the frame count never changes;
+- the task embedding (``nn.Embedding`` over the task vocabulary plus one null row for condition dropout
+  and classifier-free guidance) is added to the timestep embedding and reaches every ResNet block.
+
+Being a diffusers ``ModelMixin`` + ``ConfigMixin``, it saves and loads with ``save_pretrained`` /
+``from_pretrained`` (safetensors).
 
 Tensors: frames in [−1, 1], shape (B, 3, F, H, W) with F = ``n_future``; the observed frame
 (B, 3, H, W) is repeated over F and concatenated on channels, so the U-Net sees (B, 6, F, H, W).
+
+Why not ``diffusers.UNet3DConditionModel``: it adds a temporal transformer at full resolution
+(``transformer_in``) and four 3-D convolutions per temporal layer; on a CPU that made one training
+step at 64×48, batch 8, ≈ 8× slower than this network of the same width (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import torch
-from diffusers import UNet3DConditionModel
 from diffusers.configuration_utils import ConfigMixin, register_to_config
+from diffusers.models.attention_processor import Attention
+from diffusers.models.embeddings import TimestepEmbedding, Timesteps
 from diffusers.models.modeling_utils import ModelMixin
+from diffusers.models.resnet import Downsample2D, ResnetBlock2D, Upsample2D
 from torch import nn
+
+
+class TemporalConv(nn.Module):
+    """Residual 1-D convolution over time at every pixel: (B·F, C, H, W) → same shape.
+
+    Zero-initialised output, so a fresh block is the identity (AVDC initialises its temporal
+    convolution to identity with ``dirac_``).
+    """
+
+    def __init__(self, channels: int, groups: int, n_frames: int) -> None:
+        super().__init__()
+        self.n_frames = n_frames
+        self.norm = nn.GroupNorm(groups, channels, eps=1e-6)
+        self.conv = nn.Conv1d(channels, channels, kernel_size=3, padding=1)
+        nn.init.zeros_(self.conv.weight)
+        nn.init.zeros_(self.conv.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        bf, c, h, w = x.shape
+        f = self.n_frames
+        y = nn.functional.silu(self.norm(x))
+        y = y.reshape(bf // f, f, c, h, w).permute(0, 3, 4, 2, 1).reshape(-1, c, f)  # (B·H·W, C, F)
+        y = self.conv(y).reshape(bf // f, h, w, c, f).permute(0, 4, 3, 1, 2).reshape(bf, c, h, w)
+        return x + y
+
+
+class SpatialAttention(nn.Module):
+    """Per-frame self-attention over the H·W positions (diffusers ``Attention``, residual)."""
+
+    def __init__(self, channels: int, head_dim: int, groups: int) -> None:
+        super().__init__()
+        self.attn = Attention(channels, heads=max(1, channels // head_dim), dim_head=head_dim, norm_num_groups=groups,
+                              residual_connection=True, bias=True, eps=1e-6)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.attn(x)  # diffusers' Attention flattens a 4-D (N, C, H, W) input itself
+
+
+class Stage(nn.Module):
+    """One spatial ResNet block + temporal convolution (+ spatial attention)."""
+
+    def __init__(self, c_in: int, c_out: int, temb: int, groups: int, n_frames: int, head_dim: int,
+                 attention: bool) -> None:
+        super().__init__()
+        self.resnet = ResnetBlock2D(in_channels=c_in, out_channels=c_out, temb_channels=temb, groups=groups, eps=1e-6)
+        self.temporal = TemporalConv(c_out, groups, n_frames)
+        self.attn = SpatialAttention(c_out, head_dim, groups) if attention else None
+
+    def forward(self, x: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
+        x = self.temporal(self.resnet(x, temb))
+        return self.attn(x) if self.attn is not None else x
 
 
 class VideoPlanNet(ModelMixin, ConfigMixin):
@@ -28,15 +94,46 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
                  attention_head_dim: int = 16, norm_num_groups: int = 8, task_embed_dim: int = 64,
                  attention_levels: int = 1) -> None:
         super().__init__()
-        n = len(block_out_channels)
-        down = tuple("CrossAttnDownBlock3D" if i >= n - attention_levels else "DownBlock3D" for i in range(n))
-        up = tuple("CrossAttnUpBlock3D" if i < attention_levels else "UpBlock3D" for i in range(n))
-        self.unet = UNet3DConditionModel(
-            sample_size=max(height, width), in_channels=6, out_channels=3, down_block_types=down,
-            up_block_types=up, block_out_channels=tuple(block_out_channels), layers_per_block=layers_per_block,
-            norm_num_groups=norm_num_groups, cross_attention_dim=task_embed_dim,
-            attention_head_dim=attention_head_dim, time_cond_proj_dim=task_embed_dim)
+        chs = list(block_out_channels)
+        n, g, f = len(chs), norm_num_groups, n_future
+        temb = 4 * chs[0]
+        self.time_proj = Timesteps(chs[0], flip_sin_to_cos=True, downscale_freq_shift=0)
+        self.time_embedding = TimestepEmbedding(chs[0], temb)
         self.task_embedding = nn.Embedding(len(tasks) + 1, task_embed_dim)  # last row: the null task
+        self.task_proj = nn.Linear(task_embed_dim, temb)
+        self.conv_in = nn.Conv2d(6, chs[0], kernel_size=3, padding=1)
+
+        def attn(level: int) -> bool:
+            return level >= n - attention_levels
+
+        self.down = nn.ModuleList()
+        self.downsample = nn.ModuleList()
+        skips = [chs[0]]
+        c = chs[0]
+        for i, co in enumerate(chs):
+            stages = nn.ModuleList()
+            for _ in range(layers_per_block):
+                stages.append(Stage(c, co, temb, g, f, attention_head_dim, attn(i)))
+                c = co
+                skips.append(c)
+            self.down.append(stages)
+            last = i == n - 1
+            self.downsample.append(nn.Identity() if last else Downsample2D(c, use_conv=True, name="op"))
+            if not last:
+                skips.append(c)
+        self.mid = nn.ModuleList([Stage(c, c, temb, g, f, attention_head_dim, attention_levels > 0),
+                                  Stage(c, c, temb, g, f, attention_head_dim, False)])
+        self.up = nn.ModuleList()
+        self.upsample = nn.ModuleList()
+        for i, co in reversed(list(enumerate(chs))):
+            stages = nn.ModuleList()
+            for _ in range(layers_per_block + 1):
+                stages.append(Stage(c + skips.pop(), co, temb, g, f, attention_head_dim, attn(i)))
+                c = co
+            self.up.append(stages)
+            self.upsample.append(Upsample2D(c, use_conv=True) if i > 0 else nn.Identity())
+        self.norm_out = nn.GroupNorm(g, c, eps=1e-6)
+        self.conv_out = nn.Conv2d(c, 3, kernel_size=3, padding=1)
 
     @property
     def null_task(self) -> int:
@@ -58,5 +155,25 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
             raise ValueError(f"model is {self.config.width}x{self.config.height}x{self.config.n_future} frames, "
                              f"got {w}x{h}x{f}")
         x = torch.cat([noisy, first.unsqueeze(2).expand(b, 3, f, h, w)], dim=1)
-        emb = self.task_embedding(task_ids)
-        return self.unet(x, timesteps, encoder_hidden_states=emb.unsqueeze(1), timestep_cond=emb).sample
+        x = x.permute(0, 2, 1, 3, 4).reshape(b * f, 6, h, w)  # frames as a batch for the spatial layers
+        t = self.time_proj(timesteps.expand(b)).to(dtype=x.dtype)
+        emb = self.time_embedding(t) + self.task_proj(self.task_embedding(task_ids))
+        emb = emb.repeat_interleave(f, dim=0)  # (B·F, temb)
+
+        x = self.conv_in(x)
+        skips = [x]
+        for stages, down in zip(self.down, self.downsample, strict=True):
+            for s in stages:
+                x = s(x, emb)
+                skips.append(x)
+            if not isinstance(down, nn.Identity):
+                x = down(x)
+                skips.append(x)
+        for s in self.mid:
+            x = s(x, emb)
+        for stages, up in zip(self.up, self.upsample, strict=True):
+            for s in stages:
+                x = s(torch.cat([x, skips.pop()], dim=1), emb)
+            x = up(x)
+        x = self.conv_out(nn.functional.silu(self.norm_out(x)))
+        return x.reshape(b, f, 3, h, w).permute(0, 2, 1, 3, 4)
