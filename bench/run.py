@@ -4,6 +4,7 @@
     python -m bench.run --seeds 3       # fewer mission seeds
     python -m bench.run --only persistent_ssl --ssl-minutes 2
     python -m bench.run --only airsim
+    python -m bench.run --only video_planner --video-seeds 3
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from pathlib import Path
 
-from bench import airsim, ardrone, drone_foundation, metaworld_oracle, persistent_ssl
+from bench import airsim, ardrone, drone_foundation, metaworld_oracle, persistent_ssl, video_planner
 
 BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
-           "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run}
+           "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run, "video_planner": video_planner.run}
 
 
 def main() -> None:
@@ -32,6 +34,9 @@ def main() -> None:
     ap.add_argument("--mw-workers", type=int, default=1, help="Meta-World oracle evaluation: episode processes")
     ap.add_argument("--mw-record-only", action="store_true",
                     help="Meta-World: record runs/eval_metaworld/summary.json without running episodes")
+    ap.add_argument("--video-checkpoint", type=Path, default=Path("launch/models/video_mw_64x48"),
+                    help="video planner benchmark: the model folder")
+    ap.add_argument("--video-seeds", type=int, default=3, help="video planner benchmark: held-out seeds for quality")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
@@ -50,6 +55,9 @@ def main() -> None:
                    else metaworld_oracle.run(seeds=args.mw_seeds, workers=args.mw_workers))
         print(json.dumps({k: v["overall"] for k, v in figures["settings"].items()}, indent=2))
 
+    if "video_planner" in chosen:
+        figures = video_planner.run(args.video_checkpoint, seeds=args.video_seeds)
+        print(json.dumps({"latency": figures["latency"], "quality": figures["quality"]["overall"]}, indent=2))
     if "ardrone" in chosen:
         figures = ardrone.run(n_missions=args.ardrone_missions, seconds=args.ardrone_seconds)
         print(json.dumps({k: v for k, v in figures.items() if k != "missions"}, indent=2))

@@ -9,6 +9,8 @@ Examples::
     plansight serve-airsim --port 41451 --room 0
     plansight collect metaworld --tasks button-press --episodes 5 --res 320x240
     plansight eval metaworld --planner oracle --tasks all --seeds 25
+    plansight train video --data data/mw_train_128x96.hdf5 --config launch/configs/video_cpu.yaml
+    plansight plan --task door-open --camera corner --candidates 4
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from rich.table import Table
 from launch.collect_metaworld import app as collect_app
 from launch.eval_metaworld import app as eval_app
 from launch.mission import Mission, MissionError, load_mission
+from launch.plan import plan as plan_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="plansight: launch sim missions, deploy them to hardware, train perception.")
@@ -33,6 +36,7 @@ console = Console(stderr=True)
 MISSIONS_DIR = Path(__file__).parent / "missions"
 app.add_typer(collect_app, name="collect")  # plansight collect metaworld …
 app.add_typer(eval_app, name="eval")  # plansight eval metaworld …
+app.command("plan")(plan_cmd)  # plansight plan --task door-open --camera corner
 
 
 def _load(mission: Path, overrides: dict[str, Any]):

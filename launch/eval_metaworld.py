@@ -31,8 +31,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 log = logging.getLogger(__name__)
 
 EXTRA_STEPS = 10  # AVDC: success must be followed by 10 more steps within the budget
-PLANNERS: dict[str, str] = {"oracle": "sim.metaworld.oracle:OraclePlanner"}
-"""Video planners by name (``module:Class``); each is built as ``Class(arm)``."""
 
 
 @dataclass(frozen=True)
@@ -46,17 +44,34 @@ class EpisodeSpec:
     planner: str = "oracle"
     plan_frames: int = 8
     video: Path | None = None
+    checkpoint: str | None = None  # learned planners: the model folder
+    sample_steps: int | None = None  # learned planners: DDIM steps (None: the checkpoint's)
 
     @property
     def key(self) -> str:
-        return f"{self.task}|{self.camera}|{self.seed}|{self.replans}|{self.plan_frames}|{self.width}x{self.height}"
+        key = f"{self.task}|{self.camera}|{self.seed}|{self.replans}|{self.plan_frames}|{self.width}x{self.height}"
+        if self.planner != "oracle":  # learned plans also depend on the model and the sampler
+            key += f"|{self.planner}|{self.checkpoint}|{self.sample_steps}"
+        return key
 
 
-def _planner(name: str, arm, n_frames: int):
-    import importlib
+def _oracle_planner(arm, spec: EpisodeSpec):
+    from sim.metaworld.oracle import OraclePlanner
 
-    module, _, cls = PLANNERS[name].partition(":")
-    return getattr(importlib.import_module(module), cls)(arm, n_frames=n_frames)
+    return OraclePlanner(arm, n_frames=spec.plan_frames)
+
+
+def _diffusion_planner(arm, spec: EpisodeSpec):
+    from agent.planning.video_planner import DiffusionVideoPlanner
+
+    if spec.checkpoint is None:
+        raise ValueError("the diffusion planner needs --checkpoint (a model folder from `plansight train video`)")
+    return DiffusionVideoPlanner(spec.checkpoint, steps=spec.sample_steps)
+
+
+PLANNERS = {"oracle": _oracle_planner, "diffusion": _diffusion_planner}
+"""Video planners by name: ``build(arm, spec) -> VideoPlanner`` (the oracle copies ``arm``'s state; a learned
+planner sees only observations)."""
 
 
 def run_episode(spec: EpisodeSpec) -> dict:
@@ -70,7 +85,8 @@ def run_episode(spec: EpisodeSpec) -> dict:
     t_start = time.perf_counter()
     arm = MetaWorldArm(make_config(task=spec.task, cameras=(spec.camera,), width=spec.width, height=spec.height))
     rec: dict = {"key": spec.key, **{k: v for k, v in asdict(spec).items() if k != "video"}}
-    timing = {"render_obs": 0.0, "oracle_sim": 0.0, "oracle_render": 0.0, "flow": 0.0, "fit": 0.0, "control_sim": 0.0}
+    timing = {"plan": 0.0, "render_obs": 0.0, "oracle_sim": 0.0, "oracle_render": 0.0, "flow": 0.0, "fit": 0.0,
+              "control_sim": 0.0}
     frames: list[np.ndarray] = []
     error = None
     success_step = None
@@ -78,7 +94,7 @@ def run_episode(spec: EpisodeSpec) -> dict:
     modes: list[str] = []
     try:
         arm.reset(spec.seed)
-        planner = _planner(spec.planner, arm, spec.plan_frames)
+        planner = PLANNERS[spec.planner](arm, spec)
         executor = FlowPlanExecutor(arm.cameras, seed=spec.seed * 1000)
 
         def new_plan() -> None:
@@ -86,7 +102,9 @@ def run_episode(spec: EpisodeSpec) -> dict:
             t = time.perf_counter()
             obs = arm.observe((spec.camera,))
             timing["render_obs"] += time.perf_counter() - t
-            plan = planner.plan(obs, spec.task, spec.camera)[0]
+            t = time.perf_counter()
+            plan = planner.plan(obs, spec.task, spec.camera, seed=spec.seed * 100 + plans)[0]
+            timing["plan"] += time.perf_counter() - t
             executor.reset(plan, obs)
             plans += 1
             modes.append(executor.plan.mode)
@@ -171,7 +189,8 @@ def append_log(path: Path, rec: dict) -> None:
 
 def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[int], replans: Iterable[int],
                   width: int, height: int, planner: str, plan_frames: int, out: Path,
-                  videos_per_task: int = 1) -> list[EpisodeSpec]:
+                  videos_per_task: int = 1, checkpoint: str | None = None,
+                  sample_steps: int | None = None) -> list[EpisodeSpec]:
     """All episodes of an evaluation, seed by seed (an interrupted run leaves whole seeds done); the first
     ``videos_per_task`` cameras of the first seed record an mp4 per task and replanning setting."""
     tasks, cameras, seeds, replans = list(tasks), list(cameras), list(seeds), list(replans)
@@ -183,7 +202,8 @@ def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[
                     video = None
                     if i == 0 and j < videos_per_task:
                         video = out / "videos" / f"{t}_{c}_seed{s}_replan{r}.mp4"
-                    specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video))
+                    specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video, checkpoint,
+                                             sample_steps))
     return specs
 
 
@@ -223,6 +243,8 @@ def evaluate(specs: list[EpisodeSpec], out: Path, workers: int = 1,
     else:
         import multiprocessing as mp
 
+        # one OpenMP/BLAS thread per episode process (torch in learned planners reads this at import)
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
             futures = [pool.submit(_run_logged, s) for s in todo]
             for f in as_completed(futures):
@@ -274,13 +296,13 @@ AVDC_PUBLISHED = {  # VideoAgent v1 Table 1 (= AVDC paper): AVDC (no replan), AV
 AVDC_OVERALL = (19.6, 43.1)
 
 
-def markdown_table(summary: dict) -> str:
-    """Per-task success table (ours with and without replanning next to AVDC's published numbers)."""
+def markdown_table(summary: dict, label: str = "Oracle") -> str:
+    """Per-task success table (ours, ``label``, with and without replanning next to AVDC's published numbers)."""
     settings = sorted(summary.values(), key=lambda s: s["replans"])
     order = list(AVDC_PUBLISHED)  # AVDC's table order (JSON round trips sort the keys)
     tasks = sorted(dict.fromkeys(t for s in settings for t in s["per_task"]),
                    key=lambda t: (order.index(t) if t in order else len(order), t))
-    head = "| Task | " + " | ".join(f"Oracle, {s['replans']} replans" for s in settings)
+    head = "| Task | " + " | ".join(f"{label}, {s['replans']} replans" for s in settings)
     head += " | AVDC (no replan) | AVDC-Replan |\n|---|" + "---|" * (len(settings) + 2) + "\n"
     rows = []
     for t in tasks:
@@ -292,13 +314,17 @@ def markdown_table(summary: dict) -> str:
     return head + "\n".join(rows) + "\n"
 
 
+def _label(planner: str) -> str:
+    return planner.capitalize()
+
+
 def write_summary(out: Path, records: list[dict], meta: dict) -> dict:
     """Write ``summary.json`` and ``table.md`` atomically; returns the summary."""
     from launch.rundir import write_atomic, write_json
 
     summary = summarize(records)
     write_json(out / "summary.json", {**meta, "settings": summary})
-    write_atomic(out / "table.md", lambda f: f.write(markdown_table(summary)))
+    write_atomic(out / "table.md", lambda f: f.write(markdown_table(summary, _label(meta.get("planner", "oracle")))))
     return summary
 
 
@@ -351,6 +377,10 @@ def eval_metaworld(
     out: Annotated[Path, typer.Option(help="results folder (re-run to resume)")] = Path("runs/eval_metaworld"),
     report_only: Annotated[bool, typer.Option(
         help="run nothing: summarise the seeds already complete in --out (e.g. while a run goes on)")] = False,
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="learned planners: model folder from `plansight train video` (e.g. runs/video/model)")] = None,
+    sample_steps: Annotated[int | None, typer.Option(
+        min=1, max=1000, help="learned planners: DDIM steps (default: the checkpoint's)")] = None,
 ) -> None:
     """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
     from sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
@@ -368,7 +398,10 @@ def eval_metaworld(
         seed_list = parse_seeds(seeds)
     except (ConfigError, ValueError) as e:
         _fail(str(e))
-    specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos)
+    if planner != "oracle":
+        _check_learned_planner(planner, checkpoint, task_list, width, height)
+    specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos,
+                          str(checkpoint) if checkpoint else None, sample_steps)
     if report_only:
         records = complete_seeds(specs, read_log(out / "episodes.jsonl"))
         if not records:
@@ -376,13 +409,33 @@ def eval_metaworld(
         seed_list = sorted({r["seed"] for r in records})
     else:
         records = _run_all(specs, out, workers)
-    meta = {"planner": planner, "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
+    meta = {"planner": planner, "checkpoint": str(checkpoint) if checkpoint else None, "sample_steps": sample_steps,
+            "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
             "height": height, "plan_frames": plan_frames,
             "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}
     summary = write_summary(out, records, meta)
-    console.print(markdown_table(summary), highlight=False, markup=False)
+    console.print(markdown_table(summary, _label(planner)), highlight=False, markup=False)
     console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}; record it in "
                   "BENCHMARKS.md with: python -m bench.run --only metaworld_oracle --mw-record-only")
+
+
+def _check_learned_planner(planner: str, checkpoint: Path | None, tasks: list[str], width: int, height: int) -> None:
+    """Fail before any episode runs: no checkpoint, one that does not load, or one that lacks a task or the
+    evaluation's aspect ratio."""
+    from agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
+
+    if checkpoint is None:
+        _fail(f"checkpoint: the {planner} planner needs --checkpoint (a model folder from `plansight train video`)")
+    try:
+        model = DiffusionVideoPlanner(checkpoint)
+    except PlannerError as e:
+        _fail(f"checkpoint: {e}")
+    missing = [t for t in tasks if t not in model.tasks]
+    if missing:
+        _fail(f"tasks: the checkpoint does not know {', '.join(missing)}; it knows {', '.join(model.tasks)}")
+    c = model.net.config
+    if abs(width / height - c.width / c.height) > 1e-3:
+        _fail(f"res: {width}x{height} has another aspect ratio than the checkpoint's {c.width}x{c.height}")
 
 
 def _run_all(specs: list[EpisodeSpec], out: Path, workers: int) -> list[dict]:

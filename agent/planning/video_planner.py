@@ -54,6 +54,19 @@ class DiffusionVideoPlanner:
     def tasks(self) -> tuple[str, ...]:
         return tuple(self.net.config.tasks)
 
+    def sample_frames(self, first: np.ndarray, task: str, n: int = 1, seed: int | None = None) -> np.ndarray:
+        """``n`` futures (n, F, h, w, 3) uint8 at the model's size from ``first`` (h, w, 3) uint8, already at it."""
+        c = self.net.config
+        if first.shape != (c.height, c.width, 3):
+            raise PlannerError(f"first frame is {first.shape}, the model takes ({c.height}, {c.width}, 3)")
+        try:
+            ids = self.net.task_ids([task] * n)
+        except KeyError as e:
+            raise PlannerError(str(e.args[0])) from None
+        x0 = to_tensor(first[None]).to(self.net.device).expand(n, -1, -1, -1).contiguous()
+        gen = torch.Generator(device="cpu").manual_seed(0 if seed is None else seed)
+        return to_frames(self.diffusion.sample(x0, ids, gen).movedim(2, 1))
+
     def plan(self, obs: Observation, task: str, camera: str, n: int = 1, seed: int | None = None) -> list[VideoPlan]:
         if camera not in obs.images:
             raise PlannerError(f"no image from camera {camera!r}; observation has {sorted(obs.images)}")
@@ -65,13 +78,7 @@ class DiffusionVideoPlanner:
         if abs(w / h - c.width / c.height) > 1e-3:
             raise PlannerError(f"camera {camera!r} is {w}x{h} but the checkpoint plans at {c.width}x{c.height}: "
                                "aspect ratios differ; collect and train at the camera's aspect ratio")
-        try:
-            ids = self.net.task_ids([task] * n)
-        except KeyError as e:
-            raise PlannerError(str(e.args[0])) from None
-        first = to_tensor(resize_to(img, c.height, c.width)[None]).to(self.net.device).expand(n, -1, -1, -1)
-        gen = torch.Generator(device="cpu").manual_seed(0 if seed is None else seed)
-        video = to_frames(self.diffusion.sample(first.contiguous(), ids, gen).movedim(2, 1))  # (n, F, H, W, 3)
+        video = self.sample_frames(resize_to(img, c.height, c.width), task, n, seed)
         plans = []
         for v in video:
             up = [cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) for f in v]

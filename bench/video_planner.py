@@ -1,0 +1,172 @@
+"""Video diffusion planner benchmark: held-out video quality, plan latency, training cost and Meta-World success.
+
+- Quality: on evaluation seeds (never in the training data, which starts at seed 1000), the expert's real future
+  from the reset state (AVDC clip: 1 + 7 frames spaced uniformly to task completion), rendered at 320×240 and
+  area-resized to the model's size, against the model's plan from the same first frame. Per-frame PSNR / SSIM
+  and last-frame MSE; the "copy the first frame" predictor is the floor a useful model must beat.
+- Latency: ``DiffusionVideoPlanner.plan`` on a 320×240 observation (resize in, sample, resize out), batch 1 and
+  4 candidates, torch on the machine's cores; median of repeats.
+- Training cost: from the checkpoint's ``plansight_train.json``.
+- Success: the summary written by ``plansight eval metaworld --planner diffusion`` (``--mw-video-out``), with the
+  oracle ceiling from ``bench/results/metaworld_oracle.json``.
+
+    python -m bench.run --only video_planner
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import RESULTS, record
+
+log = logging.getLogger(__name__)
+EVAL_OUT = Path("runs/eval_video")
+
+
+def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[str]) -> dict:
+    from agent.learning.video_clips import resize_to
+    from agent.learning.video_quality import video_metrics
+    from agent.planning.video_planner import DiffusionVideoPlanner
+    from sim.metaworld.arm_sim import MetaWorldArm
+    from sim.metaworld.config_metaworld import make_config
+    from sim.metaworld.oracle import OraclePlanner
+
+    planner = DiffusionVideoPlanner(checkpoint)
+    c = planner.net.config
+    rows: dict[str, dict[str, list]] = {}
+    for task in tasks:
+        arm = MetaWorldArm(make_config(task=task, cameras=tuple(cameras), width=320, height=240))
+        try:
+            for seed in seeds:
+                for cam in cameras:
+                    arm.reset(seed)
+                    real = OraclePlanner(arm, n_frames=c.n_future + 1, horizon=500, tail_steps=0).plan(
+                        arm.observe((cam,), depth=False, masks=False), task, cam)[0].frames
+                    real = resize_to(real, c.height, c.width)
+                    pred = planner.sample_frames(real[0], task, 1, seed)[0]
+                    model = video_metrics(pred, real[1:])
+                    copy = video_metrics(np.repeat(real[:1], c.n_future, axis=0), real[1:])
+                    r = rows.setdefault(task, {"model": [], "copy": []})
+                    r["model"].append(model)
+                    r["copy"].append(copy)
+        finally:
+            arm.close()
+
+    def agg(ms: list[dict]) -> dict:
+        return {"psnr_db": float(np.mean([m["psnr"] for m in ms])), "ssim": float(np.mean([m["ssim"] for m in ms])),
+                "last_mse": float(np.mean([m["last_mse"] for m in ms])),
+                "psnr_per_frame_db": np.mean([m["psnr"] for m in ms], axis=0).round(2).tolist()}
+
+    per_task = {t: {k: agg(v) for k, v in r.items()} for t, r in rows.items()}
+    every = {k: agg([m for r in rows.values() for m in r[k]]) for k in ("model", "copy")}
+    return {"per_task": per_task, "overall": every, "clips": sum(len(r["model"]) for r in rows.values()),
+            "seeds": seeds, "cameras": cameras, "size": f"{c.width}x{c.height}"}
+
+
+def latency(checkpoint: Path, repeats: int = 7) -> dict:
+    import torch
+
+    from agent.contracts import Observation
+    from agent.planning.video_planner import DiffusionVideoPlanner
+
+    planner = DiffusionVideoPlanner(checkpoint)
+    task = planner.tasks[0]
+    img = np.random.default_rng(0).integers(0, 255, (240, 320, 3), dtype=np.uint8)
+    obs = Observation(t=0.0, images={"corner": img}, state=np.zeros(39))
+    out = {"threads": torch.get_num_threads(), "sample_steps": planner.diffusion.cfg.sample_steps,
+           "guidance_scale": planner.diffusion.cfg.guidance_scale}
+    for n in (1, 4):
+        planner.plan(obs, task, "corner", n=n, seed=0)  # warm-up
+        times = []
+        for k in range(repeats):
+            t = time.perf_counter()
+            planner.plan(obs, task, "corner", n=n, seed=k)
+            times.append(time.perf_counter() - t)
+        out[f"batch{n}_median_s"] = statistics.median(times)
+        out[f"batch{n}_all_s"] = [round(x, 3) for x in times]
+    return out
+
+
+def _markdown(f: dict) -> str:
+    t, q, lat = f["training"], f["quality"], f["latency"]
+    cfg = t["config"]["model"]
+    lines = [
+        "## Video diffusion planner (AVDC recipe on diffusers, trained on our Meta-World experts)",
+        "",
+        f"Model: `{f['checkpoint']}`, {f['parameters_m']:.2f} M parameters, {cfg['width']}×{cfg['height']}, "
+        f"1 observed + {cfg['n_future']} predicted frames, channels {cfg['block_out_channels']}, "
+        f"{t['config']['diffusion']['train_timesteps']}-step cosine schedule, v-prediction, min-SNR 5, "
+        f"DDIM {lat['sample_steps']} steps, guidance {lat['guidance_scale']:g}.",
+        "",
+        "| Training | Value |",
+        "|---|---|",
+        f"| Steps × batch | {t['step']} × {t['config']['batch_size']} |",
+        f"| Wall time | {t['wall_time_s'] / 60:.1f} min on {t['device']} ({t['processes']} process) |",
+        f"| Data | `{t['data']}` (sha256 {t['data_sha256'][:12]}…) |",
+        "",
+        f"Held-out video quality ({q['clips']} clips: seeds {q['seeds'][0]}–{q['seeds'][-1]} × "
+        f"{len(q['cameras'])} cameras × 11 tasks, compared at {q['size']}):",
+        "",
+        "| Predictor | PSNR (dB) | SSIM | Last-frame MSE |",
+        "|---|---|---|---|",
+    ]
+    for name, key in (("video model", "model"), ("copy the first frame", "copy")):
+        o = q["overall"][key]
+        lines.append(f"| {name} | {o['psnr_db']:.2f} | {o['ssim']:.3f} | {o['last_mse']:.4f} |")
+    lines += ["", "| Task | PSNR model / copy | SSIM model / copy | Last-frame MSE model / copy |", "|---|---|---|---|"]
+    for task, r in q["per_task"].items():
+        m, c = r["model"], r["copy"]
+        lines.append(f"| {task} | {m['psnr_db']:.2f} / {c['psnr_db']:.2f} | {m['ssim']:.3f} / {c['ssim']:.3f} | "
+                     f"{m['last_mse']:.4f} / {c['last_mse']:.4f} |")
+    lines += ["", f"Plan latency ({lat['threads']} torch threads, 320×240 in and out, DDIM {lat['sample_steps']}): "
+              f"**{lat['batch1_median_s']:.2f} s** for one plan, {lat['batch4_median_s']:.2f} s for 4 candidates "
+              "(medians; target ≤ 1 s for one plan)."]
+    s = f.get("success")
+    if s:
+        lines += ["", f"Meta-World success with the video planner ({s['episodes_per_setting']} episodes per setting: "
+                  f"seeds {s['seeds'][0]}–{s['seeds'][-1]} × {len(s['cameras'])} cameras × {len(s['tasks'])} tasks):",
+                  "", s["table"], f"Episodes: `{s['command']}`."]
+    return "\n".join(lines)
+
+
+def _success() -> dict | None:
+    from launch.eval_metaworld import markdown_table
+
+    path = EVAL_OUT / "summary.json"
+    if not path.is_file():
+        return None
+    s = json.loads(path.read_text())
+    settings = s["settings"]
+    table = markdown_table(settings, "Video model")
+    oracle = RESULTS / "metaworld_oracle.json"
+    if oracle.is_file():
+        o = json.loads(oracle.read_text())["figures"]["settings"]
+        table += "| Oracle ceiling (25 seeds) | " + " | ".join(
+            f"{100 * o[k]['overall']:.1f}%" for k in sorted(settings, key=lambda k: settings[k]["replans"]) if k in o
+        ) + " | | |\n"
+    first = next(iter(settings.values()))
+    return {"overall": {k: v["overall"] for k, v in settings.items()}, "table": table, "command": s["command"],
+            "seeds": first["seeds"], "episodes_per_setting": first["episodes"], "tasks": s["tasks"],
+            "cameras": s["cameras"], "settings": settings}
+
+
+def run(checkpoint: Path, seeds: int = 3) -> dict:
+    from sim.metaworld.config_metaworld import CAMERAS
+    from sim.metaworld.tasks import TASKS
+
+    meta = json.loads((checkpoint / "plansight_train.json").read_text())
+    from agent.planning.video_planner import DiffusionVideoPlanner
+
+    params = sum(p.numel() for p in DiffusionVideoPlanner(checkpoint).net.parameters()) / 1e6
+    figures = {"checkpoint": str(checkpoint), "parameters_m": params, "training": meta,
+               "latency": latency(checkpoint),
+               "quality": quality(checkpoint, list(range(seeds)), list(TASKS), list(CAMERAS)),
+               "success": _success()}
+    record("video_planner", figures, _markdown(figures))
+    return figures
