@@ -46,12 +46,16 @@ class EpisodeSpec:
     video: Path | None = None
     checkpoint: str | None = None  # learned planners: the model folder
     sample_steps: int | None = None  # learned planners: DDIM steps (None: the checkpoint's)
+    plan_res: tuple[int, int] | None = None  # predicted frames degraded to this (width, height) and back
+
 
     @property
     def key(self) -> str:
         key = f"{self.task}|{self.camera}|{self.seed}|{self.replans}|{self.plan_frames}|{self.width}x{self.height}"
         if self.planner != "oracle":  # learned plans also depend on the model and the sampler
             key += f"|{self.planner}|{self.checkpoint}|{self.sample_steps}"
+        if self.plan_res is not None:
+            key += f"|plan_res={self.plan_res[0]}x{self.plan_res[1]}"
         return key
 
 
@@ -78,6 +82,7 @@ def run_episode(spec: EpisodeSpec) -> dict:
     """Run one episode; returns its JSON record (success, steps, plans, seconds and where they went)."""
     from agent.contracts import ArmCommand
     from agent.planning.executor import FlowPlanExecutor
+    from agent.planning.lowres import LowResPlanner
     from agent.planning.subgoals import PlanError
     from sim.metaworld.arm_sim import MetaWorldArm
     from sim.metaworld.config_metaworld import make_config
@@ -95,6 +100,8 @@ def run_episode(spec: EpisodeSpec) -> dict:
     try:
         arm.reset(spec.seed)
         planner = PLANNERS[spec.planner](arm, spec)
+        if spec.plan_res is not None:
+            planner = LowResPlanner(planner, *spec.plan_res)
         executor = FlowPlanExecutor(arm.cameras, seed=spec.seed * 1000)
 
         def new_plan() -> None:
@@ -189,8 +196,8 @@ def append_log(path: Path, rec: dict) -> None:
 
 def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[int], replans: Iterable[int],
                   width: int, height: int, planner: str, plan_frames: int, out: Path,
-                  videos_per_task: int = 1, checkpoint: str | None = None,
-                  sample_steps: int | None = None) -> list[EpisodeSpec]:
+                  videos_per_task: int = 1, checkpoint: str | None = None, sample_steps: int | None = None,
+                  plan_res: tuple[int, int] | None = None) -> list[EpisodeSpec]:
     """All episodes of an evaluation, seed by seed (an interrupted run leaves whole seeds done); the first
     ``videos_per_task`` cameras of the first seed record an mp4 per task and replanning setting."""
     tasks, cameras, seeds, replans = list(tasks), list(cameras), list(seeds), list(replans)
@@ -203,7 +210,7 @@ def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[
                     if i == 0 and j < videos_per_task:
                         video = out / "videos" / f"{t}_{c}_seed{s}_replan{r}.mp4"
                     specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video, checkpoint,
-                                             sample_steps))
+                                             sample_steps, plan_res))
     return specs
 
 
@@ -381,6 +388,8 @@ def eval_metaworld(
         help="learned planners: model folder from `plansight train video` (e.g. runs/video/model)")] = None,
     sample_steps: Annotated[int | None, typer.Option(
         min=1, max=1000, help="learned planners: DDIM steps (default: the checkpoint's)")] = None,
+    plan_res: Annotated[str | None, typer.Option(
+        help="degrade predicted frames to WIDTHxHEIGHT and back (e.g. the oracle at a video model's size)")] = None,
 ) -> None:
     """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
     from sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
@@ -396,12 +405,13 @@ def eval_metaworld(
         cam_list = parse_list(cameras, CAMERAS, "cameras")
         width, height = parse_resolution(res)
         seed_list = parse_seeds(seeds)
+        low_res = parse_resolution(plan_res) if plan_res else None
     except (ConfigError, ValueError) as e:
         _fail(str(e))
     if planner != "oracle":
         _check_learned_planner(planner, checkpoint, task_list, width, height)
     specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos,
-                          str(checkpoint) if checkpoint else None, sample_steps)
+                          str(checkpoint) if checkpoint else None, sample_steps, low_res)
     if report_only:
         records = complete_seeds(specs, read_log(out / "episodes.jsonl"))
         if not records:
@@ -410,6 +420,7 @@ def eval_metaworld(
     else:
         records = _run_all(specs, out, workers)
     meta = {"planner": planner, "checkpoint": str(checkpoint) if checkpoint else None, "sample_steps": sample_steps,
+            "plan_res": plan_res,
             "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
             "height": height, "plan_frames": plan_frames,
             "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}

@@ -66,3 +66,20 @@ def test_evaluation_resumes_without_redoing_episodes(tmp_path, monkeypatch):
     ev.write_summary(tmp_path, records, {"planner": "oracle"})
     assert json.loads((tmp_path / "summary.json").read_text())["settings"]["replans_0"]["episodes"] == 4
     assert "| door-open | 50.0% | 30.7% | 72.0% |" in (tmp_path / "table.md").read_text()
+
+
+def test_low_res_oracle_keeps_the_observation_and_blurs_the_future():
+    from agent.planning.lowres import LowResPlanner
+
+    arm = MetaWorldArm(make_config(task="handle-press", cameras=("corner2",), width=128, height=96))
+    try:
+        obs = arm.reset(1)
+        sharp = OraclePlanner(arm, n_frames=4).plan(obs, "handle-press", "corner2")[0].frames
+        low = LowResPlanner(OraclePlanner(arm, n_frames=4), 32, 24)
+        plan = low.plan(obs, "handle-press", "corner2")[0]
+        assert plan.frames.shape == sharp.shape and np.array_equal(plan.frames[0], sharp[0])
+        diff = np.abs(plan.frames[1:].astype(int) - sharp[1:]).mean()
+        assert 1.0 < diff < 30.0  # blurred, not replaced
+        assert low.stats.plans == 1  # the wrapped planner's extras stay reachable
+    finally:
+        arm.close()
