@@ -27,6 +27,7 @@ from bench.common import RESULTS, record
 
 log = logging.getLogger(__name__)
 EVAL_OUT = Path("runs/eval_video")
+ORACLE_LOWRES_OUT = Path("runs/eval_oracle_8f_64x48")  # the oracle through the model's eyes (--plan-res)
 
 
 def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[str]) -> dict:
@@ -93,6 +94,57 @@ def latency(checkpoint: Path, repeats: int = 7) -> dict:
     return out
 
 
+def step_times(repeats: int = 3, batch: int = 8, height: int = 48, width: int = 64, frames: int = 7) -> list[dict]:
+    """Seconds per training step (forward + backward + Adam, batch 8, 64×48, 7 frames) of candidate networks: ours
+    at three widths, and diffusers' ``UNet3DConditionModel`` at the middle width (median of ``repeats``)."""
+    import torch
+    from diffusers import UNet3DConditionModel
+
+    from agent.planning.video_model import VideoPlanNet
+
+    def ours(ch: tuple[int, ...]) -> torch.nn.Module:
+        return VideoPlanNet(height=height, width=width, n_future=frames, tasks=("a",), block_out_channels=ch)
+
+    def unet3d(ch: tuple[int, ...]) -> torch.nn.Module:
+        return UNet3DConditionModel(sample_size=width, in_channels=6, out_channels=3, block_out_channels=ch,
+                                    down_block_types=("DownBlock3D",) * (len(ch) - 1) + ("CrossAttnDownBlock3D",),
+                                    up_block_types=("CrossAttnUpBlock3D",) + ("UpBlock3D",) * (len(ch) - 1),
+                                    layers_per_block=1, norm_num_groups=8, cross_attention_dim=64,
+                                    attention_head_dim=16)
+
+    x = torch.randn(batch, 3, frames, height, width)
+    first = torch.randn(batch, 3, height, width)
+    ts = torch.randint(0, 100, (batch,))
+    ids = torch.zeros(batch, dtype=torch.long)
+    ctx = torch.randn(batch, 1, 64)
+    rows = []
+    for name, build, ch in (("VideoPlanNet", ours, (16, 32, 64)), ("VideoPlanNet", ours, (24, 48, 96)),
+                            ("VideoPlanNet", ours, (32, 64, 96)), ("diffusers UNet3DConditionModel", unet3d, (32, 64, 96))):
+        torch.manual_seed(0)
+        net = build(ch)
+        opt = torch.optim.Adam(net.parameters(), 1e-4)
+
+        def step(net: torch.nn.Module = net, opt: torch.optim.Optimizer = opt) -> None:
+            if isinstance(net, VideoPlanNet):
+                out = net(x, ts, first, ids)
+            else:
+                out = net(torch.cat([x, first.unsqueeze(2).expand_as(x)], 1), ts, encoder_hidden_states=ctx).sample
+            out.square().mean().backward()
+            opt.step()
+            opt.zero_grad()
+
+        step()  # warm-up
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - t)
+        rows.append({"network": name, "channels": list(ch), "parameters_m": sum(p.numel() for p in net.parameters()) / 1e6,
+                     "step_s_median": statistics.median(times), "step_s_all": [round(v, 2) for v in times]})
+        log.info("%s %s: %.2f s per step", name, ch, rows[-1]["step_s_median"])
+    return rows
+
+
 def _markdown(f: dict) -> str:
     t, q, lat = f["training"], f["quality"], f["latency"]
     cfg = t["config"]["model"]
@@ -124,6 +176,11 @@ def _markdown(f: dict) -> str:
         m, c = r["model"], r["copy"]
         lines.append(f"| {task} | {m['psnr_db']:.2f} / {c['psnr_db']:.2f} | {m['ssim']:.3f} / {c['ssim']:.3f} | "
                      f"{m['last_mse']:.4f} / {c['last_mse']:.4f} |")
+    lines += ["", f"Training step on this machine (batch 8, 64×48, 7 predicted frames, {f['latency']['threads']} torch "
+              "threads, median of 3); the defaults were chosen from it:", "",
+              "| Network | Channels | Parameters (M) | Seconds per step |", "|---|---|---|---|"]
+    for r in f["step_times"]:
+        lines.append(f"| {r['network']} | {tuple(r['channels'])} | {r['parameters_m']:.2f} | {r['step_s_median']:.2f} |")
     lines += ["", f"Plan latency ({lat['threads']} torch threads, 320×240 in and out, DDIM {lat['sample_steps']}): "
               f"**{lat['batch1_median_s']:.2f} s** for one plan, {lat['batch4_median_s']:.2f} s for 4 candidates "
               "(medians; target ≤ 1 s for one plan)."]
@@ -144,12 +201,18 @@ def _success() -> dict | None:
     s = json.loads(path.read_text())
     settings = s["settings"]
     table = markdown_table(settings, "Video model")
+    order = sorted(settings, key=lambda k: settings[k]["replans"])
+    low = ORACLE_LOWRES_OUT / "summary.json"
+    if low.is_file():
+        ls = json.loads(low.read_text())
+        o = ls["settings"]
+        table += (f"| Oracle, {ls['plan_frames']} frames at {ls['plan_res']} (seeds {ls['seeds'][0]}–{ls['seeds'][-1]}) | "
+                  + " | ".join(f"{100 * o[k]['overall']:.1f}%" if k in o else "–" for k in order) + " | | |\n")
     oracle = RESULTS / "metaworld_oracle.json"
     if oracle.is_file():
         o = json.loads(oracle.read_text())["figures"]["settings"]
-        table += "| Oracle ceiling (25 seeds) | " + " | ".join(
-            f"{100 * o[k]['overall']:.1f}%" for k in sorted(settings, key=lambda k: settings[k]["replans"]) if k in o
-        ) + " | | |\n"
+        table += "| Oracle, 24 frames at 320x240 (seeds 0–24) | " + " | ".join(
+            f"{100 * o[k]['overall']:.1f}%" if k in o else "–" for k in order) + " | | |\n"
     first = next(iter(settings.values()))
     return {"overall": {k: v["overall"] for k, v in settings.items()}, "table": table, "command": s["command"],
             "seeds": first["seeds"], "episodes_per_setting": first["episodes"], "tasks": s["tasks"],
@@ -157,15 +220,14 @@ def _success() -> dict | None:
 
 
 def run(checkpoint: Path, seeds: int = 3) -> dict:
+    from agent.planning.video_planner import DiffusionVideoPlanner
     from sim.metaworld.config_metaworld import CAMERAS
     from sim.metaworld.tasks import TASKS
 
     meta = json.loads((checkpoint / "plansight_train.json").read_text())
-    from agent.planning.video_planner import DiffusionVideoPlanner
-
     params = sum(p.numel() for p in DiffusionVideoPlanner(checkpoint).net.parameters()) / 1e6
     figures = {"checkpoint": str(checkpoint), "parameters_m": params, "training": meta,
-               "latency": latency(checkpoint),
+               "latency": latency(checkpoint), "step_times": step_times(),
                "quality": quality(checkpoint, list(range(seeds)), list(TASKS), list(CAMERAS)),
                "success": _success()}
     record("video_planner", figures, _markdown(figures))
