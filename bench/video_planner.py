@@ -145,6 +145,28 @@ def step_times(repeats: int = 3, batch: int = 8, height: int = 48, width: int = 
     return rows
 
 
+DEPARTURES = """Departures from AVDC's video model (reference: AVDC paper and code, §4 of the Meta-World reference):
+
+- **Size**: 0.77 M parameters at 64×48 (channels 16/32/64, one ResNet block per level, attention at 16×12 and in
+  the middle) instead of 201 M at 128×128: sized to train on one CPU core in about an hour. The network is
+  assembled from diffusers blocks (`ResnetBlock2D`, `Attention`, `Downsample2D`, `Upsample2D`, `Timesteps`,
+  `TimestepEmbedding`) with AVDC's factorisation; diffusers' `UNet3DConditionModel` was measured and rejected
+  (table above).
+- **Task conditioning**: a learned embedding per task (plus a null row for guidance) added to the time
+  embedding, instead of frozen CLIP text through a Perceiver: there are 11 fixed task names and no pretrained
+  text encoder can be downloaded here.
+- **Training**: AVDC's 165 videos (5 expert demos × 11 tasks × 3 cameras, seeds 1000–1004, disjoint from the
+  evaluation seeds 0–24), clips ending at task completion, random crops; but about 2k steps × batch 8 instead
+  of 60k × 16, learning rate 3e-4 instead of 1e-4 (short schedule), EMA 0.999 every step (diffusers' warm-up)
+  instead of every 10 steps, float32 on a CPU.
+- **Value ranges**: the conditioning frame and the noisy target are both in [−1, 1] in training and sampling
+  (AVDC's released code feeds the conditioning frame in [0, 1]).
+- **Sampling**: DDIM with 10 steps (AVDC: 100 DDPM steps; AVDC's own DDIM-10 ablation cost 5.6 points),
+  classifier-free guidance off (AVDC's default, w = 0; `diffusion.guidance_scale` in the training config turns it on).
+- **To the executor**: predicted frames are resized to 320×240 (bilinear) and the real observation is kept as
+  frame 0 (AVDC centre-crops to 128×128 and zero-pads the generated frames back)."""
+
+
 def _markdown(f: dict) -> str:
     t, q, lat = f["training"], f["quality"], f["latency"]
     cfg = t["config"]["model"]
@@ -189,6 +211,7 @@ def _markdown(f: dict) -> str:
         lines += ["", f"Meta-World success with the video planner ({s['episodes_per_setting']} episodes per setting: "
                   f"seeds {s['seeds'][0]}–{s['seeds'][-1]} × {len(s['cameras'])} cameras × {len(s['tasks'])} tasks):",
                   "", s["table"], f"Episodes: `{s['command']}`."]
+    lines += ["", DEPARTURES]
     return "\n".join(lines)
 
 

@@ -58,6 +58,9 @@ class DiffusionConfig(BaseModel):
     snr_gamma: float | None = Field(5.0, gt=0.0, description="min-SNR loss weighting; null = plain MSE")
     cond_dropout: float = Field(0.1, ge=0.0, le=1.0, description="task dropped to the null token (for CFG)")
     sample_steps: int = Field(20, ge=1, le=1000, description="DDIM steps at planning time")
+    timestep_spacing: Literal["trailing", "leading", "linspace"] = Field(
+        "trailing", description="DDIM timesteps; trailing starts at the last training step (pure noise), which "
+        "leading (diffusers' default) skips: 23.8 vs 21.1 dB PSNR at 10 steps on our model (BENCHMARKS.md)")
     guidance_scale: float = Field(1.5, ge=0.0, le=20.0, description="classifier-free guidance on the task")
 
 

@@ -4,7 +4,8 @@ Training (AVDC recipe with two modern fixes): cosine schedule (``squaredcos_cap_
 min-SNR-γ loss weighting (weight = min(SNR, γ) / (SNR + 1) for v, Hang et al. 2023), and the task
 dropped to the null token with probability ``cond_dropout`` so the same network gives the
 unconditional prediction for classifier-free guidance. Sampling: DDIM with ``sample_steps`` steps,
-η = 0 (deterministic given the initial noise, which comes from a seeded generator).
+η = 0 (deterministic given the initial noise, which comes from a seeded generator), on "trailing"
+timesteps by default, so the first step starts from pure noise (Lin et al. 2024).
 
 Frames are float tensors in [−1, 1]; ``to_tensor`` / ``to_frames`` convert from / to H×W×3 uint8.
 """
@@ -78,7 +79,7 @@ class VideoDiffusion:
         """
         c = self.net.config
         s = self.cfg.guidance_scale if guidance_scale is None else guidance_scale
-        sampler = DDIMScheduler.from_config(self.noise_scheduler.config)
+        sampler = DDIMScheduler.from_config(self.noise_scheduler.config, timestep_spacing=self.cfg.timestep_spacing)
         sampler.set_timesteps(steps or self.cfg.sample_steps)
         b = first.shape[0]
         x = torch.randn((b, 3, c.n_future, c.height, c.width), generator=generator, device=first.device)
