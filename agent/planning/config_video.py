@@ -56,6 +56,8 @@ class DiffusionConfig(BaseModel):
     beta_schedule: Literal["squaredcos_cap_v2", "linear", "scaled_linear"] = "squaredcos_cap_v2"  # cosine
     prediction_type: Literal["v_prediction", "epsilon"] = "v_prediction"
     snr_gamma: float | None = Field(5.0, gt=0.0, description="min-SNR loss weighting; null = plain MSE")
+    residual: bool = Field(False, description="diffuse the change from the observed frame (future − first) instead "
+                           "of the frames: static scene parts are exactly zero, so the model spends itself on motion")
     cond_dropout: float = Field(0.1, ge=0.0, le=1.0, description="task dropped to the null token (for CFG)")
     sample_steps: int = Field(20, ge=1, le=1000, description="DDIM steps at planning time")
     timestep_spacing: Literal["trailing", "leading", "linspace"] = Field(

@@ -7,7 +7,9 @@ unconditional prediction for classifier-free guidance. Sampling: DDIM with ``sam
 η = 0 (deterministic given the initial noise, which comes from a seeded generator), on "trailing"
 timesteps by default, so the first step starts from pure noise (Lin et al. 2024).
 
-Frames are float tensors in [−1, 1]; ``to_tensor`` / ``to_frames`` convert from / to H×W×3 uint8.
+With ``residual``, the diffused quantity is the change from the observed frame (future − first, in [−2, 2]);
+``sample`` adds the observed frame back. Frames are float tensors in [−1, 1]; ``to_tensor`` / ``to_frames``
+convert from / to H×W×3 uint8.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class VideoDiffusion:
         """
         b = future.shape[0]
         dev = future.device
+        if self.cfg.residual:
+            future = future - first.unsqueeze(2)
         noise = torch.randn(future.shape, generator=generator, device=dev)
         if timesteps is None:
             timesteps = torch.randint(0, self.cfg.train_timesteps, (b,), generator=generator, device=dev)
@@ -96,4 +100,6 @@ class VideoDiffusion:
                 cond, uncond = both.chunk(2)
                 pred = uncond + s * (cond - uncond)
             x = sampler.step(pred, t, x).prev_sample
+        if self.cfg.residual:
+            x = x + first.unsqueeze(2)
         return x.clamp(-1.0, 1.0)

@@ -39,9 +39,10 @@ def test_forward_shapes_and_frame_conversion():
     assert np.array_equal(to_frames(to_tensor(img)), img)
 
 
-def test_loss_falls_on_a_tiny_synthetic_task(measured):
+@pytest.mark.parametrize("residual", [False, True])
+def test_loss_falls_on_a_tiny_synthetic_task(measured, residual):
     net = tiny_net()
-    diff = VideoDiffusion(net, DiffusionConfig(cond_dropout=0.1))
+    diff = VideoDiffusion(net, DiffusionConfig(cond_dropout=0.1, residual=residual))
     rng = np.random.default_rng(0)
     eval_batch = moving_square(16, rng)
     fixed_t = torch.linspace(50, 950, 16).long()
@@ -58,7 +59,8 @@ def test_loss_falls_on_a_tiny_synthetic_task(measured):
         loss.backward()
         opt.step()
     after = eval_loss()
-    measured["video diffusion tiny synthetic, held-out loss before -> after 40 steps"] = f"{before:.3f} -> {after:.3f}"
+    measured[f"video diffusion tiny synthetic{' (residual)' if residual else ''}, held-out loss before -> after "
+             "40 steps"] = f"{before:.3f} -> {after:.3f}"
     assert after < 0.7 * before
 
 
@@ -112,3 +114,32 @@ def test_bad_inputs_are_clear():
         net(torch.randn(1, 3, 3, 16, 32), torch.tensor([1]), torch.randn(1, 3, 16, 32), torch.tensor([0]))
     with pytest.raises(ValueError, match="multiples of norm_num_groups"):
         VideoModelConfig(tasks=("a",), block_out_channels=(12, 24))
+
+
+class ZeroCleanNet(torch.nn.Module):
+    """Predicts the v whose clean sample is exactly 0 at every step: v = sqrt(ᾱ) / sqrt(1 − ᾱ) · x_t."""
+
+    def __init__(self, net: VideoPlanNet, alphas_cumprod: torch.Tensor) -> None:
+        super().__init__()
+        self.net, self.a = net, alphas_cumprod
+
+    def __getattr__(self, name):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self.net, name)
+
+    def forward(self, noisy, timesteps, first, task_ids):
+        a = self.a[timesteps].view(-1, 1, 1, 1, 1)
+        return a.sqrt() / (1 - a).sqrt() * noisy
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_residual_mode_samples_the_change_from_the_observed_frame(residual):
+    diff = VideoDiffusion(tiny_net(), DiffusionConfig(sample_steps=5, guidance_scale=1.0, residual=residual))
+    diff.net = ZeroCleanNet(diff.net, diff.noise_scheduler.alphas_cumprod)
+    first = torch.rand(2, 3, 16, 16) * 2 - 1
+    out = diff.sample(first, torch.tensor([0, 1]), torch.Generator().manual_seed(0))
+    # a clean prediction of 0 means "no change" in residual mode, a mid-grey video otherwise
+    expected = first.unsqueeze(2).expand_as(out) if residual else torch.zeros_like(out)
+    assert torch.allclose(out, expected, atol=1e-3)
