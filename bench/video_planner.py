@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import RESULTS, record
+from bench.common import RESULTS, ROOT, record
 
 log = logging.getLogger(__name__)
 EVAL_OUT = Path("runs/eval_video")
@@ -68,6 +68,39 @@ def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[
     every = {k: agg([m for r in rows.values() for m in r[k]]) for k in ("model", "copy")}
     return {"per_task": per_task, "overall": every, "clips": sum(len(r["model"]) for r in rows.values()),
             "seeds": seeds, "cameras": cameras, "size": f"{c.width}x{c.height}"}
+
+
+def figure(checkpoint: Path, path: Path, cases: tuple[tuple[str, str], ...] = (("button-press", "corner2"),
+                                                                             ("door-open", "corner3"))) -> Path:
+    """A PNG for the README: per case, the model's plan (top) over the expert's real future (bottom), seed 0."""
+    from PIL import Image
+
+    from agent.atomic import atomic_path
+    from agent.learning.video_clips import resize_to
+    from agent.planning.video_planner import DiffusionVideoPlanner
+    from sim.metaworld.arm_sim import MetaWorldArm
+    from sim.metaworld.config_metaworld import make_config
+    from sim.metaworld.oracle import OraclePlanner
+
+    planner = DiffusionVideoPlanner(checkpoint)
+    c = planner.net.config
+    rows = []
+    for task, cam in cases:
+        arm = MetaWorldArm(make_config(task=task, cameras=(cam,), width=320, height=240))
+        try:
+            arm.reset(0)
+            real = OraclePlanner(arm, n_frames=c.n_future + 1, horizon=500, tail_steps=0).plan(
+                arm.observe((cam,), depth=False, masks=False), task, cam)[0].frames
+        finally:
+            arm.close()
+        real = resize_to(real, c.height, c.width)
+        pred = planner.sample_frames(real[0], task, 1, 0)[0]
+        rows += [np.concatenate([real[0], *pred], axis=1), np.concatenate(list(real), axis=1)]
+    img = Image.fromarray(np.concatenate(rows, axis=0))
+    img = img.resize((img.width * 2, img.height * 2), Image.NEAREST)
+    with atomic_path(path) as tmp:
+        img.save(tmp, format="PNG")
+    return path
 
 
 def latency(checkpoint: Path, repeats: int = 7) -> dict:
@@ -252,6 +285,6 @@ def run(checkpoint: Path, seeds: int = 3) -> dict:
     figures = {"checkpoint": str(checkpoint), "parameters_m": params, "training": meta,
                "latency": latency(checkpoint), "step_times": step_times(),
                "quality": quality(checkpoint, list(range(seeds)), list(TASKS), list(CAMERAS)),
-               "success": _success()}
+               "success": _success(), "figure": str(figure(checkpoint, ROOT / "docs" / "img" / "video_plan.png"))}
     record("video_planner", figures, _markdown(figures))
     return figures
