@@ -217,6 +217,11 @@ def _markdown(f: dict) -> str:
         f"| Wall time | {t['wall_time_s'] / 60:.1f} min on {t['device']} ({t['processes']} process) |",
         f"| Data | `{t['data']}` (sha256 {t['data_sha256'][:12]}…) |",
         "",
+        "Reproduce: `plansight collect metaworld --tasks all --episodes 5 --res 128x96 --seed 1000 --out "
+        f"{t['data']}` (16.6 min here), then `plansight train video --data {t['data']} --config "
+        f"launch/configs/video_cpu.yaml --out runs/video_cpu --steps {t['step']}`. The loss was still falling "
+        "when the run was stopped; no GPU was lent to this task.",
+        "",
         f"Held-out video quality ({q['clips']} clips: seeds {q['seeds'][0]}–{q['seeds'][-1]} × "
         f"{len(q['cameras'])} cameras × 11 tasks, compared at {q['size']}):",
         "",

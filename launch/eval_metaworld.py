@@ -48,7 +48,6 @@ class EpisodeSpec:
     sample_steps: int | None = None  # learned planners: DDIM steps (None: the checkpoint's)
     plan_res: tuple[int, int] | None = None  # predicted frames degraded to this (width, height) and back
 
-
     @property
     def key(self) -> str:
         key = f"{self.task}|{self.camera}|{self.seed}|{self.replans}|{self.plan_frames}|{self.width}x{self.height}"
@@ -321,17 +320,14 @@ def markdown_table(summary: dict, label: str = "Oracle") -> str:
     return head + "\n".join(rows) + "\n"
 
 
-def _label(planner: str) -> str:
-    return planner.capitalize()
-
-
 def write_summary(out: Path, records: list[dict], meta: dict) -> dict:
     """Write ``summary.json`` and ``table.md`` atomically; returns the summary."""
     from launch.rundir import write_atomic, write_json
 
     summary = summarize(records)
     write_json(out / "summary.json", {**meta, "settings": summary})
-    write_atomic(out / "table.md", lambda f: f.write(markdown_table(summary, _label(meta.get("planner", "oracle")))))
+    label = meta.get("planner", "oracle").capitalize()
+    write_atomic(out / "table.md", lambda f: f.write(markdown_table(summary, label)))
     return summary
 
 
@@ -425,9 +421,11 @@ def eval_metaworld(
             "height": height, "plan_frames": plan_frames,
             "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}
     summary = write_summary(out, records, meta)
-    console.print(markdown_table(summary, _label(planner)), highlight=False, markup=False)
+    console.print(markdown_table(summary, planner.capitalize()), highlight=False, markup=False)
+    bench = ("metaworld_oracle --mw-record-only" if planner == "oracle" and not plan_res
+             else "video_planner   (reads runs/eval_video and runs/eval_oracle_8f_64x48)")
     console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}; record it in "
-                  "BENCHMARKS.md with: python -m bench.run --only metaworld_oracle --mw-record-only")
+                  f"BENCHMARKS.md with: python -m bench.run --only {bench}")
 
 
 def _check_learned_planner(planner: str, checkpoint: Path | None, tasks: list[str], width: int, height: int) -> None:

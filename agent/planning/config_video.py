@@ -14,8 +14,8 @@ class VideoModelConfig(BaseModel):
     """Shape of the first-frame- and task-conditioned video U-Net.
 
     The model sees ``1 + n_future`` frames: the observed frame is concatenated on channels to every
-    noisy future frame, and the task embedding is added to the time embedding (and is the single
-    cross-attention token of the low-resolution blocks).
+    noisy future frame, and the task embedding is added to the time embedding (AVDC; no cross-attention).
+    The default width is the one measured to train on a CPU in about an hour (BENCHMARKS.md, video_planner).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -25,7 +25,7 @@ class VideoModelConfig(BaseModel):
     n_future: int = Field(7, ge=1, le=32, description="predicted frames after the observed one")
     tasks: tuple[str, ...] = Field((), description="task vocabulary, in embedding order; empty = take it from the "
                                    "training data")
-    block_out_channels: tuple[int, ...] = (32, 64, 96)
+    block_out_channels: tuple[int, ...] = (16, 32, 64)
     layers_per_block: int = Field(1, ge=1, le=4)
     attention_head_dim: int = Field(16, ge=4)
     norm_num_groups: int = Field(8, ge=1)

@@ -90,7 +90,7 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
 
     @register_to_config
     def __init__(self, height: int = 48, width: int = 64, n_future: int = 7, tasks: tuple[str, ...] = ("task",),
-                 block_out_channels: tuple[int, ...] = (32, 64, 96), layers_per_block: int = 1,
+                 block_out_channels: tuple[int, ...] = (16, 32, 64), layers_per_block: int = 1,
                  attention_head_dim: int = 16, norm_num_groups: int = 8, task_embed_dim: int = 64,
                  attention_levels: int = 1) -> None:
         super().__init__()
