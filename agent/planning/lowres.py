@@ -34,4 +34,6 @@ class LowResPlanner:
                 for p in plans]
 
     def __getattr__(self, name: str):  # the wrapped planner's extras (e.g. the oracle's timing stats)
+        if name == "planner":  # not set yet (copy, unpickling): no recursion
+            raise AttributeError(name)
         return getattr(self.planner, name)
