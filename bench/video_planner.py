@@ -7,8 +7,9 @@
 - Latency: ``DiffusionVideoPlanner.plan`` on a 320×240 observation (resize in, sample, resize out), batch 1 and
   4 candidates, torch on the machine's cores; median of repeats.
 - Training cost: from the checkpoint's ``plansight_train.json``.
-- Success: the summary written by ``plansight eval metaworld --planner diffusion`` (``--mw-video-out``), with the
-  oracle ceiling from ``bench/results/metaworld_oracle.json``.
+- Success: the summaries written by ``plansight eval metaworld --planner diffusion --out runs/eval_video`` and by the
+  oracle at the model's size (``--plan-res 64x48 --out runs/eval_oracle_8f_64x48``), with the full-resolution oracle
+  from ``bench/results/metaworld_oracle.json``.
 
     python -m bench.run --only video_planner
 """
@@ -30,13 +31,23 @@ EVAL_OUT = Path("runs/eval_video")
 ORACLE_LOWRES_OUT = Path("runs/eval_oracle_8f_64x48")  # the oracle through the model's eyes (--plan-res)
 
 
-def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[str]) -> dict:
+def expert_clip(arm, task: str, camera: str, seed: int, n_frames: int, height: int, width: int) -> np.ndarray:
+    """The expert's real future from ``seed``'s reset state as an AVDC clip: ``n_frames`` (observed first) spaced
+    uniformly to task completion, rendered by ``arm`` and area-resized to ``width``×``height``; (F, h, w, 3) uint8."""
     from agent.learning.video_clips import resize_to
+    from sim.metaworld.oracle import OraclePlanner
+
+    arm.reset(seed)
+    obs = arm.observe((camera,), depth=False, masks=False)
+    real = OraclePlanner(arm, n_frames=n_frames, horizon=500, tail_steps=0).plan(obs, task, camera)[0].frames
+    return resize_to(real, height, width)
+
+
+def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[str]) -> dict:
     from agent.learning.video_quality import video_metrics
     from agent.planning.video_planner import DiffusionVideoPlanner
     from sim.metaworld.arm_sim import MetaWorldArm
     from sim.metaworld.config_metaworld import make_config
-    from sim.metaworld.oracle import OraclePlanner
 
     planner = DiffusionVideoPlanner(checkpoint)
     c = planner.net.config
@@ -46,10 +57,7 @@ def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[
         try:
             for seed in seeds:
                 for cam in cameras:
-                    arm.reset(seed)
-                    real = OraclePlanner(arm, n_frames=c.n_future + 1, horizon=500, tail_steps=0).plan(
-                        arm.observe((cam,), depth=False, masks=False), task, cam)[0].frames
-                    real = resize_to(real, c.height, c.width)
+                    real = expert_clip(arm, task, cam, seed, c.n_future + 1, c.height, c.width)
                     pred = planner.sample_frames(real[0], task, 1, seed)[0]
                     model = video_metrics(pred, real[1:])
                     copy = video_metrics(np.repeat(real[:1], c.n_future, axis=0), real[1:])
@@ -76,11 +84,9 @@ def figure(checkpoint: Path, path: Path, cases: tuple[tuple[str, str], ...] = ((
     from PIL import Image
 
     from agent.atomic import atomic_path
-    from agent.learning.video_clips import resize_to
     from agent.planning.video_planner import DiffusionVideoPlanner
     from sim.metaworld.arm_sim import MetaWorldArm
     from sim.metaworld.config_metaworld import make_config
-    from sim.metaworld.oracle import OraclePlanner
 
     planner = DiffusionVideoPlanner(checkpoint)
     c = planner.net.config
@@ -88,12 +94,9 @@ def figure(checkpoint: Path, path: Path, cases: tuple[tuple[str, str], ...] = ((
     for task, cam in cases:
         arm = MetaWorldArm(make_config(task=task, cameras=(cam,), width=320, height=240))
         try:
-            arm.reset(0)
-            real = OraclePlanner(arm, n_frames=c.n_future + 1, horizon=500, tail_steps=0).plan(
-                arm.observe((cam,), depth=False, masks=False), task, cam)[0].frames
+            real = expert_clip(arm, task, cam, 0, c.n_future + 1, c.height, c.width)
         finally:
             arm.close()
-        real = resize_to(real, c.height, c.width)
         pred = planner.sample_frames(real[0], task, 1, 0)[0]
         rows += [np.concatenate([real[0], *pred], axis=1), np.concatenate(list(real), axis=1)]
     img = Image.fromarray(np.concatenate(rows, axis=0))

@@ -17,15 +17,12 @@ import numpy as np
 import typer
 from rich.console import Console
 
+from launch.collect_metaworld import fail as _fail  # one-line error, exit status 2
+
 DEFAULT_CHECKPOINT = Path(__file__).parent / "models" / "video_mw_64x48"
 """The video planner trained by ``plansight train video --config launch/configs/video_cpu.yaml`` (BENCHMARKS.md)."""
 
 console = Console(stderr=True)
-
-
-def _fail(msg: str) -> None:
-    console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def plan(

@@ -20,7 +20,7 @@ Tensors: frames in [−1, 1], shape (B, 3, F, H, W) with F = ``n_future``; the o
 
 Why not ``diffusers.UNet3DConditionModel``: it adds a temporal transformer at full resolution
 (``transformer_in``) and four 3-D convolutions per temporal layer; on a CPU that made one training
-step at 64×48, batch 8, ≈ 8× slower than this network of the same width (BENCHMARKS.md).
+step at 64×48, batch 8, ≈ 3× slower than this network of the same width (11.8 vs 3.7 s, BENCHMARKS.md).
 """
 
 from __future__ import annotations
