@@ -15,6 +15,17 @@ FAST_SIM = DroneSimConfig(render=False, ground_truth_depth=False, hover_altitude
                           landing_speed_mps=0.8)
 
 
+def eventually(predicate, timeout_s: float = 3.0, every_s: float = 0.01) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout_s`` passes (the emulator handles UDP on its own thread;
+    the protocol has no acknowledgement for FTRIM, CONFIG without ACK and the like, so a test waits)."""
+    end = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > end:
+            return False
+        time.sleep(every_s)
+    return True
+
+
 def emulator_config(**kw) -> EmulatorConfig:
     return EmulatorConfig(sim=FAST_SIM, video_width=128, video_height=96, **kw)
 

@@ -5,6 +5,7 @@ import time
 
 from hardware.ardrone import navdata as nd
 from hardware.ardrone.at import REF_SELECT, REF_TAKEOFF
+from tests.hardware.conftest import eventually
 
 CAPTURE = bytes.fromhex("88776655100c804f0100000000000000ffff0800a6020000")
 
@@ -45,11 +46,10 @@ def test_sequence_rule_stale_ignored_and_one_resets(raw, emulator):
     fw = emulator.firmware
     raw.send(b"AT*CONFIG=100,\"control:altitude_max\",\"2500\"\r")
     raw.send(b"AT*CONFIG=50,\"control:altitude_max\",\"1000\"\r")  # stale: ignored
-    time.sleep(0.1)
-    assert fw.config["control:altitude_max"] == "2500" and fw.counters.get("stale_seq") == 1
+    assert eventually(lambda: fw.counters.get("stale_seq") == 1)
+    assert fw.config["control:altitude_max"] == "2500"
     raw.send(b"AT*CONFIG=1,\"control:altitude_max\",\"1200\"\r")  # seq 1 resets the counter
-    time.sleep(0.1)
-    assert fw.config["control:altitude_max"] == "1200" and fw.last_seq == 1
+    assert eventually(lambda: fw.config["control:altitude_max"] == "1200") and fw.last_seq == 1
 
 
 def test_watchdog_raises_after_silence_and_traffic_clears_it(raw):
@@ -66,8 +66,7 @@ def test_watchdog_raises_after_silence_and_traffic_clears_it(raw):
 def test_ftrim_only_landed_calib_only_flying_and_config_dump(raw, emulator):
     fw = emulator.firmware
     raw.send(raw.enc.ftrim(), raw.enc.calib())
-    time.sleep(0.1)
-    assert fw.counters.get("FTRIM") == 1 and fw.counters.get("CALIB_ignored") == 1
+    assert eventually(lambda: fw.counters.get("FTRIM") == 1 and fw.counters.get("CALIB_ignored") == 1)
     ctl = socket.create_connection(("127.0.0.1", emulator.ports_bound.control), timeout=2.0)
     time.sleep(0.1)  # let the emulator accept
     raw.send(raw.enc.ctrl(4))
