@@ -25,8 +25,9 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from launch.errors import console, fail
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +339,6 @@ def write_summary(out: Path, records: list[dict], meta: dict) -> dict:
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Evaluate planners and executors.")
-console = Console(stderr=True)
 
 
 def parse_seeds(spec: str) -> list[int]:
@@ -358,11 +358,6 @@ def parse_seeds(spec: str) -> list[int]:
     except ValueError:
         raise ValueError(f"seeds: expected a count like 25, a range like 0-24 or a list like 3,5; "
                          f"got {spec!r}") from None
-
-
-def _fail(msg: str) -> None:
-    console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 @app.command("metaworld")
@@ -392,10 +387,10 @@ def eval_metaworld(
     from sim.metaworld.tasks import TASKS
 
     if planner not in PLANNERS:
-        _fail(f"planner: unknown planner {planner!r}; allowed: {', '.join(PLANNERS)}")
+        fail(f"planner: unknown planner {planner!r}; allowed: {', '.join(PLANNERS)}")
     replans = sorted(set(replan)) if replan else [0, 5]
     if any(r < 0 or r > 50 for r in replans):
-        _fail(f"replan: must be 0..50, got {replans}")
+        fail(f"replan: must be 0..50, got {replans}")
     try:
         task_list = parse_list(tasks, tuple(TASKS), "tasks")
         cam_list = parse_list(cameras, CAMERAS, "cameras")
@@ -403,7 +398,7 @@ def eval_metaworld(
         seed_list = parse_seeds(seeds)
         low_res = parse_resolution(plan_res) if plan_res else None
     except (ConfigError, ValueError) as e:
-        _fail(str(e))
+        fail(str(e))
     if planner != "oracle":
         _check_learned_planner(planner, checkpoint, task_list, width, height)
     specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos,
@@ -411,7 +406,7 @@ def eval_metaworld(
     if report_only:
         records = complete_seeds(specs, read_log(out / "episodes.jsonl"))
         if not records:
-            _fail(f"no seed is complete yet in {out / 'episodes.jsonl'}")
+            fail(f"no seed is complete yet in {out / 'episodes.jsonl'}")
         seed_list = sorted({r["seed"] for r in records})
     else:
         records = _run_all(specs, out, workers)
@@ -434,17 +429,17 @@ def _check_learned_planner(planner: str, checkpoint: Path | None, tasks: list[st
     from agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
 
     if checkpoint is None:
-        _fail(f"checkpoint: the {planner} planner needs --checkpoint (a model folder from `plansight train video`)")
+        fail(f"checkpoint: the {planner} planner needs --checkpoint (a model folder from `plansight train video`)")
     try:
         model = DiffusionVideoPlanner(checkpoint)
     except PlannerError as e:
-        _fail(f"checkpoint: {e}")
+        fail(f"checkpoint: {e}")
     missing = [t for t in tasks if t not in model.tasks]
     if missing:
-        _fail(f"tasks: the checkpoint does not know {', '.join(missing)}; it knows {', '.join(model.tasks)}")
+        fail(f"tasks: the checkpoint does not know {', '.join(missing)}; it knows {', '.join(model.tasks)}")
     c = model.net.config
     if abs(width / height - c.width / c.height) > 1e-3:
-        _fail(f"res: {width}x{height} has another aspect ratio than the checkpoint's {c.width}x{c.height}")
+        fail(f"res: {width}x{height} has another aspect ratio than the checkpoint's {c.width}x{c.height}")
 
 
 def _run_all(specs: list[EpisodeSpec], out: Path, workers: int) -> list[dict]:

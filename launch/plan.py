@@ -15,14 +15,11 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
 
-from launch.collect_metaworld import fail as _fail  # one-line error, exit status 2
+from launch.errors import console, fail  # one-line error, exit status 2
 
 DEFAULT_CHECKPOINT = Path(__file__).parent / "models" / "video_mw_64x48"
 """The video planner trained by ``plansight train video --config launch/configs/video_cpu.yaml`` (BENCHMARKS.md)."""
-
-console = Console(stderr=True)
 
 
 def plan(
@@ -50,11 +47,11 @@ def plan(
         width, height = parse_resolution(res)
         cfg = make_config(task=task, cameras=(camera,), width=width, height=height)
     except (ConfigError, ValueError) as e:
-        _fail(str(e))
+        fail(str(e))
     try:
         planner = DiffusionVideoPlanner(checkpoint, steps=sample_steps)
     except PlannerError as e:
-        _fail(f"checkpoint: {e}")
+        fail(f"checkpoint: {e}")
     arm = MetaWorldArm(cfg)
     try:
         arm.reset(seed)
@@ -63,7 +60,7 @@ def plan(
         try:
             plans = planner.plan(obs, task, camera, n=candidates, seed=seed)
         except PlannerError as e:
-            _fail(str(e))
+            fail(str(e))
         wall = time.perf_counter() - t0
     finally:
         arm.close()
