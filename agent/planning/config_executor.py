@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+TRACKERS = ("dense", "lk")
+"""Point trackers of ``subgoals.track_points``: ``dense`` (the configured flow field) and ``lk`` (pyramidal
+Lucas-Kanade)."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class ExecutorConfig:
@@ -21,6 +25,17 @@ class ExecutorConfig:
     static_margin: float = 1.5  # a motion must explain this many times more points than "it stayed put"
     reseed_px: float = 2.0  # a tracked point farther than this from the fitted motion is re-seeded onto it
     min_track_frac: float = 0.1  # stop chaining when fewer tracked points remain (AVDC iTHOR: 10 %)
+    object_tracker: str = "dense"  # how object points move frame to frame: dense flow (AVDC) or lk
+    gripper_tracker: str | None = None  # the same for gripper points: lk tracks the gripper and carries lifted
+    # objects with it (measured: no gain on oracle plans, BENCHMARKS.md); None: no gripper track (AVDC)
+    lk_win_px: int = 21  # Lucas-Kanade window, pixels...
+    lk_levels: int = 4  # ...and pyramid levels
+    # --- the gripper in the plan (tracked from geometry: first-frame depth near the known fingertip point)
+    hand_radius_m: float = 0.06  # gripper pixels: lifted within this of the fingertip point (AVDC: no gripper track)
+    surface_z_m: float = 0.0  # work surface height in the world frame (Meta-World's table top)...
+    surface_clear_m: float = 0.01  # ...pixels closer than this to it are the table, not the gripper
+    carry_lift_m: float = 0.04  # an object lifted this far off its first-frame height...
+    carry_dist_m: float = 0.10  # ...with its contact point this close to the fingertips rides in the hand
     # --- grasp or push
     grasp_dz_m: float = 0.10  # grasp when the subgoals' height range exceeds this (AVDC 0.10 m)
     push_lower_m: float = 0.03  # push: subgoals lowered (AVDC 0.03 m)
@@ -54,5 +69,8 @@ class ExecutorConfig:
             raise ValueError(f"n_points must be ≥ 10, got {self.n_points}")
         if self.motion not in ("translation", "rigid"):
             raise ValueError(f"unknown motion model {self.motion!r}; allowed: translation, rigid")
+        for name in ("object_tracker", "gripper_tracker"):
+            if getattr(self, name) not in TRACKERS + ((None,) if name == "gripper_tracker" else ()):
+                raise ValueError(f"unknown {name} {getattr(self, name)!r}; allowed: {', '.join(TRACKERS)}")
         if self.stall_steps < 1:
             raise ValueError(f"stall_steps must be ≥ 1, got {self.stall_steps}")

@@ -45,22 +45,17 @@ class FlowPlanExecutor:
 
     def reset(self, plan: VideoPlan, obs: Observation) -> None:
         cam = self.cameras[plan.camera]
+        tool = self._tool(obs)
+        closed = bool(obs.state[3] < self.cfg.holding_opening)
         self.plan = extract_subgoals(plan, obs.masks[plan.camera], obs.depth[plan.camera], cam, self.cfg,
-                                     seed=self.seed)
+                                     seed=self.seed, tool=tool, gripper_closed=closed)
         self.seed += 1
         for k, v in self.plan.timings.items():
             self.timings[k] = self.timings.get(k, 0.0) + v
         self._reset_controller()
-        tool = self._tool(obs)
-        p = self.plan
-        # already holding the object (gripper closed on it, e.g. after a replan): keep it and follow
-        if obs.state[3] < self.cfg.holding_opening and np.linalg.norm(tool - p.contact) < self.cfg.holding_dist_m:
-            p.mode, p.start = "grasp", p.contact
-            if p.lowered:
-                p.subgoals = p.subgoals + np.array([0.0, 0.0, self.cfg.push_lower_m])
+        # already holding the object (e.g. after a replan): keep it and follow; or already at the start point
+        if self.plan.held or np.linalg.norm(tool - self.plan.start) <= self.cfg.z_tol_m:
             self._phase = "follow"
-        elif np.linalg.norm(tool - p.start) <= self.cfg.z_tol_m:
-            self._phase = "follow"  # already at the start point
 
     def _tool(self, obs: Observation) -> np.ndarray:
         return np.asarray(obs.state[:3], dtype=np.float64) + np.asarray(self.cfg.tool_offset_m)

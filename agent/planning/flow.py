@@ -55,13 +55,40 @@ def step_points(a: np.ndarray, b: np.ndarray, uv: np.ndarray, flow: FlowFn, fb_t
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Move points (N×2) from frame ``a`` to frame ``b``; returns their new pixels and a (N,) bool of points that
     stayed in the image (and passed the forward-backward check when ``fb_tol_px`` is set)."""
-    H, W = a.shape[:2]
     fwd = flow(a, b)
+    bwd = flow(b, a) if fb_tol_px is not None else None
+    return move_points(fwd, bwd, uv, fb_tol_px)
+
+
+def lk_points(a: np.ndarray, b: np.ndarray, uv: np.ndarray, fb_tol_px: float | None = 1.0, win_px: int = 21,
+              levels: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """``step_points`` with OpenCV's pyramidal Lucas-Kanade (sparse: each point's own window, ``levels`` pyramid
+    levels) instead of a dense field: a small object moving tens of pixels keeps its own texture in the window,
+    where a dense field is smoothed into the background around it."""
+    H, W = a.shape[:2]
+    ga, gb = _gray(a), _gray(b)
+    p0 = np.ascontiguousarray(uv, dtype=np.float32).reshape(-1, 1, 2)
+    lk = dict(winSize=(win_px, win_px), maxLevel=levels)
+    p1, st, _ = cv2.calcOpticalFlowPyrLK(ga, gb, p0, None, **lk)
+    uv_b = p1.reshape(-1, 2).astype(np.float64)
+    ok = (st.ravel() == 1) & in_image(uv, W, H) & in_image(uv_b, W, H)
+    if fb_tol_px is not None:
+        pb, stb, _ = cv2.calcOpticalFlowPyrLK(gb, ga, p1, None, **lk)
+        ok &= (stb.ravel() == 1) & (np.linalg.norm(pb.reshape(-1, 2) - uv, axis=1) <= fb_tol_px)
+    return uv_b, ok
+
+
+def move_points(fwd: np.ndarray, bwd: np.ndarray | None, uv: np.ndarray, fb_tol_px: float | None = 1.0
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``step_points`` with the H×W×2 forward (and backward, for the check) fields already computed, so several
+    point sets can share one flow computation."""
+    H, W = fwd.shape[:2]
     ok = in_image(uv, W, H)
     uv_b = uv + sample_bilinear(fwd, uv)
     ok &= in_image(uv_b, W, H)
     if fb_tol_px is not None:
-        bwd = flow(b, a)
+        if bwd is None:
+            raise ValueError("the forward-backward check needs the backward flow field")
         back = uv_b + sample_bilinear(bwd, uv_b)
         ok &= np.linalg.norm(back - uv, axis=1) <= fb_tol_px
     return uv_b, ok

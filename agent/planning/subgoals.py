@@ -15,7 +15,7 @@ import numpy as np
 
 from agent.contracts import CameraModel, VideoPlan
 from agent.planning.config_executor import ExecutorConfig
-from agent.planning.flow import flow_fn, step_points
+from agent.planning.flow import flow_fn, lk_points, move_points
 from agent.planning.geometry import apply, lift, project, sample_bilinear
 from agent.planning.rigid import RigidFit, fit_rigid_pnp, fit_translation
 
@@ -44,7 +44,9 @@ class SubgoalPlan:
         start: (3,) where the hand goes first (the contact point, or behind it when pushing).
         subgoals: K×3 targets, in order.
         transforms: T×4×4 cumulative object motion from frame 0 (identity first).
-        contact: (3,) contact point on the object in frame 0.
+        contact: (3,) contact point on the object in frame 0 (the fingertips when ``held``).
+        held: the object was in the closed gripper at frame 0; the subgoals follow the gripper.
+        carried_from: frame from which the object rides in the gripper (``carry_start``), or None.
         timings: seconds spent in ``flow`` and ``fit``.
     """
 
@@ -53,7 +55,8 @@ class SubgoalPlan:
     subgoals: np.ndarray
     transforms: np.ndarray
     contact: np.ndarray
-    lowered: bool = False
+    held: bool = False
+    carried_from: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -80,51 +83,144 @@ def contact_point(points: np.ndarray) -> np.ndarray:
     return sub[int(np.argmin(d))].copy()
 
 
+def hand_points(depth: np.ndarray, cam: CameraModel, hand: np.ndarray, cfg: ExecutorConfig, exclude: np.ndarray,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+    """Pixels (N×2) and world points (N×3) of the gripper in the first frame, found by geometry, not by
+    segmentation: pixels whose depth-lifted point lies within ``cfg.hand_radius_m`` of ``hand`` (the controlled
+    fingertip point, world metres) and above the work surface (``cfg.surface_z_m + cfg.surface_clear_m``), less
+    ``exclude`` (H×W bool, the object). ``None`` when fewer than 10 such pixels are visible."""
+    H, W = depth.shape
+    v, u = np.mgrid[0:H, 0:W]
+    uv = np.stack([u.ravel(), v.ravel()], axis=1).astype(np.float64)
+    X = lift(cam, uv, depth.ravel())
+    near = ((np.linalg.norm(X - hand, axis=1) <= cfg.hand_radius_m) & (X[:, 2] >= cfg.surface_z_m + cfg.surface_clear_m)
+            & ~exclude.ravel())
+    idx = np.nonzero(near)[0]
+    if len(idx) < 10:
+        return None
+    pick = rng.choice(idx, min(cfg.n_points, len(idx)), replace=False)
+    return uv[pick], X[pick]
+
+
+PointMover = Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""``mover(k, uv)``: points (N×2) in frame k-1 → their pixels in frame k and a (N,) bool of reliable tracks."""
+
+
+def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: CameraModel, cfg: ExecutorConfig,
+                 mover: PointMover, what: str = "object") -> tuple[np.ndarray, np.ndarray]:
+    """Chain the motion of the points ``X0`` (N×3 world, seen at pixels ``uv0`` in frame 0) through the plan.
+
+    ``mover`` moves points from frame k-1 to frame k (dense flow or Lucas-Kanade). Returns T×4×4 cumulative
+    transforms from frame 0 (identity first) and a (T,) bool of frames where the points were lost (the motion
+    is then held: an occluded object is assumed to stay where it was).
+    """
+    fit_motion = MOTION_MODELS[cfg.motion]
+    transforms, lost = [np.eye(4)], [False]
+    uv_k = uv0  # where the points are in frame k under the current estimate
+    for k in range(1, len(frames)):
+        uv_next, ok = mover(k, uv_k)
+        T_prev = transforms[-1]
+        lost.append(bool(ok.sum() < max(6, cfg.min_track_frac * len(uv0))))
+        if lost[-1]:
+            transforms.append(T_prev)
+            log.debug("%s frame %d: %d of %d points tracked: lost", what, k, ok.sum(), len(uv0))
+        else:
+            moved = np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1)
+            n_static = int((moved <= cfg.ransac_px).sum())
+            fit = fit_motion(apply(T_prev, X0[ok]), uv_next[ok], cam, cfg)
+            # the points stay put unless a motion explains clearly more of them (occluders passing in
+            # front of a still object drag part of its points along)
+            accepted = fit.ok and fit.inliers.sum() > cfg.static_margin * n_static
+            transforms.append(fit.T @ T_prev if accepted else T_prev)
+            log.debug("%s frame %d: %d tracked, %d static, %d inliers, motion %s", what, k, ok.sum(), n_static,
+                      fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
+        # points that agree with the motion follow the flow (no bias from the model, e.g. the depth prior);
+        # the rest (occluded, lost) are re-seeded where the model puts them, so they can come back
+        predicted = project(cam, apply(transforms[-1], X0))[0]
+        agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= cfg.reseed_px)
+        uv_k = np.where(agree[:, None], uv_next, predicted)
+    return np.stack(transforms), np.array(lost)
+
+
+def carry_start(obj: np.ndarray, hand: np.ndarray, contact: np.ndarray, tool: np.ndarray, cfg: ExecutorConfig
+                ) -> int | None:
+    """First frame at which the object rides in the hand: it has been lifted ``cfg.carry_lift_m`` off its
+    first-frame height and its contact point is within ``cfg.carry_dist_m`` of the fingertips (both T×4×4
+    cumulative transforms; ``contact`` and ``tool`` are their frame-0 points). ``None`` if never."""
+    for k in range(1, len(obj)):
+        c, t = apply(obj[k], contact[None])[0], apply(hand[k], tool[None])[0]
+        if c[2] - contact[2] >= cfg.carry_lift_m and np.linalg.norm(c - t) <= cfg.carry_dist_m:
+            return k
+    return None
+
+
 def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: CameraModel, cfg: ExecutorConfig,
-                     seed: int = 0) -> SubgoalPlan:
-    """Turn ``plan`` (frame 0 observed with ``depth`` and object ``mask``, both H×W) into subgoals."""
+                     seed: int = 0, tool: np.ndarray | None = None, gripper_closed: bool = False) -> SubgoalPlan:
+    """Turn ``plan`` (frame 0 observed with ``depth`` and object ``mask``, both H×W) into subgoals.
+
+    With ``tool`` (the controlled fingertip point in frame 0, world metres) the gripper is tracked as well, and
+    a lifted object follows the gripper's motion from the frame it is picked up (``carry_start``): a carried
+    object is mostly hidden by the fingers and moves fast, where flow loses it. If ``gripper_closed`` and the
+    object is at the fingertips, the object is held: the plan follows the gripper from frame 0.
+    """
     frames = plan.frames
     if frames.ndim != 4 or frames.shape[0] < 2 or frames.shape[1:3] != depth.shape or depth.shape != mask.shape:
         raise PlanError(f"plan frames {frames.shape}, depth {depth.shape} and mask {mask.shape} do not match")
     rng = np.random.default_rng(seed)
     uv0, X0 = sample_object_points(mask, depth, cam, cfg.n_points, cfg.jitter_px, rng)
     contact = contact_point(X0)
+    held = bool(tool is not None and gripper_closed and np.linalg.norm(tool - contact) < cfg.holding_dist_m)
 
-    t_flow = t_fit = 0.0
+    timings = {"flow": 0.0, "fit": 0.0}
     flow = flow_fn(cfg.flow)
-    fit_motion = MOTION_MODELS[cfg.motion]
-    transforms = [np.eye(4)]
-    uv_k = uv0  # where the object's points are in frame k under the current estimate
-    for k in range(1, len(frames)):
-        t0 = time.perf_counter()
-        uv_next, ok = step_points(frames[k - 1], frames[k], uv_k, flow, cfg.fb_tol_px)
-        t1 = time.perf_counter()
-        t_flow += t1 - t0
-        T_prev = transforms[-1]
-        if ok.sum() < max(6, cfg.min_track_frac * len(uv0)):
-            transforms.append(T_prev)  # lost the object (occluded): assume it stayed where it was
-        else:
-            moved = np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1)
-            n_static = int((moved <= cfg.ransac_px).sum())
-            X_prev = apply(T_prev, X0[ok])
-            fit = fit_motion(X_prev, uv_next[ok], cam, cfg)
-            # the object stays put unless a motion explains clearly more points (occluders passing in
-            # front of a still object drag part of its points along)
-            if fit.ok and fit.inliers.sum() > cfg.static_margin * n_static:
-                transforms.append(fit.T @ T_prev)
-            else:
-                transforms.append(T_prev)
-        # points that agree with the motion follow the flow (no bias from the model, e.g. the depth prior);
-        # the rest (occluded, lost) are re-seeded where the model puts them, so they can come back
-        predicted = project(cam, apply(transforms[-1], X0))[0]
-        agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= cfg.reseed_px)
-        uv_k = np.where(agree[:, None], uv_next, predicted)
-        t_fit += time.perf_counter() - t1
-    Ts = np.stack(transforms)
+    fields: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+
+    def flow_pair(k: int) -> tuple[np.ndarray, np.ndarray | None]:
+        if k not in fields:
+            t = time.perf_counter()
+            a, b = frames[k - 1], frames[k]
+            fields[k] = (flow(a, b), flow(b, a) if cfg.fb_tol_px is not None else None)
+            timings["flow"] += time.perf_counter() - t
+        return fields[k]
+
+    def dense(k: int, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return move_points(*flow_pair(k), uv, cfg.fb_tol_px)
+
+    def sparse(k: int, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = time.perf_counter()
+        out = lk_points(frames[k - 1], frames[k], uv, cfg.fb_tol_px, cfg.lk_win_px, cfg.lk_levels)
+        timings["flow"] += time.perf_counter() - t
+        return out
+
+    movers: dict[str, PointMover] = {"dense": dense, "lk": sparse}
+
+    def timed_track(uv: np.ndarray, X: np.ndarray, what: str, tracker: str) -> np.ndarray:
+        t, flow_before = time.perf_counter(), timings["flow"]
+        Ts, _ = track_points(frames, uv, X, cam, cfg, movers[tracker], what)
+        timings["fit"] += time.perf_counter() - t - (timings["flow"] - flow_before)
+        return Ts
+
+    gripper = None
+    if tool is not None and cfg.gripper_tracker is not None:
+        gripper = hand_points(depth, cam, tool, cfg, np.zeros_like(mask) if held else mask, rng)
+    hand_Ts = None if gripper is None else timed_track(*gripper, "gripper", cfg.gripper_tracker)
+    if held and hand_Ts is not None:
+        transforms, contact, carried = hand_Ts, np.asarray(tool, dtype=np.float64).copy(), 0
+    else:
+        transforms = timed_track(uv0, X0, "object", cfg.object_tracker)
+        carried = None if hand_Ts is None else carry_start(transforms, hand_Ts, contact, tool, cfg)
+        if carried is not None:  # from then on the object moves as the hand does
+            for j in range(carried + 1, len(transforms)):
+                transforms[j] = hand_Ts[j] @ np.linalg.inv(hand_Ts[carried]) @ transforms[carried]
+    log.debug("plan %s: gripper %s, held %s, carried from frame %s", plan.task,
+              "tracked" if hand_Ts is not None else "not visible", held, carried)
+    Ts = transforms
     subgoals = np.stack([apply(T, contact[None])[0] for T in Ts[1:]])
     path = np.vstack([contact[None], subgoals])
     dz = float(path[:, 2].max() - path[:, 2].min())
-    if dz > cfg.grasp_dz_m:
+    if held:  # in the hand already: the fingertips follow the plan from where they are
+        mode, start = "grasp", contact
+    elif dz > cfg.grasp_dz_m:
         # the contact point is on the visible surface; grasp lower, around the object's middle, and carry
         # the grasp point along the object's motion
         mode = "grasp"
@@ -142,5 +238,5 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
         start = contact - cfg.push_behind_m * d / norm if norm > 1e-6 else contact
         subgoals = subgoals - np.array([0.0, 0.0, cfg.push_lower_m])
     log.debug("plan %s: mode %s, dz %.3f m, contact %s", plan.task, mode, dz, np.round(contact, 3))
-    return SubgoalPlan(mode=mode, start=start, subgoals=subgoals, transforms=Ts, contact=contact,
-                       lowered=mode == "push", timings={"flow": t_flow, "fit": t_fit})
+    return SubgoalPlan(mode=mode, start=start, subgoals=subgoals, transforms=Ts, contact=contact, held=held,
+                       carried_from=carried, timings=timings)

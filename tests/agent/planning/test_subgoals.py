@@ -1,0 +1,121 @@
+"""Plan → subgoals on synthetic plans: a textured object sliding over a textured table seen from above, so the
+true world motion is known; the gripper track, the held object and the carry rule."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from agent.contracts import CameraModel, VideoPlan
+from agent.planning.config_executor import ExecutorConfig
+from agent.planning.flow import lk_points
+from agent.planning.subgoals import carry_start, extract_subgoals, hand_points
+
+W, H, HEIGHT_M, PLANE_Z = 160, 120, 1.0, 0.2  # camera 1 m up looking straight down at a plane 0.2 m high
+
+
+def _camera() -> CameraModel:
+    T = np.eye(4)
+    T[:3, :3] = np.diag([1.0, -1.0, -1.0])  # optical axis down (world -z), image v along world -y
+    T[:3, 3] = (0.0, 0.0, HEIGHT_M)
+    return CameraModel.from_fovy("top", W, H, 45.0, T_body_cam=T)
+
+
+def _texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    return cv2.GaussianBlur((rng.random((h, w, 3)) * 255).astype(np.uint8), (5, 5), 1.2)
+
+
+def _plan(step_px: tuple[float, float], n: int = 7, size: int = 40) -> tuple[VideoPlan, np.ndarray, np.ndarray]:
+    """Frames of a ``size``-pixel textured square moving ``step_px`` (du, dv) per frame over a static table;
+    first-frame object mask and planar depth (H×W metres)."""
+    rng = np.random.default_rng(0)
+    table, patch = _texture(rng, H, W), _texture(rng, size, size)
+    u0, v0 = 40, 40
+    frames = []
+    for k in range(n):
+        f = table.copy()
+        M = np.float32([[1, 0, u0 + k * step_px[0]], [0, 1, v0 + k * step_px[1]]])
+        warped = cv2.warpAffine(patch, M, (W, H))
+        inside = cv2.warpAffine(np.ones((size, size), np.uint8), M, (W, H)) > 0
+        f[inside] = warped[inside]
+        frames.append(f)
+    mask = np.zeros((H, W), bool)
+    mask[v0:v0 + size, u0:u0 + size] = True
+    depth = np.full((H, W), HEIGHT_M - PLANE_Z, np.float32)
+    return VideoPlan(frames=np.stack(frames), camera="top", task="synthetic"), mask, depth
+
+
+def _metres(cam: CameraModel, du: float, dv: float) -> np.ndarray:
+    z = HEIGHT_M - PLANE_Z
+    return np.array([du * z / cam.fx, -dv * z / cam.fy, 0.0])
+
+
+def test_a_sliding_object_gives_its_world_motion_and_a_push():
+    cam = _camera()
+    plan, mask, depth = _plan((3.0, 2.0))
+    sp = extract_subgoals(plan, mask, depth, cam, ExecutorConfig(), seed=0)
+    moved = sp.transforms[-1][:3, 3]
+    assert np.linalg.norm(moved - _metres(cam, 18.0, 12.0)) < 0.01, moved
+    assert sp.mode == "push" and not sp.held and sp.carried_from is None
+
+
+def test_a_held_object_follows_the_gripper_from_the_fingertips():
+    cam = _camera()
+    plan, mask, depth = _plan((3.0, 0.0))
+    tool = np.array([*_metres(cam, 60.0 - cam.cx, 60.0 - cam.cy)[:2], PLANE_Z])  # the square's centre pixel (60, 60)
+    cfg = ExecutorConfig(gripper_tracker="lk")
+    sp = extract_subgoals(plan, mask, depth, cam, cfg, seed=0, tool=tool, gripper_closed=True)
+    assert sp.held and sp.mode == "grasp"
+    assert np.allclose(sp.start, tool)
+    assert np.linalg.norm(sp.subgoals[-1] - (tool + _metres(cam, 18.0, 0.0))) < 0.01, sp.subgoals[-1]
+    open_hand = extract_subgoals(plan, mask, depth, cam, cfg, seed=0, tool=tool, gripper_closed=False)
+    assert not open_hand.held
+
+
+def test_gripper_pixels_come_from_geometry_near_the_fingertips():
+    cam = _camera()
+    _, mask, depth = _plan((0.0, 0.0))
+    tool = np.array([0.0, 0.0, PLANE_Z])
+    cfg = ExecutorConfig()
+    uv, X = hand_points(depth, cam, tool, cfg, np.zeros_like(mask), np.random.default_rng(0))
+    assert np.all(np.linalg.norm(X - tool, axis=1) <= cfg.hand_radius_m + 1e-9) and len(uv) > 50
+    assert np.allclose(uv.mean(axis=0), (cam.cx, cam.cy), atol=2.0)
+    # the work surface is not the gripper, and neither is the object
+    low = ExecutorConfig(surface_z_m=PLANE_Z - 0.005)
+    assert hand_points(depth, cam, tool, low, np.zeros_like(mask), np.random.default_rng(0)) is None
+    assert hand_points(depth, cam, tool, cfg, np.ones_like(mask), np.random.default_rng(0)) is None
+
+
+def _lifted(zs: list[float], xy: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    Ts = np.repeat(np.eye(4)[None], len(zs), axis=0)
+    Ts[:, 2, 3] = zs
+    Ts[:, 0, 3], Ts[:, 1, 3] = xy
+    return Ts
+
+
+def test_an_object_rides_in_the_hand_once_lifted_next_to_it():
+    cfg = ExecutorConfig()
+    contact, tool = np.zeros(3), np.array([0.0, 0.0, 0.02])
+    obj = _lifted([0.0, 0.0, 0.01, 0.05, 0.09])
+    hand = _lifted([0.0, -0.01, 0.0, 0.04, 0.08])
+    assert carry_start(obj, hand, contact, tool, cfg) == 3  # first frame lifted ≥ 4 cm, fingertips near
+    far_hand = _lifted([0.0, 0.0, 0.0, 0.0, 0.0], xy=(0.3, 0.0))
+    assert carry_start(obj, far_hand, contact, tool, cfg) is None  # lifted by something else: not carried
+    assert carry_start(_lifted([0.0] * 5), hand, contact, tool, cfg) is None  # never lifted
+
+
+def test_lucas_kanade_follows_a_large_shift():
+    rng = np.random.default_rng(3)
+    tex = _texture(rng, 240, 320)
+    moved = cv2.warpAffine(tex, np.float32([[1, 0, 14.0], [0, 1, -9.0]]), (320, 240), borderMode=cv2.BORDER_REFLECT)
+    uv = rng.uniform(60, 180, (100, 2))
+    uv1, ok = lk_points(tex, moved, uv)
+    assert ok.mean() > 0.9
+    assert np.median(np.linalg.norm(uv1[ok] - uv[ok] - [14.0, -9.0], axis=1)) < 0.3
+
+
+@pytest.mark.parametrize("bad", [{"object_tracker": "sift"}, {"gripper_tracker": "dense2"}])
+def test_unknown_trackers_are_refused(bad):
+    with pytest.raises(ValueError, match="tracker"):
+        ExecutorConfig(**bad)
