@@ -5,6 +5,7 @@
     python -m bench.run --only persistent_ssl --ssl-minutes 2
     python -m bench.run --only airsim
     python -m bench.run --only video_planner --video-seeds 3
+    python -m bench.run --only executor_ablation --ablation-seeds 2 --ablation-workers 2
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import json
 import logging
 from pathlib import Path
 
-from bench import airsim, ardrone, drone_foundation, metaworld_oracle, persistent_ssl, video_planner
+from bench import airsim, ardrone, drone_foundation, executor_ablation, metaworld_oracle, persistent_ssl, video_planner
 
 BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
-           "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run, "video_planner": video_planner.run}
+           "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run, "video_planner": video_planner.run,
+           "executor_ablation": executor_ablation.run}
 
 
 def main() -> None:
@@ -37,6 +39,10 @@ def main() -> None:
     ap.add_argument("--video-checkpoint", type=Path, default=Path("launch/models/video_mw_64x48"),
                     help="video planner benchmark: the model folder")
     ap.add_argument("--video-seeds", type=int, default=3, help="video planner benchmark: held-out seeds for quality")
+    ap.add_argument("--ablation-seeds", type=int, default=2, help="executor ablation: seeds per camera")
+    ap.add_argument("--ablation-workers", type=int, default=1, help="executor ablation: episode processes")
+    ap.add_argument("--ablation-record-only", action="store_true",
+                    help="executor ablation: compare what runs/ablation_executor holds, run nothing")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
@@ -58,6 +64,10 @@ def main() -> None:
     if "video_planner" in chosen:
         figures = video_planner.run(args.video_checkpoint, seeds=args.video_seeds)
         print(json.dumps({"latency": figures["latency"], "quality": figures["quality"]["overall"]}, indent=2))
+    if "executor_ablation" in chosen:
+        figures = (executor_ablation.record_ablation() if args.ablation_record_only
+                   else executor_ablation.run(seeds=args.ablation_seeds, workers=args.ablation_workers))
+        print(json.dumps({k: v["overall"] for k, v in figures["variants"].items()}, indent=2))
     if "ardrone" in chosen:
         figures = ardrone.run(n_missions=args.ardrone_missions, seconds=args.ardrone_seconds)
         print(json.dumps({k: v for k, v in figures.items() if k != "missions"}, indent=2))

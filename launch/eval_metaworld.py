@@ -25,8 +25,10 @@ from typing import Annotated
 
 import numpy as np
 import typer
+import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from agent.planning.config_executor import ExecutorConfig
 from launch.errors import console, fail
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class EpisodeSpec:
     checkpoint: str | None = None  # learned planners: the model folder
     sample_steps: int | None = None  # learned planners: DDIM steps (None: the checkpoint's)
     plan_res: tuple[int, int] | None = None  # predicted frames degraded to this (width, height) and back
+    executor: tuple[tuple[str, str], ...] = ()  # ExecutorConfig overrides (field, YAML value), sorted by field
 
     @property
     def key(self) -> str:
@@ -56,7 +59,33 @@ class EpisodeSpec:
             key += f"|{self.planner}|{self.checkpoint}|{self.sample_steps}"
         if self.plan_res is not None:
             key += f"|plan_res={self.plan_res[0]}x{self.plan_res[1]}"
+        if self.executor:
+            key += "|executor=" + ",".join(f"{k}={v}" for k, v in self.executor)
         return key
+
+    def executor_config(self) -> ExecutorConfig:
+        """The executor's constants: the defaults with this episode's overrides."""
+
+        return ExecutorConfig.from_overrides({k: yaml.safe_load(v) for k, v in self.executor})
+
+
+def parse_executor(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """``["gripper_tracker=lk", "gain=25"]`` → sorted (field, value) pairs, validated against ``ExecutorConfig``
+    (values are YAML: ``null``, ``0.04``, ``[0, 0, -0.045]``); ``ValueError`` otherwise."""
+    pairs = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"executor: expected FIELD=VALUE, got {item!r}")
+        try:
+            yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ValueError(f"executor: {item!r}: the value is not YAML (e.g. lk, 0.04, null, [0, 0, -0.045])"
+                             ) from None
+        pairs[name.strip()] = value.strip()
+    spec = EpisodeSpec("", "", 0, 0, executor=tuple(sorted(pairs.items())))
+    spec.executor_config()  # ValueError names the field
+    return spec.executor
 
 
 def _oracle_planner(arm, spec: EpisodeSpec):
@@ -102,7 +131,7 @@ def run_episode(spec: EpisodeSpec) -> dict:
         planner = PLANNERS[spec.planner](arm, spec)
         if spec.plan_res is not None:
             planner = LowResPlanner(planner, *spec.plan_res)
-        executor = FlowPlanExecutor(arm.cameras, seed=spec.seed * 1000)
+        executor = FlowPlanExecutor(arm.cameras, spec.executor_config(), seed=spec.seed * 1000)
 
         def new_plan() -> None:
             nonlocal plans
@@ -197,7 +226,8 @@ def append_log(path: Path, rec: dict) -> None:
 def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[int], replans: Iterable[int],
                   width: int, height: int, planner: str, plan_frames: int, out: Path,
                   videos_per_task: int = 1, checkpoint: str | None = None, sample_steps: int | None = None,
-                  plan_res: tuple[int, int] | None = None) -> list[EpisodeSpec]:
+                  plan_res: tuple[int, int] | None = None, executor: tuple[tuple[str, str], ...] = ()
+                  ) -> list[EpisodeSpec]:
     """All episodes of an evaluation, seed by seed (an interrupted run leaves whole seeds done); the first
     ``videos_per_task`` cameras of the first seed record an mp4 per task and replanning setting."""
     tasks, cameras, seeds, replans = list(tasks), list(cameras), list(seeds), list(replans)
@@ -210,7 +240,7 @@ def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[
                     if i == 0 and j < videos_per_task:
                         video = out / "videos" / f"{t}_{c}_seed{s}_replan{r}.mp4"
                     specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video, checkpoint,
-                                             sample_steps, plan_res))
+                                             sample_steps, plan_res, executor))
     return specs
 
 
@@ -381,6 +411,9 @@ def eval_metaworld(
         min=1, max=1000, help="learned planners: DDIM steps (default: the checkpoint's)")] = None,
     plan_res: Annotated[str | None, typer.Option(
         help="degrade predicted frames to WIDTHxHEIGHT and back (e.g. the oracle at a video model's size)")] = None,
+    executor: Annotated[list[str] | None, typer.Option(
+        help="executor ablation FIELD=VALUE (agent/planning/config_executor.py), repeatable: "
+             "--executor gripper_tracker=lk")] = None,
 ) -> None:
     """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
     from sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
@@ -397,12 +430,13 @@ def eval_metaworld(
         width, height = parse_resolution(res)
         seed_list = parse_seeds(seeds)
         low_res = parse_resolution(plan_res) if plan_res else None
+        overrides = parse_executor(executor or [])
     except (ConfigError, ValueError) as e:
         fail(str(e))
     if planner != "oracle":
         _check_learned_planner(planner, checkpoint, task_list, width, height)
     specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos,
-                          str(checkpoint) if checkpoint else None, sample_steps, low_res)
+                          str(checkpoint) if checkpoint else None, sample_steps, low_res, overrides)
     if report_only:
         records = complete_seeds(specs, read_log(out / "episodes.jsonl"))
         if not records:
@@ -411,14 +445,18 @@ def eval_metaworld(
     else:
         records = _run_all(specs, out, workers)
     meta = {"planner": planner, "checkpoint": str(checkpoint) if checkpoint else None, "sample_steps": sample_steps,
-            "plan_res": plan_res,
+            "plan_res": plan_res, "executor": dict(overrides),
             "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
             "height": height, "plan_frames": plan_frames,
             "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}
     summary = write_summary(out, records, meta)
     console.print(markdown_table(summary, planner.capitalize()), highlight=False, markup=False)
-    bench = ("metaworld_oracle --mw-record-only" if planner == "oracle" and not plan_res
-             else "video_planner   (reads runs/eval_video and runs/eval_oracle_8f_64x48)")
+    if overrides:
+        bench = "executor_ablation --ablation-record-only   (reads runs/ablation_executor/<variant>)"
+    elif planner == "oracle" and not plan_res:
+        bench = "metaworld_oracle --mw-record-only"
+    else:
+        bench = "video_planner   (reads runs/eval_video and runs/eval_oracle_8f_64x48)"
     console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}; record it in "
                   f"BENCHMARKS.md with: python -m bench.run --only {bench}")
 

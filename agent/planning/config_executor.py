@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any, get_type_hints
+
+from pydantic import TypeAdapter, ValidationError
 
 TRACKERS = ("dense", "lk")
 """Point trackers of ``subgoals.track_points``: ``dense`` (the configured flow field) and ``lk`` (pyramidal
@@ -74,3 +77,21 @@ class ExecutorConfig:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; allowed: {', '.join(TRACKERS)}")
         if self.stall_steps < 1:
             raise ValueError(f"stall_steps must be ≥ 1, got {self.stall_steps}")
+
+    @classmethod
+    def from_overrides(cls, overrides: dict[str, Any]) -> ExecutorConfig:
+        """The defaults with ``overrides`` (field name → value) applied, each value validated (and coerced, e.g.
+        a list to a tuple) against its field's type. ``ValueError`` names an unknown field or a bad value."""
+        hints = get_type_hints(cls)
+        unknown = sorted(set(overrides) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown executor field(s) {', '.join(unknown)}; the fields are in "
+                             "agent/planning/config_executor.py")
+        values = {}
+        for name, value in overrides.items():
+            try:
+                values[name] = TypeAdapter(hints[name]).validate_python(value)
+            except ValidationError as e:
+                kind = getattr(hints[name], "__name__", hints[name])
+                raise ValueError(f"executor field {name}: {value!r} is not a {kind}: {e.errors()[0]['msg']}") from None
+        return cls(**values)

@@ -121,6 +121,11 @@ def test_bad_arguments_give_one_line_errors():
     (["eval", "metaworld", "--seeds", "ten"], "seeds: expected a count"),
     (["eval", "metaworld", "--planner", "sora"], "unknown planner 'sora'; allowed: oracle"),
     (["collect", "metaworld", "--res", "4x4"], "out of range"),
+    (["eval", "metaworld", "--executor", "gain"], "executor: expected FIELD=VALUE, got 'gain'"),
+    (["eval", "metaworld", "--executor", "gian=20"], "unknown executor field(s) gian"),
+    (["eval", "metaworld", "--executor", "gain=fast"], "executor field gain: 'fast' is not a float"),
+    (["eval", "metaworld", "--executor", "gripper_tracker=sift"], "unknown gripper_tracker 'sift'"),
+    (["eval", "metaworld", "--executor", "tool_offset_m=[0, 0"], "the value is not YAML"),
 ])
 def test_cli_bad_arguments(args, needle):
     from typer.testing import CliRunner

@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from agent.contracts import VideoPlanner
+from agent.planning.config_executor import ExecutorConfig
 from launch.eval_metaworld import EpisodeSpec, evaluate, run_episode
 from sim.metaworld.arm_sim import MetaWorldArm
 from sim.metaworld.config_metaworld import make_config
@@ -66,6 +67,18 @@ def test_evaluation_resumes_without_redoing_episodes(tmp_path, monkeypatch):
     ev.write_summary(tmp_path, records, {"planner": "oracle"})
     assert json.loads((tmp_path / "summary.json").read_text())["settings"]["replans_0"]["episodes"] == 4
     assert "| door-open | 50.0% | 30.7% | 72.0% |" in (tmp_path / "table.md").read_text()
+
+
+def test_executor_ablations_are_typed_and_kept_apart_when_resuming():
+    import launch.eval_metaworld as ev
+
+    overrides = ev.parse_executor(["gripper_tracker=lk", "tool_offset_m=[0, 0, -0.04]", "gain=25"])
+    assert overrides == (("gain", "25"), ("gripper_tracker", "lk"), ("tool_offset_m", "[0, 0, -0.04]"))
+    spec = ev.EpisodeSpec("door-open", "corner", 0, 5, executor=overrides)
+    cfg = spec.executor_config()
+    assert cfg.gripper_tracker == "lk" and cfg.tool_offset_m == (0.0, 0.0, -0.04) and cfg.gain == 25.0
+    plain = ev.EpisodeSpec("door-open", "corner", 0, 5)
+    assert plain.executor_config() == ExecutorConfig() and plain.key != spec.key
 
 
 def test_low_res_oracle_keeps_the_observation_and_blurs_the_future():
