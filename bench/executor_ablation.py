@@ -25,12 +25,14 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "default": (),
     "gripper_lk": ("gripper_tracker=lk",),
     "lk_all": ("object_tracker=lk", "gripper_tracker=lk"),
+    "depth_prior_5": ("depth_prior_px_per_m=5",),
 }
 """Variant folder → ``--executor`` overrides. ``default`` is the executor of the oracle benchmark."""
 
 LABELS = {"default": "default (dense DIS flow, no gripper track)",
           "gripper_lk": "+ gripper track (LK) carrying lifted objects",
-          "lk_all": "+ LK for the object points too"}
+          "lk_all": "+ LK for the object points too",
+          "depth_prior_5": "depth prior 5 px/m (default 20)"}
 
 
 def run(seeds: int = 2, workers: int = 1, replans: int = 5, out: Path = OUT) -> dict:
@@ -84,22 +86,25 @@ def _markdown(c: dict) -> str:
     diff = max(abs(v[k]["overall"] - v["default"]["overall"]) for k in names if k != "default") * 100
     lines = ["## Executor ablations (oracle plans, 24 frames, 320×240)", "",
              f"The same {n} episodes (11 tasks × 3 cameras × seeds {c['seeds'][0]}–{c['seeds'][-1]}, "
-             f"{', '.join(map(str, c['replans']))} replans) with the default executor and with one change. The largest "
+             f"{', '.join(map(str, c['replans']))} replans) with the default executor and with changes to it. The largest "
              f"overall difference to the default is {diff:.1f} points; one binomial standard error of the default's "
-             f"success rate over these episodes is {se:.1f} points.", "",
+             f"success rate over these episodes is {se:.1f} points. Each task cell is 6 episodes; wall seconds include "
+             "waiting for the CPU while other runs shared the machine, so they are not a speed figure.", "",
              "| Task | " + " | ".join(LABELS.get(n, n) for n in names) + " |",
              "|---|" + "---|" * len(names)]
     for t in v["default"]["per_task"]:
         lines.append(f"| {t} | " + " | ".join(f"{100 * v[n]['per_task'][t]:.0f}%" for n in names) + " |")
     lines.append("| **Overall** | " + " | ".join(f"**{100 * v[n]['overall']:.1f}%**" for n in names) + " |")
-    lines.append("| Seconds / episode | " + " | ".join(f"{v[n]['seconds_per_episode']:.1f}" for n in names) + " |")
+    lines.append("| Wall seconds / episode | " + " | ".join(f"{v[n]['seconds_per_episode']:.1f}" for n in names) + " |")
     lines += ["", "Flags: " + "; ".join(f"{n}: `{' '.join('--executor ' + o for o in v[n]['overrides']) or '(none)'}`"
                                         for n in names) + ".", "",
               "What the gripper track is: pixels whose first-frame depth puts them within 6 cm of the fingertips "
               "(no segmentation), tracked like the object; a lifted object near them rides in the hand from then "
               "on, and a held one follows the gripper from frame 0. In single-plan traces (`agent.planning.subgoals` debug "
               "log) it follows the lift, then loses the gripper as it moves along the camera ray towards the goal: "
-              "translation along the ray is barely visible to flow on a gripper of ~60 pixels."]
+              "translation along the ray is barely visible to flow on a gripper of ~60 pixels. The depth prior is the "
+              "cost the translation fit puts on motion along the optical axis (pixels per point per metre): a weaker "
+              "one lets along-ray motion through, and noise with it."]
     return "\n".join(lines)
 
 
