@@ -252,6 +252,12 @@ def _markdown(f: dict) -> str:
         lines += ["", f"Meta-World success with the video planner ({s['episodes_per_setting']} episodes per setting: "
                   f"seeds {s['seeds'][0]}–{s['seeds'][-1]} × {len(s['cameras'])} cameras × {len(s['tasks'])} tasks):",
                   "", s["table"], f"Episodes: `{s['command']}`."]
+        for lim in sorted(s.get("limits", {}).values(), key=lambda x: x["replans"]):
+            lines += ["", f"What limits success ({lim['replans']} replans): of the points missing to 100 %, "
+                      f"{lim['executor_points']:.1f} are lost by the executor even on oracle plans of the same length "
+                      f"and size (seeds {s['oracle_lowres_seeds'][0]}–{s['oracle_lowres_seeds'][-1]}), and {lim['model_points']:.1f} more by the video model. Executor-limited (oracle "
+                      f"< 20 %): {', '.join(lim['executor_limited_tasks']) or 'none'}. Model-limited (the model "
+                      f"reaches at most half of the oracle's ≥ 20 %): {', '.join(lim['model_limited_tasks']) or 'none'}."]
     lines += ["", DEPARTURES]
     return "\n".join(lines)
 
@@ -278,9 +284,31 @@ def _success() -> dict | None:
         table += "| Oracle, 24 frames at 320x240 (seeds 0–24) | " + " | ".join(
             f"{100 * o[k]['overall']:.1f}%" if k in o else "–" for k in order) + " | | |\n"
     first = next(iter(settings.values()))
-    return {"overall": {k: v["overall"] for k, v in settings.items()}, "table": table, "command": s["command"],
-            "seeds": first["seeds"], "episodes_per_setting": first["episodes"], "tasks": s["tasks"],
-            "cameras": s["cameras"], "settings": settings}
+    out = {"overall": {k: v["overall"] for k, v in settings.items()}, "table": table, "command": s["command"],
+           "seeds": first["seeds"], "episodes_per_setting": first["episodes"], "tasks": s["tasks"],
+           "cameras": s["cameras"], "settings": settings}
+    if low.is_file():
+        ls = json.loads(low.read_text())
+        out["limits"] = limits(settings, ls["settings"])
+        out["oracle_lowres_seeds"] = ls["seeds"]
+    return out
+
+
+def limits(video: dict, oracle: dict) -> dict:
+    """Where the video planner's failures come from, per replanning setting: ``executor`` = points lost even with
+    oracle plans of the same length and size (1 − oracle), ``model`` = points lost on top of that (oracle − video);
+    per task, the tasks where the model loses at least half of what the oracle reaches."""
+    out = {}
+    for key, v in video.items():
+        if key not in oracle:
+            continue
+        o = oracle[key]
+        model_limited = [t for t, p in o["per_task"].items() if p >= 0.2 and v["per_task"].get(t, 0.0) <= p / 2]
+        executor_limited = [t for t, p in o["per_task"].items() if p < 0.2]
+        out[key] = {"replans": v["replans"], "executor_points": 100 * (1 - o["overall"]),
+                    "model_points": 100 * (o["overall"] - v["overall"]), "model_limited_tasks": model_limited,
+                    "executor_limited_tasks": executor_limited}
+    return out
 
 
 def run(checkpoint: Path, seeds: int = 3) -> dict:
