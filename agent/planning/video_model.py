@@ -20,7 +20,8 @@ Tensors: frames in [−1, 1], shape (B, 3, F, H, W) with F = ``n_future``; the o
 
 Why not ``diffusers.UNet3DConditionModel``: it adds a temporal transformer at full resolution
 (``transformer_in``) and four 3-D convolutions per temporal layer; on a CPU that made one training
-step at 64×48, batch 8, ≈ 3× slower than this network of the same width (11.8 vs 3.7 s, BENCHMARKS.md).
+step at 64×48, batch 8, 3–4× slower than this network of the same width (11.8 vs 3.7 s, then 11.2
+vs 2.8 s in two runs; BENCHMARKS.md).
 """
 
 from __future__ import annotations
