@@ -245,12 +245,15 @@ class VideoPlan:
         camera: camera name.
         task: task name.
         score: critic score (higher is better), if judged.
+        object_poses: T×4×4 world poses of the task object at each frame (metres); privileged, set only by
+            simulator oracles, for ablations that bypass visual tracking (``ExecutorConfig.object_tracker="truth"``).
     """
 
     frames: np.ndarray
     camera: str
     task: str
     score: float | None = None
+    object_poses: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------------------------------

@@ -26,13 +26,15 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "gripper_lk": ("gripper_tracker=lk",),
     "lk_all": ("object_tracker=lk", "gripper_tracker=lk"),
     "depth_prior_5": ("depth_prior_px_per_m=5",),
+    "truth": ("object_tracker=truth",),
 }
 """Variant folder → ``--executor`` overrides. ``default`` is the executor of the oracle benchmark."""
 
 LABELS = {"default": "default (dense DIS flow, no gripper track)",
           "gripper_lk": "+ gripper track (LK) carrying lifted objects",
           "lk_all": "+ LK for the object points too",
-          "depth_prior_5": "depth prior 5 px/m (default 20)"}
+          "depth_prior_5": "depth prior 5 px/m (default 20)",
+          "truth": "true object motion instead of tracking (privileged)"}
 
 
 def run(seeds: int = 2, workers: int = 1, replans: int = 5, out: Path = OUT) -> dict:
@@ -83,11 +85,12 @@ def _markdown(c: dict) -> str:
     v = c["variants"]
     p, n = v["default"]["successes"] / c["episodes"], c["episodes"]
     se = 100 * math.sqrt(p * (1 - p) / n)
-    diff = max(abs(v[k]["overall"] - v["default"]["overall"]) for k in names if k != "default") * 100
+    diff = max((abs(v[k]["overall"] - v["default"]["overall"]) for k in names if k not in ("default", "truth")),
+               default=0.0) * 100
     lines = ["## Executor ablations (oracle plans, 24 frames, 320×240)", "",
              f"The same {n} episodes (11 tasks × 3 cameras × seeds {c['seeds'][0]}–{c['seeds'][-1]}, "
-             f"{', '.join(map(str, c['replans']))} replans) with the default executor and with changes to it. The largest "
-             f"overall difference to the default is {diff:.1f} points; one binomial standard error of the default's "
+             f"{', '.join(map(str, c['replans']))} replans) with the default executor and with changes to it. Among the "
+             f"non-privileged changes the largest overall difference to the default is {diff:.1f} points; one binomial standard error of the default's "
              f"success rate over these episodes is {se:.1f} points. Each task cell is 6 episodes; wall seconds include "
              "waiting for the CPU while other runs shared the machine, so they are not a speed figure.", "",
              "| Task | " + " | ".join(LABELS.get(n, n) for n in names) + " |",
@@ -96,6 +99,13 @@ def _markdown(c: dict) -> str:
         lines.append(f"| {t} | " + " | ".join(f"{100 * v[n]['per_task'][t]:.0f}%" for n in names) + " |")
     lines.append("| **Overall** | " + " | ".join(f"**{100 * v[n]['overall']:.1f}%**" for n in names) + " |")
     lines.append("| Wall seconds / episode | " + " | ".join(f"{v[n]['seconds_per_episode']:.1f}" for n in names) + " |")
+    if "truth" in v:
+        t, d = 100 * v["truth"]["overall"], 100 * v["default"]["overall"]
+        verdict = ("grasp/push logic, controller and replanning already reach the 90 % target; what is missing is "
+                   "visual tracking" if t >= 90 else "tracking is not the only gap to the 90 % target")
+        lines += ["", f"**Tracking is the bottleneck**: given the object's true motion (read from the simulator at each "
+                  f"plan frame, a privileged ablation), the same executor reaches {t:.1f} % against {d:.1f} % with "
+                  f"flow: its {verdict}."]
     lines += ["", "Flags: " + "; ".join(f"{n}: `{' '.join('--executor ' + o for o in v[n]['overrides']) or '(none)'}`"
                                         for n in names) + ".", "",
               "What the gripper track is: pixels whose first-frame depth puts them within 6 cm of the fingertips "

@@ -28,7 +28,8 @@ class ExecutorConfig:
     static_margin: float = 1.5  # a motion must explain this many times more points than "it stayed put"
     reseed_px: float = 2.0  # a tracked point farther than this from the fitted motion is re-seeded onto it
     min_track_frac: float = 0.1  # stop chaining when fewer tracked points remain (AVDC iTHOR: 10 %)
-    object_tracker: str = "dense"  # how object points move frame to frame: dense flow (AVDC) or lk
+    object_tracker: str = "dense"  # how object points move frame to frame: dense flow (AVDC) or lk; "truth" reads
+    # the object's true poses from an oracle plan (privileged; an ablation of tracking, not a tracker)
     gripper_tracker: str | None = None  # the same for gripper points: lk tracks the gripper and carries lifted
     # objects with it (measured: no gain on oracle plans, BENCHMARKS.md); None: no gripper track (AVDC)
     lk_win_px: int = 21  # Lucas-Kanade window, pixels...
@@ -72,9 +73,10 @@ class ExecutorConfig:
             raise ValueError(f"n_points must be ≥ 10, got {self.n_points}")
         if self.motion not in ("translation", "rigid"):
             raise ValueError(f"unknown motion model {self.motion!r}; allowed: translation, rigid")
-        for name in ("object_tracker", "gripper_tracker"):
-            if getattr(self, name) not in TRACKERS + ((None,) if name == "gripper_tracker" else ()):
-                raise ValueError(f"unknown {name} {getattr(self, name)!r}; allowed: {', '.join(TRACKERS)}")
+        for name, extra in (("object_tracker", ("truth",)), ("gripper_tracker", (None,))):
+            if getattr(self, name) not in TRACKERS + extra:
+                allowed = ", ".join(str(x) for x in TRACKERS + extra)
+                raise ValueError(f"unknown {name} {getattr(self, name)!r}; allowed: {allowed}")
         if self.stall_steps < 1:
             raise ValueError(f"stall_steps must be ≥ 1, got {self.stall_steps}")
 

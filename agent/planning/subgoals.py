@@ -142,6 +142,15 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
     return np.stack(transforms), np.array(lost)
 
 
+def truth_transforms(plan: VideoPlan) -> np.ndarray:
+    """T×4×4 cumulative object motion from the plan's privileged object poses (``VideoPlan.object_poses``, set by
+    simulator oracles): the tracking an ideal flow would give, for ablations."""
+    if plan.object_poses is None or len(plan.object_poses) != len(plan.frames):
+        raise PlanError("object_tracker 'truth' needs a plan with object_poses (a simulator oracle's plan)")
+    P0_inv = np.linalg.inv(plan.object_poses[0])
+    return np.stack([P @ P0_inv for P in plan.object_poses])
+
+
 def carry_start(obj: np.ndarray, hand: np.ndarray, contact: np.ndarray, tool: np.ndarray, cfg: ExecutorConfig
                 ) -> int | None:
     """First frame at which the object rides in the hand: it has been lifted ``cfg.carry_lift_m`` off its
@@ -207,7 +216,8 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
     if held and hand_Ts is not None:
         transforms, contact, carried = hand_Ts, np.asarray(tool, dtype=np.float64).copy(), 0
     else:
-        transforms = timed_track(uv0, X0, "object", cfg.object_tracker)
+        transforms = (truth_transforms(plan) if cfg.object_tracker == "truth"
+                      else timed_track(uv0, X0, "object", cfg.object_tracker))
         carried = None if hand_Ts is None else carry_start(transforms, hand_Ts, contact, tool, cfg)
         if carried is not None:  # from then on the object moves as the hand does
             for j in range(carried + 1, len(transforms)):

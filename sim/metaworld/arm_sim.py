@@ -191,6 +191,15 @@ class MetaWorldArm:
         self._obs = snap.py["obs"].copy()
         self._success = snap.py["success"]
 
+    def object_pose(self) -> np.ndarray:
+        """4×4 world pose (metres) of the task object's first mask body (``tasks.TASKS``); privileged ground truth."""
+        env = self.env
+        body = mujoco.mj_name2id(env.model, mujoco.mjtObj.mjOBJ_BODY, task_spec(self.task).mask_bodies[0])
+        T = np.eye(4)
+        T[:3, :3] = env.data.xmat[body].reshape(3, 3)
+        T[:3, 3] = env.data.xpos[body]
+        return T
+
     def camera_matrix(self, camera: str) -> np.ndarray:
         """3×4 projection matrix P = K [R | t] mapping world points (homogeneous, metres) to pixels."""
         cam = self._cameras[camera]

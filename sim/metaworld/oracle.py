@@ -69,15 +69,16 @@ class OraclePlanner:
         idx = np.unique(np.round(np.linspace(0, len(states) - 1, self.n_frames)).astype(int))
         if len(idx) < self.n_frames:  # very short remaining rollouts: repeat the last state
             idx = np.concatenate([idx, np.full(self.n_frames - len(idx), idx[-1])])
-        frames = []
+        frames, poses = [], []
         for i in idx:
             arm.restore(states[i])
             frames.append(arm.observe((camera,), depth=False, masks=False).images[camera])
+            poses.append(arm.object_pose())
         arm.restore(start)
         self.stats.simulate_s += t1 - t0
         self.stats.render_s += time.perf_counter() - t1
         self.stats.plans += 1
         self.stats.expert_successes.append(success_at is not None)
         log.debug("oracle plan: %d expert steps, success at %s", len(states) - 1, success_at)
-        plan = VideoPlan(frames=np.stack(frames), camera=camera, task=task)
+        plan = VideoPlan(frames=np.stack(frames), camera=camera, task=task, object_poses=np.stack(poses))
         return [plan] * n

@@ -3,6 +3,8 @@ true world motion is known; the gripper track, the held object and the carry rul
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from agent.contracts import CameraModel, VideoPlan
 from agent.planning.config_executor import ExecutorConfig
 from agent.planning.flow import lk_points
-from agent.planning.subgoals import carry_start, extract_subgoals, hand_points
+from agent.planning.subgoals import PlanError, carry_start, extract_subgoals, hand_points
 
 W, H, HEIGHT_M, PLANE_Z = 160, 120, 1.0, 0.2  # camera 1 m up looking straight down at a plane 0.2 m high
 
@@ -71,6 +73,18 @@ def test_a_held_object_follows_the_gripper_from_the_fingertips():
     assert np.linalg.norm(sp.subgoals[-1] - (tool + _metres(cam, 18.0, 0.0))) < 0.01, sp.subgoals[-1]
     open_hand = extract_subgoals(plan, mask, depth, cam, cfg, seed=0, tool=tool, gripper_closed=False)
     assert not open_hand.held
+
+
+def test_true_object_motion_replaces_tracking_when_the_plan_carries_it():
+    cam = _camera()
+    plan, mask, depth = _plan((0.0, 0.0))  # the frames show no motion at all...
+    poses = np.repeat(np.eye(4)[None], len(plan.frames), axis=0)
+    poses[:, 2, 3] = np.linspace(0.0, 0.3, len(plan.frames))  # ...but the object rises 30 cm
+    truth = ExecutorConfig(object_tracker="truth")
+    sp = extract_subgoals(dataclasses.replace(plan, object_poses=poses), mask, depth, cam, truth)
+    assert np.isclose(sp.transforms[-1][2, 3], 0.3) and sp.mode == "grasp"
+    with pytest.raises(PlanError, match="object_poses"):
+        extract_subgoals(plan, mask, depth, cam, truth)
 
 
 def test_gripper_pixels_come_from_geometry_near_the_fingertips():

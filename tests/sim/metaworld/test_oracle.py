@@ -26,6 +26,9 @@ def test_oracle_plan_renders_the_future_and_leaves_the_episode_untouched():
         assert np.array_equal(plan.frames[0], obs.images["corner2"])
         assert np.abs(plan.frames[-1].astype(int) - plan.frames[0]).mean() > 1.0  # the hand moved
         assert planner.stats.expert_successes == [True]
+        # privileged object poses for tracking ablations: the handle starts where it is and is pressed down
+        assert plan.object_poses.shape == (8, 4, 4) and np.allclose(plan.object_poses[0], arm.object_pose())
+        assert plan.object_poses[-1][2, 3] < plan.object_poses[0][2, 3] - 0.02
         after = arm.snapshot()
         assert np.array_equal(before.physics, after.physics) and arm.step_count == 0
         assert np.array_equal(arm.observe(("corner2",)).images["corner2"], obs.images["corner2"])
