@@ -228,16 +228,17 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
     subgoals = np.stack([apply(T, contact[None])[0] for T in Ts[1:]])
     path = np.vstack([contact[None], subgoals])
     dz = float(path[:, 2].max() - path[:, 2].min())
-    if held:  # in the hand already: the fingertips follow the plan from where they are
+    # the contact point is on the visible surface; a grasp aims lower, around the object's middle
+    ray = contact - cam.T_body_cam[:3, 3]
+    grasp_offset = cfg.grasp_behind_m * ray / np.linalg.norm(ray) - np.array([0.0, 0.0, cfg.grasp_lower_m])
+    if held:  # in the hand already: keep holding and follow from where the fingertips are
         mode, start = "grasp", contact
-    elif dz > cfg.grasp_dz_m:
-        # the contact point is on the visible surface; grasp lower, around the object's middle, and carry
-        # the grasp point along the object's motion
+        if hand_Ts is None and dz > cfg.grasp_dz_m:  # the object's own track: the path of its grasp point
+            subgoals = subgoals + grasp_offset
+    elif dz > cfg.grasp_dz_m:  # carry the grasp point along the object's motion
         mode = "grasp"
-        ray = contact - cam.T_body_cam[:3, 3]
-        offset = cfg.grasp_behind_m * ray / np.linalg.norm(ray) - np.array([0.0, 0.0, cfg.grasp_lower_m])
-        start = contact + offset
-        subgoals = subgoals + offset
+        start = contact + grasp_offset
+        subgoals = subgoals + grasp_offset
     else:
         mode = "push"
         dist = np.linalg.norm(subgoals - contact, axis=1)
