@@ -26,6 +26,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "gripper_lk": ("gripper_tracker=lk",),
     "lk_all": ("object_tracker=lk", "gripper_tracker=lk"),
     "depth_prior_5": ("depth_prior_px_per_m=5",),
+    "dis2x": ("flow=dis2x",),
+    "farneback": ("flow=farneback",),
     "truth": ("object_tracker=truth",),
 }
 """Variant folder → ``--executor`` overrides. ``default`` is the executor of the oracle benchmark."""
@@ -34,6 +36,8 @@ LABELS = {"default": "default (dense DIS flow, no gripper track)",
           "gripper_lk": "+ gripper track (LK) carrying lifted objects",
           "lk_all": "+ LK for the object points too",
           "depth_prior_5": "depth prior 5 px/m (default 20)",
+          "dis2x": "DIS on frames upsampled 2×",
+          "farneback": "Farneback flow",
           "truth": "true object motion instead of tracking (privileged)"}
 
 
