@@ -9,7 +9,6 @@ every variant finished are compared.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import subprocess
@@ -55,13 +54,10 @@ def run(seeds: int = 2, workers: int = 1, replans: int = 5, out: Path = OUT) -> 
 
 
 def _episodes(folder: Path) -> dict[tuple, dict]:
-    """Episodes of one variant by (task, camera, seed, replans)."""
-    recs = {}
-    for line in (folder / "episodes.jsonl").read_text().splitlines():
-        if line.startswith("{") and line.endswith("}"):
-            r = json.loads(line)
-            recs[(r["task"], r["camera"], r["seed"], r["replans"])] = r
-    return recs
+    """Episodes of one variant by (task, camera, seed, replans), from its resume log."""
+    from launch.eval_metaworld import read_log
+
+    return {(r["task"], r["camera"], r["seed"], r["replans"]): r for r in read_log(folder / "episodes.jsonl").values()}
 
 
 def compare(out: Path = OUT) -> dict:

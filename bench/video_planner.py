@@ -255,7 +255,8 @@ def _markdown(f: dict) -> str:
         for lim in sorted(s.get("limits", {}).values(), key=lambda x: x["replans"]):
             lines += ["", f"What limits success ({lim['replans']} replans): of the points missing to 100 %, "
                       f"{lim['executor_points']:.1f} are lost by the executor even on oracle plans of the same length "
-                      f"and size (seeds {s['oracle_lowres_seeds'][0]}–{s['oracle_lowres_seeds'][-1]}), and {lim['model_points']:.1f} more by the video model. Executor-limited (oracle "
+                      f"and size (seeds {s['oracle_lowres_seeds'][0]}–{s['oracle_lowres_seeds'][-1]}), and "
+                      f"{lim['model_points']:.1f} more by the video model. Executor-limited (oracle "
                       f"< 20 %): {', '.join(lim['executor_limited_tasks']) or 'none'}. Model-limited (the model "
                       f"reaches at most half of the oracle's ≥ 20 %): {', '.join(lim['model_limited_tasks']) or 'none'}."]
     lines += ["", DEPARTURES]
@@ -273,8 +274,8 @@ def _success() -> dict | None:
     table = markdown_table(settings, "Video model")
     order = sorted(settings, key=lambda k: settings[k]["replans"])
     low = ORACLE_LOWRES_OUT / "summary.json"
-    if low.is_file():
-        ls = json.loads(low.read_text())
+    ls = json.loads(low.read_text()) if low.is_file() else None
+    if ls is not None:
         o = ls["settings"]
         table += (f"| Oracle, {ls['plan_frames']} frames at {ls['plan_res']} (seeds {ls['seeds'][0]}–{ls['seeds'][-1]}) | "
                   + " | ".join(f"{100 * o[k]['overall']:.1f}%" if k in o else "–" for k in order) + " | | |\n")
@@ -287,8 +288,7 @@ def _success() -> dict | None:
     out = {"overall": {k: v["overall"] for k, v in settings.items()}, "table": table, "command": s["command"],
            "seeds": first["seeds"], "episodes_per_setting": first["episodes"], "tasks": s["tasks"],
            "cameras": s["cameras"], "settings": settings}
-    if low.is_file():
-        ls = json.loads(low.read_text())
+    if ls is not None:
         out["limits"] = limits(settings, ls["settings"])
         out["oracle_lowres_seeds"] = ls["seeds"]
     return out

@@ -65,27 +65,25 @@ class EpisodeSpec:
 
     def executor_config(self) -> ExecutorConfig:
         """The executor's constants: the defaults with this episode's overrides."""
-
         return ExecutorConfig.from_overrides({k: yaml.safe_load(v) for k, v in self.executor})
 
 
 def parse_executor(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """``["gripper_tracker=lk", "gain=25"]`` → sorted (field, value) pairs, validated against ``ExecutorConfig``
     (values are YAML: ``null``, ``0.04``, ``[0, 0, -0.045]``); ``ValueError`` otherwise."""
-    pairs = {}
+    pairs, values = {}, {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ValueError(f"executor: expected FIELD=VALUE, got {item!r}")
         try:
-            yaml.safe_load(value)
+            values[name.strip()] = yaml.safe_load(value)
         except yaml.YAMLError:
             raise ValueError(f"executor: {item!r}: the value is not YAML (e.g. lk, 0.04, null, [0, 0, -0.045])"
                              ) from None
         pairs[name.strip()] = value.strip()
-    spec = EpisodeSpec("", "", 0, 0, executor=tuple(sorted(pairs.items())))
-    spec.executor_config()  # ValueError names the field
-    return spec.executor
+    ExecutorConfig.from_overrides(values)  # ValueError names the field
+    return tuple(sorted(pairs.items()))
 
 
 def _oracle_planner(arm, spec: EpisodeSpec):
