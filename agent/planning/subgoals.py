@@ -107,21 +107,20 @@ PointMover = Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: CameraModel, cfg: ExecutorConfig,
-                 mover: PointMover, what: str = "object") -> tuple[np.ndarray, np.ndarray]:
+                 mover: PointMover, what: str = "object") -> np.ndarray:
     """Chain the motion of the points ``X0`` (N×3 world, seen at pixels ``uv0`` in frame 0) through the plan.
 
     ``mover`` moves points from frame k-1 to frame k (dense flow or Lucas-Kanade). Returns T×4×4 cumulative
-    transforms from frame 0 (identity first) and a (T,) bool of frames where the points were lost (the motion
-    is then held: an occluded object is assumed to stay where it was).
+    transforms from frame 0 (identity first); where the points are lost the motion is held (an occluded object
+    is assumed to stay where it was).
     """
     fit_motion = MOTION_MODELS[cfg.motion]
-    transforms, lost = [np.eye(4)], [False]
+    transforms = [np.eye(4)]
     uv_k = uv0  # where the points are in frame k under the current estimate
     for k in range(1, len(frames)):
         uv_next, ok = mover(k, uv_k)
         T_prev = transforms[-1]
-        lost.append(bool(ok.sum() < max(6, cfg.min_track_frac * len(uv0))))
-        if lost[-1]:
+        if ok.sum() < max(6, cfg.min_track_frac * len(uv0)):
             transforms.append(T_prev)
             log.debug("%s frame %d: %d of %d points tracked: lost", what, k, ok.sum(), len(uv0))
         else:
@@ -139,7 +138,7 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
         predicted = project(cam, apply(transforms[-1], X0))[0]
         agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= cfg.reseed_px)
         uv_k = np.where(agree[:, None], uv_next, predicted)
-    return np.stack(transforms), np.array(lost)
+    return np.stack(transforms)
 
 
 def truth_transforms(plan: VideoPlan) -> np.ndarray:
@@ -205,7 +204,7 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
 
     def timed_track(uv: np.ndarray, X: np.ndarray, what: str, tracker: str) -> np.ndarray:
         t, flow_before = time.perf_counter(), timings["flow"]
-        Ts, _ = track_points(frames, uv, X, cam, cfg, movers[tracker], what)
+        Ts = track_points(frames, uv, X, cam, cfg, movers[tracker], what)
         timings["fit"] += time.perf_counter() - t - (timings["flow"] - flow_before)
         return Ts
 
