@@ -26,13 +26,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from launch.collect_metaworld import app as collect_app
+from launch.errors import console, fail
 from launch.eval_metaworld import app as eval_app
 from launch.mission import Mission, MissionError, load_mission
 from launch.plan import plan as plan_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="plansight: launch sim missions, deploy them to hardware, train perception.")
-console = Console(stderr=True)
 MISSIONS_DIR = Path(__file__).parent / "missions"
 app.add_typer(collect_app, name="collect")  # plansight collect metaworld …
 app.add_typer(eval_app, name="eval")  # plansight eval metaworld …
@@ -43,8 +43,7 @@ def _load(mission: Path, overrides: dict[str, Any]):
     try:
         return load_mission(mission, overrides)
     except MissionError as e:
-        console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(e))
 
 
 @app.command()
@@ -104,8 +103,7 @@ def deploy(
     try:
         m = deploy_mission(m, drone, host)
     except MissionError as e:
-        console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(e))
     _fly(m, runs_dir, quiet)
 
 
@@ -128,8 +126,7 @@ def train_video_cmd(
     try:
         cfg = load_train_config(config, {"steps": steps, "batch_size": batch_size})
     except MissionError as e:
-        console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(e))
     with Progress(TextColumn("[bold]train video"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                   TimeRemainingColumn(), console=console) as progress:
         task = progress.add_task("train", total=cfg.steps, info="")
@@ -141,8 +138,7 @@ def train_video_cmd(
             summary = run(data, out, cfg, resume, on_step)
         except (ValueError, FileNotFoundError) as e:
             progress.stop()
-            console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            fail(str(e))
     _print_summary("train video", summary)
 
 
@@ -176,8 +172,7 @@ def emulate_ardrone(
     try:
         run_emulator(cfg, host, ports, seed, stop)
     except OSError as e:
-        console.print(f"[bold red]error:[/] cannot bind {host}: {e}", highlight=False)
-        raise typer.Exit(2) from None
+        fail(f"cannot bind {host}: {e}")
     except KeyboardInterrupt:
         stop.set()
 
@@ -227,8 +222,7 @@ def retrain_depth(
             summary = run(logs, out, steps, resume, LearnerConfig(batch_size=batch_size), on_step)
         except (FlightLogError, CheckpointError) as e:
             progress.stop()
-            console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            fail(str(e))
     _print_summary("retrain-depth", summary)
 
 
@@ -253,8 +247,7 @@ def eval_depth(
                          on_frame=lambda k, n: progress.update(task, completed=k, total=n))
         except CheckpointError as e:
             progress.stop()
-            console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            fail(str(e))
     table = Table("depth vs ground truth", "AbsRel", "RMSE (m)", "δ<1.25", "coverage",
                   title=f"{result['frames']} frames from rooms {rooms} (step {result['train_step']})")
     for name in ("mono", "mono_on_stereo_valid", "stereo"):
@@ -281,11 +274,9 @@ def serve_airsim(
     try:
         run(host, port, room, mission, clock_speed)
     except MissionError as e:
-        console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(e))
     except OSError as e:
-        console.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {e}", highlight=False)
-        raise typer.Exit(2) from None
+        fail(f"cannot listen on {host}:{port}: {e}")
 
 
 @app.command()

@@ -13,4 +13,4 @@ console = Console(stderr=True)
 def fail(msg: str) -> NoReturn:
     """Print ``error: msg`` to stderr and exit with status 2 (click's usage-error status)."""
     console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(2) from None  # callers are often except blocks: no chained context
