@@ -247,6 +247,10 @@ class VideoPlan:
         score: critic score (higher is better), if judged.
         object_poses: T×4×4 world poses of the task object at each frame (metres); privileged, set only by
             simulator oracles, for ablations that bypass visual tracking (``ExecutorConfig.object_tracker="truth"``).
+        depth: T×H×W float32 planar depth of each frame, metres (an RGB-D plan), or ``None`` for RGB plans. The
+            oracle renders it; a video model would predict it as a fourth channel. The executor lifts tracked
+            pixels with it in every frame (``ExecutorConfig.plan_depth``), where RGB alone leaves motion along
+            the camera ray nearly unobservable.
     """
 
     frames: np.ndarray
@@ -254,6 +258,7 @@ class VideoPlan:
     task: str
     score: float | None = None
     object_poses: np.ndarray | None = None
+    depth: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,11 +15,12 @@ import json
 import logging
 from pathlib import Path
 
-from bench import airsim, ardrone, drone_foundation, executor_ablation, metaworld_oracle, persistent_ssl, video_planner
+from bench import (airsim, ardrone, drone_foundation, executor_ablation, executor_tracking, metaworld_oracle,
+                   persistent_ssl, video_planner)
 
 BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
            "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run, "video_planner": video_planner.run,
-           "executor_ablation": executor_ablation.run}
+           "executor_ablation": executor_ablation.run, "executor_tracking": executor_tracking.run}
 
 
 def main() -> None:
@@ -43,6 +44,8 @@ def main() -> None:
     ap.add_argument("--ablation-workers", type=int, default=1, help="executor ablation: episode processes")
     ap.add_argument("--ablation-record-only", action="store_true",
                     help="executor ablation: compare what runs/ablation_executor holds, run nothing")
+    ap.add_argument("--tracking-seeds", type=int, default=2, help="executor tracking: seeds per camera")
+    ap.add_argument("--tracking-workers", type=int, default=2, help="executor tracking: processes")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
@@ -68,6 +71,9 @@ def main() -> None:
         figures = (executor_ablation.record_ablation() if args.ablation_record_only
                    else executor_ablation.run(seeds=args.ablation_seeds, workers=args.ablation_workers))
         print(json.dumps({k: v["overall"] for k, v in figures["variants"].items()}, indent=2))
+    if "executor_tracking" in chosen:
+        results = executor_tracking.run(seeds=args.tracking_seeds, workers=args.tracking_workers)
+        print(json.dumps({k: v["final_median_m"] for k, v in results.items()}, indent=2))
     if "ardrone" in chosen:
         figures = ardrone.run(n_missions=args.ardrone_missions, seconds=args.ardrone_seconds)
         print(json.dumps({k: v for k, v in figures.items() if k != "missions"}, indent=2))

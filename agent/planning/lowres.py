@@ -1,6 +1,6 @@
 """``LowResPlanner``: any ``VideoPlanner`` seen through a low-resolution planner's eyes.
 
-Its plans keep the real observed frame 0; every predicted frame is area-resized to ``width``×``height``
+Its plans keep the real observed frame 0; every predicted frame (and depth map, for RGB-D plans) is area-resized to ``width``×``height``
 and resized back (bilinear), as a video model at that size would deliver it. Wrapping the oracle this
 way separates what the resolution costs the executor from what the learned model's errors cost.
 """
@@ -30,8 +30,12 @@ class LowResPlanner:
 
     def plan(self, obs: Observation, task: str, camera: str, n: int = 1, seed: int | None = None) -> list[VideoPlan]:
         plans = self.planner.plan(obs, task, camera, n, seed)
-        return [dataclasses.replace(p, frames=np.stack([p.frames[0], *(self._degrade(f) for f in p.frames[1:])]))
-                for p in plans]
+        return [dataclasses.replace(p, frames=self._degrade_all(p.frames),
+                                    depth=None if p.depth is None else self._degrade_all(p.depth)) for p in plans]
+
+    def _degrade_all(self, frames: np.ndarray) -> np.ndarray:
+        """Frame 0 as observed, the predicted frames degraded (RGB T×H×W×3 or depth T×H×W)."""
+        return np.stack([frames[0], *(self._degrade(f) for f in frames[1:])])
 
     def __getattr__(self, name: str):  # the wrapped planner's extras (e.g. the oracle's timing stats)
         if name == "planner":  # not set yet (copy, unpickling): no recursion

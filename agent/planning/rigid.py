@@ -5,8 +5,8 @@ depth); later frames give only their pixels (flow). The object's motion ``T`` (4
 the rigid transform whose reprojection ``π(K · T_cam_world · T · X)`` best matches the tracked
 pixels. With ``P = T_cam_world · T`` this is exactly a PnP problem, so ``cv2.solvePnPRansac`` (RANSAC
 on minimal sets, inlier threshold in pixels) and ``cv2.solvePnPRefineLM`` (Levenberg-Marquardt least
-squares on the inliers) solve it. A Kabsch/Umeyama fit with RANSAC (``fit_rigid_3d``) covers the case
-where both frames have depth.
+squares on the inliers) solve it. Where both frames have depth (RGB-D plans), the motion is a 3-D to 3-D
+fit instead: Kabsch/Umeyama with RANSAC (``fit_rigid_3d``) or a translation (``fit_translation_3d``).
 """
 
 from __future__ import annotations
@@ -112,6 +112,32 @@ def fit_rigid_3d(a: np.ndarray, b: np.ndarray, thresh_m: float = 0.005, iteratio
     T = kabsch(a[best], b[best])
     res = np.linalg.norm(a[best] @ T[:3, :3].T + T[:3, 3] - b[best], axis=1)
     return RigidFit(T, best, float(np.sqrt(np.mean(res ** 2))), True)
+
+
+def fit_translation_3d(a: np.ndarray, b: np.ndarray, thresh_m: float = 0.01, iterations: int = 100,
+                       seed: int = 0) -> RigidFit:
+    """Pure translation taking points ``a`` (N×3, metres) onto ``b`` (N×3): RANSAC on single-point hypotheses
+    (inlier distance ``thresh_m``, MSAC score), then the mean displacement of the inliers."""
+    n = len(a)
+    if n < MIN_POINTS:
+        return RigidFit(np.eye(4), np.zeros(n, bool), float("inf"), False)
+    d = b - a
+    rng = np.random.default_rng(seed)
+    best, best_err = np.zeros(n, bool), np.inf
+    for i in rng.choice(n, min(n, iterations), replace=False):
+        r = np.linalg.norm(d - d[i], axis=1)
+        inl = r <= thresh_m
+        err = np.minimum(r, thresh_m).sum()
+        if inl.sum() > best.sum() or (inl.sum() == best.sum() and err < best_err):
+            best, best_err = inl, err
+    t = d[best].mean(axis=0)
+    best = np.linalg.norm(d - t, axis=1) <= thresh_m
+    if best.sum() < MIN_POINTS:
+        return RigidFit(np.eye(4), best, float("inf"), False)
+    t = d[best].mean(axis=0)
+    T = np.eye(4)
+    T[:3, 3] = t
+    return RigidFit(T, best, float(np.sqrt(np.mean(np.sum((d[best] - t) ** 2, axis=1)))), True)
 
 
 def _translation_ls(Xc: np.ndarray, uv: np.ndarray, K: np.ndarray, depth_prior: float = 0.0) -> np.ndarray:

@@ -17,7 +17,7 @@ from agent.contracts import CameraModel, VideoPlan
 from agent.planning.config_executor import ExecutorConfig
 from agent.planning.flow import flow_fn, lk_points, move_points
 from agent.planning.geometry import apply, lift, project, sample_bilinear
-from agent.planning.rigid import RigidFit, fit_rigid_pnp, fit_translation
+from agent.planning.rigid import RigidFit, fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,12 @@ MOTION_MODELS: dict[str, Callable[[np.ndarray, np.ndarray, CameraModel, Executor
                                                            depth_prior=cfg.depth_prior_px_per_m),
 }
 """Frame-to-frame object motion models: full 6-DoF (PnP) or 3-DoF translation."""
+
+MOTION_MODELS_3D: dict[str, Callable[[np.ndarray, np.ndarray, ExecutorConfig], RigidFit]] = {
+    "rigid": lambda X, Y, cfg: fit_rigid_3d(X, Y, thresh_m=cfg.ransac_m, iterations=cfg.ransac_iters),
+    "translation": lambda X, Y, cfg: fit_translation_3d(X, Y, thresh_m=cfg.ransac_m, iterations=cfg.ransac_iters),
+}
+"""The same models fitted 3-D to 3-D, for RGB-D plans (tracked pixels lifted with the frame's own depth)."""
 
 
 class PlanError(ValueError):
@@ -69,11 +75,17 @@ def sample_object_points(mask: np.ndarray, depth: np.ndarray, cam: CameraModel, 
     pick = rng.choice(len(u), n, replace=len(u) < n)
     uv = np.stack([u[pick], v[pick]], axis=1).astype(np.float64)
     uv += rng.uniform(-jitter_px, jitter_px, uv.shape)
-    z = sample_bilinear(depth, uv)
-    # bilinear depth across the object's silhouette mixes in the background: use the nearest mask pixel's
-    z_near = depth[v[pick], u[pick]]
-    z = np.where(np.abs(z - z_near) > 0.01, z_near, z)
-    return uv, lift(cam, uv, z)
+    return uv, lift(cam, uv, depth_at(depth, uv, np.stack([u[pick], v[pick]], axis=1)))
+
+
+def depth_at(depth: np.ndarray, uv: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
+    """Depth (N,) at sub-pixel points ``uv`` (N×2): bilinear, except where that differs by more than 1 cm from the
+    depth at the integer pixels ``near`` (N×2; default the nearest ones), as it does across a silhouette, where
+    bilinear depth mixes in the background."""
+    H, W = depth.shape
+    near = np.clip(np.rint(uv), 0, [W - 1, H - 1]).astype(int) if near is None else near
+    z, z_near = sample_bilinear(depth, uv), depth[near[:, 1], near[:, 0]]
+    return np.where(np.abs(z - z_near) > 0.01, z_near, z)
 
 
 def contact_point(points: np.ndarray) -> np.ndarray:
@@ -107,29 +119,44 @@ PointMover = Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: CameraModel, cfg: ExecutorConfig,
-                 mover: PointMover, what: str = "object") -> np.ndarray:
+                 mover: PointMover, what: str = "object", depths: np.ndarray | None = None) -> np.ndarray:
     """Chain the motion of the points ``X0`` (N×3 world, seen at pixels ``uv0`` in frame 0) through the plan.
 
-    ``mover`` moves points from frame k-1 to frame k (dense flow or Lucas-Kanade). Returns T×4×4 cumulative
-    transforms from frame 0 (identity first); where the points are lost the motion is held (an occluded object
-    is assumed to stay where it was).
+    ``mover`` moves points from frame k-1 to frame k (dense flow or Lucas-Kanade). Each frame's motion is fitted
+    to the tracked pixels by reprojection, or, with ``depths`` (T×H×W metres, an RGB-D plan), to the tracked
+    pixels lifted with their frame's depth (3-D to 3-D). Returns T×4×4 cumulative transforms from frame 0
+    (identity first); where the points are lost the motion is held (an occluded object is assumed to stay
+    where it was).
     """
     fit_motion = MOTION_MODELS[cfg.motion]
+    fit_motion_3d = MOTION_MODELS_3D[cfg.motion]
     transforms = [np.eye(4)]
     uv_k = uv0  # where the points are in frame k under the current estimate
     for k in range(1, len(frames)):
         uv_next, ok = mover(k, uv_k)
         T_prev = transforms[-1]
+        accepted = False
         if ok.sum() < max(6, cfg.min_track_frac * len(uv0)):
             transforms.append(T_prev)
             log.debug("%s frame %d: %d of %d points tracked: lost", what, k, ok.sum(), len(uv0))
         else:
-            moved = np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1)
-            n_static = int((moved <= cfg.ransac_px).sum())
-            fit = fit_motion(apply(T_prev, X0[ok]), uv_next[ok], cam, cfg)
+            # "it stayed put" is judged against where the current estimate puts the points, not against the last
+            # frame: the points follow the flow, so motions under a pixel per frame add up until they are seen
+            X_prev = apply(T_prev, X0[ok])
+            if depths is None:
+                still = project(cam, X_prev)[0] if cfg.static_vs_model else uv_k[ok]
+                n_static = int((np.linalg.norm(uv_next[ok] - still, axis=1) <= cfg.ransac_px).sum())
+                fit = fit_motion(X_prev, uv_next[ok], cam, cfg)
+            else:
+                Y = lift(cam, uv_next[ok], depth_at(depths[k], uv_next[ok]))
+                n_static = int((np.linalg.norm(Y - X_prev, axis=1) <= cfg.ransac_m).sum())
+                fit = fit_motion_3d(X_prev, Y, cfg)
             # the points stay put unless a motion explains clearly more of them (occluders passing in
             # front of a still object drag part of its points along)
             accepted = fit.ok and fit.inliers.sum() > cfg.static_margin * n_static
+            if accepted and cfg.surface_gate:  # nothing sinks into the work surface: such a fit is wrong
+                below = np.percentile(apply(fit.T @ T_prev, X0)[:, 2], 10) < cfg.surface_z_m - cfg.surface_clear_m
+                accepted = not below
             transforms.append(fit.T @ T_prev if accepted else T_prev)
             log.debug("%s frame %d: %d tracked, %d static, %d inliers, motion %s", what, k, ok.sum(), n_static,
                       fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
@@ -137,6 +164,8 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
         # the rest (occluded, lost) are re-seeded where the model puts them, so they can come back
         predicted = project(cam, apply(transforms[-1], X0))[0]
         agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= cfg.reseed_px)
+        if cfg.follow_when_still and not accepted:  # no motion seen yet: let sub-threshold motion add up
+            agree = ok
         uv_k = np.where(agree[:, None], uv_next, predicted)
     return np.stack(transforms)
 
@@ -152,13 +181,23 @@ def truth_transforms(plan: VideoPlan) -> np.ndarray:
 
 def carry_start(obj: np.ndarray, hand: np.ndarray, contact: np.ndarray, tool: np.ndarray, cfg: ExecutorConfig
                 ) -> int | None:
-    """First frame at which the object rides in the hand: it has been lifted ``cfg.carry_lift_m`` off its
-    first-frame height and its contact point is within ``cfg.carry_dist_m`` of the fingertips (both T×4×4
-    cumulative transforms; ``contact`` and ``tool`` are their frame-0 points). ``None`` if never."""
+    """First frame at which the object rides in the hand (both T×4×4 cumulative transforms; ``contact`` and
+    ``tool`` are their frame-0 points), or ``None``. Either the object has been lifted ``cfg.carry_lift_m`` off
+    its first-frame height with its contact point within ``cfg.carry_dist_m`` of the fingertips; or
+    (``cfg.carry_on_lift``) the fingertips came that close to it and then rose ``cfg.carry_lift_m`` while the
+    object's own track did not: a grasped object, lost by the tracker where the fingers hide it. The carry then
+    starts where the fingertips were lowest before rising (the grasp)."""
+    c = np.stack([apply(T, contact[None])[0] for T in obj])
+    t = np.stack([apply(T, tool[None])[0] for T in hand])
+    near = np.linalg.norm(c - t, axis=1) <= cfg.carry_dist_m
     for k in range(1, len(obj)):
-        c, t = apply(obj[k], contact[None])[0], apply(hand[k], tool[None])[0]
-        if c[2] - contact[2] >= cfg.carry_lift_m and np.linalg.norm(c - t) <= cfg.carry_dist_m:
+        if c[k, 2] - contact[2] >= cfg.carry_lift_m and near[k]:
             return k
+        if cfg.carry_on_lift and near[k]:
+            rose = (t[k:, 2] - t[k, 2] >= cfg.carry_lift_m) & (c[k:, 2] - c[k, 2] < cfg.carry_lift_m / 2)
+            if rose.any():
+                lift_at = k + int(np.argmax(rose))
+                return k + int(np.argmin(t[k:lift_at, 2]))
     return None
 
 
@@ -202,9 +241,13 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
 
     movers: dict[str, PointMover] = {"dense": dense, "lk": sparse}
 
+    depths = plan.depth if cfg.plan_depth else None
+    if depths is not None and depths.shape != frames.shape[:3]:
+        raise PlanError(f"plan depth {depths.shape} does not match its frames {frames.shape}")
+
     def timed_track(uv: np.ndarray, X: np.ndarray, what: str, tracker: str) -> np.ndarray:
         t, flow_before = time.perf_counter(), timings["flow"]
-        Ts = track_points(frames, uv, X, cam, cfg, movers[tracker], what)
+        Ts = track_points(frames, uv, X, cam, cfg, movers[tracker], what, depths)
         timings["fit"] += time.perf_counter() - t - (timings["flow"] - flow_before)
         return Ts
 

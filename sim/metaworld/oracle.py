@@ -4,7 +4,8 @@ It is the ceiling any learned planner can reach with a given executor. ``plan`` 
 simulator, runs the expert forward without rendering (recording MuJoCo's state after every step)
 until it succeeds (plus ``tail_steps``) or the horizon ends, picks ``n_frames`` states spaced
 uniformly from now to the end (AVDC's clip sampling: every plan ends at task completion), renders
-them from the plan's camera, and restores the snapshot. The episode itself is left untouched.
+them from the plan's camera (RGB and, by default, depth), and restores the snapshot. The episode itself is
+left untouched.
 """
 
 from __future__ import annotations
@@ -39,12 +40,15 @@ class OraclePlanner:
         n_frames: frames per plan, the observed one included (AVDC: 1 + 7 = 8).
         horizon: most expert steps simulated per plan.
         tail_steps: steps kept after the expert's first success, so the last frame shows the end state.
+        depth: also render each frame's depth (an RGB-D plan, ``VideoPlan.depth``).
     """
 
-    def __init__(self, arm: MetaWorldArm, n_frames: int = 8, horizon: int = 300, tail_steps: int = 5) -> None:
+    def __init__(self, arm: MetaWorldArm, n_frames: int = 8, horizon: int = 300, tail_steps: int = 5,
+                 depth: bool = True) -> None:
         if n_frames < 2:
             raise ValueError(f"n_frames must be ≥ 2, got {n_frames}")
         self.arm, self.n_frames, self.horizon, self.tail_steps = arm, n_frames, horizon, tail_steps
+        self.depth = depth
         self.stats = OracleStats()
 
     def plan(self, obs: Observation, task: str, camera: str, n: int = 1, seed: int | None = None) -> list[VideoPlan]:
@@ -69,10 +73,13 @@ class OraclePlanner:
         idx = np.unique(np.round(np.linspace(0, len(states) - 1, self.n_frames)).astype(int))
         if len(idx) < self.n_frames:  # very short remaining rollouts: repeat the last state
             idx = np.concatenate([idx, np.full(self.n_frames - len(idx), idx[-1])])
-        frames, poses = [], []
+        frames, depths, poses = [], [], []
         for i in idx:
             arm.restore(states[i])
-            frames.append(arm.observe((camera,), depth=False, masks=False).images[camera])
+            o = arm.observe((camera,), depth=self.depth, masks=False)
+            frames.append(o.images[camera])
+            if self.depth:
+                depths.append(o.depth[camera])
             poses.append(arm.object_pose())
         arm.restore(start)
         self.stats.simulate_s += t1 - t0
@@ -80,5 +87,6 @@ class OraclePlanner:
         self.stats.plans += 1
         self.stats.expert_successes.append(success_at is not None)
         log.debug("oracle plan: %d expert steps, success at %s", len(states) - 1, success_at)
-        plan = VideoPlan(frames=np.stack(frames), camera=camera, task=task, object_poses=np.stack(poses))
+        plan = VideoPlan(frames=np.stack(frames), camera=camera, task=task, object_poses=np.stack(poses),
+                         depth=np.stack(depths).astype(np.float32) if self.depth else None)
         return [plan] * n

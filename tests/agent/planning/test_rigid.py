@@ -9,7 +9,7 @@ import pytest
 from agent.contracts import CameraModel
 from agent.planning.flow import FLOW, step_points
 from agent.planning.geometry import apply, lift, project, sample_bilinear
-from agent.planning.rigid import fit_rigid_3d, fit_rigid_pnp, fit_translation
+from agent.planning.rigid import fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d
 
 
 def _camera() -> CameraModel:
@@ -89,6 +89,18 @@ def test_rigid_3d_ransac_kabsch():
     fit = fit_rigid_3d(a, b, thresh_m=0.003)
     assert np.allclose(fit.T, T, atol=3e-3)
     assert not fit.inliers[:50].any()
+
+
+def test_translation_3d_ransac_rejects_outliers():
+    rng = np.random.default_rng(4)
+    a = rng.uniform(-0.05, 0.05, (300, 3))
+    t = np.array([0.03, -0.12, 0.2])
+    b = a + t + rng.normal(0, 0.002, a.shape)
+    b[:100] = rng.uniform(-0.3, 0.3, (100, 3))  # a third of the points land on something else
+    fit = fit_translation_3d(a, b, thresh_m=0.01)
+    assert fit.ok and np.allclose(fit.T[:3, 3], t, atol=2e-3) and np.allclose(fit.T[:3, :3], np.eye(3))
+    assert not fit.inliers[:100].any() and fit.inliers[100:].mean() > 0.95
+    assert not fit_translation_3d(a[:4], b[:4]).ok  # too few points
 
 
 @pytest.mark.parametrize("name", sorted(FLOW))

@@ -12,6 +12,7 @@ import pytest
 from agent.contracts import CameraModel, VideoPlan
 from agent.planning.config_executor import ExecutorConfig
 from agent.planning.flow import lk_points
+from agent.planning.geometry import lift
 from agent.planning.subgoals import PlanError, carry_start, extract_subgoals, hand_points
 
 W, H, HEIGHT_M, PLANE_Z = 160, 120, 1.0, 0.2  # camera 1 m up looking straight down at a plane 0.2 m high
@@ -75,6 +76,43 @@ def test_a_held_object_follows_the_gripper_from_the_fingertips():
     assert not open_hand.held
 
 
+def _rising(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, dz: float) -> VideoPlan:
+    """``plan`` with per-frame depth in which the object (``mask``) comes ``dz`` metres up, straight toward the
+    camera over the plan, and the table stays: motion along the camera ray, invisible in the frames."""
+    n = len(plan.frames)
+    depths = np.repeat(depth[None], n, axis=0)
+    for k in range(n):
+        depths[k][mask] -= dz * k / (n - 1)
+    return dataclasses.replace(plan, depth=depths)
+
+
+def test_an_rgbd_plan_shows_motion_along_the_camera_ray():
+    cam = _camera()
+    plan, mask, depth = _plan((0.0, 0.0))
+    rgbd = _rising(plan, mask, depth, 0.15)
+    sp = extract_subgoals(rgbd, mask, depth, cam, ExecutorConfig(), seed=0)
+    centre, z0 = np.array([[59.5, 59.5]]), HEIGHT_M - PLANE_Z  # the square's centre pixel moves along its ray
+    along_ray = (lift(cam, centre, np.array([z0 - 0.15])) - lift(cam, centre, np.array([z0])))[0]
+    assert along_ray[2] == pytest.approx(0.15) and abs(along_ray[0]) > 0.01
+    assert np.allclose(sp.transforms[-1][:3, 3], along_ray, atol=0.005), sp.transforms[-1][:3, 3]
+    assert sp.mode == "grasp"  # lifted 15 cm > grasp_dz_m
+    rgb = extract_subgoals(rgbd, mask, depth, cam, ExecutorConfig(plan_depth=False), seed=0)
+    assert np.allclose(rgb.transforms[-1], np.eye(4)) and rgb.mode == "push"  # AVDC's input cannot see it
+    with pytest.raises(PlanError, match="plan depth"):
+        extract_subgoals(dataclasses.replace(rgbd, depth=rgbd.depth[:, :10]), mask, depth, cam, ExecutorConfig())
+
+
+def test_the_surface_gate_keeps_objects_out_of_the_table():
+    cam = _camera()
+    plan, mask, depth = _plan((0.0, 0.0))
+    sinking = _rising(plan, mask, depth, -0.1)  # the depth says the object goes 10 cm down, into the table
+    table = ExecutorConfig(surface_z_m=PLANE_Z - 0.02, surface_gate=True)
+    dz = extract_subgoals(sinking, mask, depth, cam, table).transforms[-1][2, 3]
+    assert -0.03 <= dz <= 0.0  # down to the surface (2 cm below the object) less its 1 cm clearance, no further
+    no_gate = dataclasses.replace(table, surface_gate=False)
+    assert extract_subgoals(sinking, mask, depth, cam, no_gate).transforms[-1][2, 3] < -0.09
+
+
 def test_true_object_motion_replaces_tracking_when_the_plan_carries_it():
     cam = _camera()
     plan, mask, depth = _plan((0.0, 0.0))  # the frames show no motion at all...
@@ -117,6 +155,16 @@ def test_an_object_rides_in_the_hand_once_lifted_next_to_it():
     far_hand = _lifted([0.0, 0.0, 0.0, 0.0, 0.0], xy=(0.3, 0.0))
     assert carry_start(obj, far_hand, contact, tool, cfg) is None  # lifted by something else: not carried
     assert carry_start(_lifted([0.0] * 5), hand, contact, tool, cfg) is None  # never lifted
+
+
+def test_a_grasp_the_tracker_lost_rides_from_the_lowest_fingertip_frame():
+    contact, tool = np.zeros(3), np.array([0.0, 0.0, 0.12])
+    obj = _lifted([0.0] * 7)  # the tracker lost the object behind the fingers: it never seems to move
+    hand = _lifted([0.0, -0.05, -0.09, -0.11, -0.08, 0.0, 0.1])  # down to it, then up with it
+    assert carry_start(obj, hand, contact, tool, ExecutorConfig()) is None
+    assert carry_start(obj, hand, contact, tool, ExecutorConfig(carry_on_lift=True)) == 3
+    far = _lifted([0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.2], xy=(0.3, 0.0))  # rises, but never came to the object
+    assert carry_start(obj, far, contact, tool, ExecutorConfig(carry_on_lift=True)) is None
 
 
 def test_lucas_kanade_follows_a_large_shift():

@@ -29,6 +29,9 @@ def test_oracle_plan_renders_the_future_and_leaves_the_episode_untouched():
         # privileged object poses for tracking ablations: the handle starts where it is and is pressed down
         assert plan.object_poses.shape == (8, 4, 4) and np.allclose(plan.object_poses[0], arm.object_pose())
         assert plan.object_poses[-1][2, 3] < plan.object_poses[0][2, 3] - 0.02
+        # an RGB-D plan: each frame's depth, the first one the observed depth
+        assert plan.depth.shape == (8, 60, 80) and np.allclose(plan.depth[0], obs.depth["corner2"])
+        assert OraclePlanner(arm, n_frames=4, depth=False).plan(obs, "handle-press", "corner2")[0].depth is None
         after = arm.snapshot()
         assert np.array_equal(before.physics, after.physics) and arm.step_count == 0
         assert np.array_equal(arm.observe(("corner2",)).images["corner2"], obs.images["corner2"])
@@ -96,6 +99,9 @@ def test_low_res_oracle_keeps_the_observation_and_blurs_the_future():
         assert plan.frames.shape == sharp.shape and np.array_equal(plan.frames[0], sharp[0])
         diff = np.abs(plan.frames[1:].astype(int) - sharp[1:]).mean()
         assert 1.0 < diff < 30.0  # blurred, not replaced
+        sharp_depth = OraclePlanner(arm, n_frames=4).plan(obs, "handle-press", "corner2")[0].depth
+        assert plan.depth.shape == sharp_depth.shape and np.array_equal(plan.depth[0], sharp_depth[0])
+        assert 0.0 < np.abs(plan.depth[1:] - sharp_depth[1:]).mean() < 0.05  # the depth is degraded alike
         assert low.stats.plans == 1  # the wrapped planner's extras stay reachable
     finally:
         arm.close()
