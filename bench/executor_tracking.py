@@ -6,8 +6,8 @@ subgoals that the object's true motion gives, without running episodes.
 Each case is the first plan of an evaluation episode (11 tasks × 3 cameras × seeds, 24 frames at 320×240):
 the observation at reset and the oracle's plan, cached in ``runs/tracking_plans/`` (rendered once). For each
 tracker variant (``ExecutorConfig`` overrides, as in ``plansight eval metaworld --executor``) the subgoals are
-extracted twice, by tracking and from the plan's true object poses (``object_tracker=truth``), with the same
-sampled points; the errors are distances between the two, world metres. Seconds per episode of the tracked
+extracted twice, by tracking and from the plan's true object poses (``object_tracker=truth``, no gripper
+track), with the same sampled points; the errors are distances between the two, world metres. Seconds per episode of the tracked
 and true executors differ by minutes; this bench takes seconds per variant, so it is the inner loop for trying
 trackers, and the ablation bench (``executor_ablation``) the check that a better track gives more successes.
 """
@@ -102,7 +102,8 @@ def score_case(args: tuple[Case, tuple[str, ...]]) -> dict:
     plan, obs, cam = load_case(case)
     values = {k: yaml.safe_load(v) for k, v in (o.split("=", 1) for o in overrides)}
     cfg = ExecutorConfig.from_overrides(values)
-    truth_cfg = ExecutorConfig.from_overrides({**values, "object_tracker": "truth"})
+    # the reference is the object's true motion alone: no gripper track (it would carry the object its own way)
+    truth_cfg = ExecutorConfig.from_overrides({**values, "object_tracker": "truth", "gripper_tracker": None})
     tool = np.asarray(obs["state"][:3], dtype=np.float64) + np.asarray(cfg.tool_offset_m)
     rec = {"task": case.task, "camera": case.camera, "seed": case.seed}
     try:

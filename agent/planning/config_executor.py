@@ -23,17 +23,15 @@ class ExecutorConfig:
     plan_depth: bool = True  # lift tracked points with the plan's own depth in every frame when it has one (RGB-D
     # plans: the oracle's) and fit 3-D to 3-D; False: first-frame depth and reprojection only (AVDC)
     ransac_m: float = 0.01  # 3-D fits (RGB-D plans): RANSAC inlier distance, metres
+    icp_radius_m: float | None = 0.02  # RGB-D plans: after each frame's fit, ICP onto the frame's depth cloud
+    # around the object, pairing points this close (agent/planning/icp.py); None: off
     # --- rigid fit
     ransac_px: float = 1.0  # PnP RANSAC inlier threshold, pixels (AVDC 0.5 px on a 2-D similarity model)
     ransac_iters: int = 100  # (AVDC 100)
     motion: str = "translation"  # frame-to-frame model: translation (3 DoF) or rigid (6 DoF, AVDC's)
     depth_prior_px_per_m: float = 20.0  # translation model: along-axis motion costs 1 px per point per 5 cm
     static_margin: float = 1.5  # a motion must explain this many times more points than "it stayed put"
-    static_vs_model: bool = False  # "stayed put": tracked points within ransac_px of the estimate's projection
-    # (True), or of their last-frame pixels (False: motions under 1 px per frame are never accepted)
-    reseed_px: float = 2.0  # a tracked point farther than this from the fitted motion is re-seeded onto it...
-    follow_when_still: bool = False  # ...except in frames where no motion was accepted: tracked points keep
-    # following the flow, so slow motion (under the RANSAC threshold per frame) adds up until it is seen
+    reseed_px: float = 2.0  # a tracked point farther than this from the fitted motion is re-seeded onto it
     min_track_frac: float = 0.1  # stop chaining when fewer tracked points remain (AVDC iTHOR: 10 %)
     object_tracker: str = "dense"  # how object points move frame to frame: dense flow (AVDC) or lk; "truth" reads
     # the object's true poses from an oracle plan (privileged; an ablation of tracking, not a tracker)
@@ -45,12 +43,10 @@ class ExecutorConfig:
     hand_radius_m: float = 0.06  # gripper pixels: lifted within this of the fingertip point (AVDC: no gripper track)
     surface_z_m: float = 0.0  # work surface height in the world frame (Meta-World's table top)...
     surface_clear_m: float = 0.01  # ...pixels closer than this to it are the table, not the gripper
-    surface_gate: bool = False  # reject a frame's motion that puts the tracked points (10th percentile) more
-    # than surface_clear_m below the work surface
+    surface_gate: bool = True  # reject a frame's motion that puts the tracked points (10th percentile) more
+    # than surface_clear_m below the work surface (AVDC: no such check)
     carry_lift_m: float = 0.04  # an object lifted this far off its first-frame height...
     carry_dist_m: float = 0.10  # ...with its contact point this close to the fingertips rides in the hand
-    carry_on_lift: bool = False  # also when the fingertips reach the object and then rise carry_lift_m while the
-    # object's own track stays down (a grasped object that the tracker lost behind the fingers)
     # --- grasp or push
     grasp_dz_m: float = 0.10  # grasp when the subgoals' height range exceeds this (AVDC 0.10 m)
     push_lower_m: float = 0.03  # push: subgoals lowered (AVDC 0.03 m)

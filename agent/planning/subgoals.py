@@ -17,6 +17,7 @@ from agent.contracts import CameraModel, VideoPlan
 from agent.planning.config_executor import ExecutorConfig
 from agent.planning.flow import flow_fn, lk_points, move_points
 from agent.planning.geometry import apply, lift, project, sample_bilinear
+from agent.planning.icp import depth_cloud, icp
 from agent.planning.rigid import RigidFit, fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d
 
 log = logging.getLogger(__name__)
@@ -130,22 +131,23 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
     """
     fit_motion = MOTION_MODELS[cfg.motion]
     fit_motion_3d = MOTION_MODELS_3D[cfg.motion]
+
+    def sinks(T: np.ndarray) -> bool:  # nothing sinks into the work surface: such a motion is wrong
+        floor = cfg.surface_z_m - cfg.surface_clear_m
+        return cfg.surface_gate and float(np.percentile(apply(T, X0)[:, 2], 10)) < floor
+
     transforms = [np.eye(4)]
     uv_k = uv0  # where the points are in frame k under the current estimate
     for k in range(1, len(frames)):
         uv_next, ok = mover(k, uv_k)
         T_prev = transforms[-1]
-        accepted = False
         if ok.sum() < max(6, cfg.min_track_frac * len(uv0)):
             transforms.append(T_prev)
             log.debug("%s frame %d: %d of %d points tracked: lost", what, k, ok.sum(), len(uv0))
         else:
-            # "it stayed put" is judged against where the current estimate puts the points, not against the last
-            # frame: the points follow the flow, so motions under a pixel per frame add up until they are seen
             X_prev = apply(T_prev, X0[ok])
             if depths is None:
-                still = project(cam, X_prev)[0] if cfg.static_vs_model else uv_k[ok]
-                n_static = int((np.linalg.norm(uv_next[ok] - still, axis=1) <= cfg.ransac_px).sum())
+                n_static = int((np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1) <= cfg.ransac_px).sum())
                 fit = fit_motion(X_prev, uv_next[ok], cam, cfg)
             else:
                 Y = lift(cam, uv_next[ok], depth_at(depths[k], uv_next[ok]))
@@ -153,19 +155,19 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
                 fit = fit_motion_3d(X_prev, Y, cfg)
             # the points stay put unless a motion explains clearly more of them (occluders passing in
             # front of a still object drag part of its points along)
-            accepted = fit.ok and fit.inliers.sum() > cfg.static_margin * n_static
-            if accepted and cfg.surface_gate:  # nothing sinks into the work surface: such a fit is wrong
-                below = np.percentile(apply(fit.T @ T_prev, X0)[:, 2], 10) < cfg.surface_z_m - cfg.surface_clear_m
-                accepted = not below
+            accepted = fit.ok and fit.inliers.sum() > cfg.static_margin * n_static and not sinks(fit.T @ T_prev)
             transforms.append(fit.T @ T_prev if accepted else T_prev)
             log.debug("%s frame %d: %d tracked, %d static, %d inliers, motion %s", what, k, ok.sum(), n_static,
                       fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
+        if depths is not None and cfg.icp_radius_m is not None:  # onto the frame's geometry around the object
+            cloud = depth_cloud(depths[k], cam, apply(transforms[-1], X0))
+            T_icp, n = icp(X0, cloud, transforms[-1], cfg.icp_radius_m, rigid=cfg.motion == "rigid")
+            if n >= cfg.min_track_frac * len(X0) and not sinks(T_icp):
+                transforms[-1] = T_icp
         # points that agree with the motion follow the flow (no bias from the model, e.g. the depth prior);
         # the rest (occluded, lost) are re-seeded where the model puts them, so they can come back
         predicted = project(cam, apply(transforms[-1], X0))[0]
         agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= cfg.reseed_px)
-        if cfg.follow_when_still and not accepted:  # no motion seen yet: let sub-threshold motion add up
-            agree = ok
         uv_k = np.where(agree[:, None], uv_next, predicted)
     return np.stack(transforms)
 
@@ -181,23 +183,13 @@ def truth_transforms(plan: VideoPlan) -> np.ndarray:
 
 def carry_start(obj: np.ndarray, hand: np.ndarray, contact: np.ndarray, tool: np.ndarray, cfg: ExecutorConfig
                 ) -> int | None:
-    """First frame at which the object rides in the hand (both T×4×4 cumulative transforms; ``contact`` and
-    ``tool`` are their frame-0 points), or ``None``. Either the object has been lifted ``cfg.carry_lift_m`` off
-    its first-frame height with its contact point within ``cfg.carry_dist_m`` of the fingertips; or
-    (``cfg.carry_on_lift``) the fingertips came that close to it and then rose ``cfg.carry_lift_m`` while the
-    object's own track did not: a grasped object, lost by the tracker where the fingers hide it. The carry then
-    starts where the fingertips were lowest before rising (the grasp)."""
-    c = np.stack([apply(T, contact[None])[0] for T in obj])
-    t = np.stack([apply(T, tool[None])[0] for T in hand])
-    near = np.linalg.norm(c - t, axis=1) <= cfg.carry_dist_m
+    """First frame at which the object rides in the hand: it has been lifted ``cfg.carry_lift_m`` off its
+    first-frame height and its contact point is within ``cfg.carry_dist_m`` of the fingertips (both T×4×4
+    cumulative transforms; ``contact`` and ``tool`` are their frame-0 points). ``None`` if never."""
     for k in range(1, len(obj)):
-        if c[k, 2] - contact[2] >= cfg.carry_lift_m and near[k]:
+        c, t = apply(obj[k], contact[None])[0], apply(hand[k], tool[None])[0]
+        if c[2] - contact[2] >= cfg.carry_lift_m and np.linalg.norm(c - t) <= cfg.carry_dist_m:
             return k
-        if cfg.carry_on_lift and near[k]:
-            rose = (t[k:, 2] - t[k, 2] >= cfg.carry_lift_m) & (c[k:, 2] - c[k, 2] < cfg.carry_lift_m / 2)
-            if rose.any():
-                lift_at = k + int(np.argmax(rose))
-                return k + int(np.argmin(t[k:lift_at, 2]))
     return None
 
 

@@ -157,16 +157,6 @@ def test_an_object_rides_in_the_hand_once_lifted_next_to_it():
     assert carry_start(_lifted([0.0] * 5), hand, contact, tool, cfg) is None  # never lifted
 
 
-def test_a_grasp_the_tracker_lost_rides_from_the_lowest_fingertip_frame():
-    contact, tool = np.zeros(3), np.array([0.0, 0.0, 0.12])
-    obj = _lifted([0.0] * 7)  # the tracker lost the object behind the fingers: it never seems to move
-    hand = _lifted([0.0, -0.05, -0.09, -0.11, -0.08, 0.0, 0.1])  # down to it, then up with it
-    assert carry_start(obj, hand, contact, tool, ExecutorConfig()) is None
-    assert carry_start(obj, hand, contact, tool, ExecutorConfig(carry_on_lift=True)) == 3
-    far = _lifted([0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.2], xy=(0.3, 0.0))  # rises, but never came to the object
-    assert carry_start(obj, far, contact, tool, ExecutorConfig(carry_on_lift=True)) is None
-
-
 def test_lucas_kanade_follows_a_large_shift():
     rng = np.random.default_rng(3)
     tex = _texture(rng, 240, 320)
