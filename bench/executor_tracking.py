@@ -32,9 +32,9 @@ CAMERAS = ("corner", "corner2", "corner3")
 VARIANTS: dict[str, tuple[str, ...]] = {
     "rgb": ("plan_depth=false",),
     "rgb_dis2x": ("plan_depth=false", "flow=dis2x"),
-    "rgb_lk": ("plan_depth=false", "object_tracker=lk"),
-    "rgbd": (),
-    "rgbd_rigid": ("motion=rigid",),
+    "rgbd_fit": ("icp_radius_m=null", "surface_gate=false"),
+    "rgbd_fit_gripper": ("icp_radius_m=null", "surface_gate=false", "gripper_tracker=lk"),
+    "default": (),
 }
 """Variant name → ``--executor`` overrides (``FIELD=VALUE``, the value YAML)."""
 

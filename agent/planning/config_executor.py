@@ -43,8 +43,8 @@ class ExecutorConfig:
     hand_radius_m: float = 0.06  # gripper pixels: lifted within this of the fingertip point (AVDC: no gripper track)
     surface_z_m: float = 0.0  # work surface height in the world frame (Meta-World's table top)...
     surface_clear_m: float = 0.01  # ...pixels closer than this to it are the table, not the gripper
-    surface_gate: bool = True  # reject a frame's motion that puts the tracked points (10th percentile) more
-    # than surface_clear_m below the work surface (AVDC: no such check)
+    surface_gate: bool = True  # RGB-D plans: reject a frame's motion that puts the tracked points (10th
+    # percentile) more than surface_clear_m below the work surface (AVDC: no such check)
     carry_lift_m: float = 0.04  # an object lifted this far off its first-frame height...
     carry_dist_m: float = 0.10  # ...with its contact point this close to the fingertips rides in the hand
     # --- grasp or push

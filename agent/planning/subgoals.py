@@ -132,9 +132,9 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
     fit_motion = MOTION_MODELS[cfg.motion]
     fit_motion_3d = MOTION_MODELS_3D[cfg.motion]
 
-    def sinks(T: np.ndarray) -> bool:  # nothing sinks into the work surface: such a motion is wrong
+    def sinks(T: np.ndarray) -> bool:  # nothing sinks into the work surface: such a motion is wrong (RGB-D fits)
         floor = cfg.surface_z_m - cfg.surface_clear_m
-        return cfg.surface_gate and float(np.percentile(apply(T, X0)[:, 2], 10)) < floor
+        return cfg.surface_gate and depths is not None and float(np.percentile(apply(T, X0)[:, 2], 10)) < floor
 
     transforms = [np.eye(4)]
     uv_k = uv0  # where the points are in frame k under the current estimate
