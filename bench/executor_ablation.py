@@ -27,6 +27,7 @@ RGB = ("plan_depth=false",)
 
 VARIANTS: dict[str, tuple[str, ...]] = {
     "default": (),
+    "step_15cm": ("max_step_m=0.15",),
     "rgbd_fit_gripper": ("icp_radius_m=null", "surface_gate=false", "gripper_tracker=lk"),
     "rgb": RGB,
     "rgb_gripper_lk": (*RGB, "gripper_tracker=lk"),
@@ -40,6 +41,7 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 3-D fits, ICP onto the plan's depth, surface gate."""
 
 LABELS = {"default": "default: RGB-D plan, 3-D fit + ICP, surface gate",
+          "step_15cm": "default + a 15 cm limit on a point's step between plan frames",
           "rgbd_fit_gripper": "RGB-D plan, 3-D fit, gripper track (LK); no ICP, no gate",
           "rgb": "RGB plan (AVDC's input): DIS flow, reprojection fit",
           "rgb_gripper_lk": "RGB + gripper track (LK) carrying lifted objects",

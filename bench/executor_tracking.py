@@ -35,6 +35,7 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "rgbd_fit": ("icp_radius_m=null", "surface_gate=false"),
     "rgbd_fit_gripper": ("icp_radius_m=null", "surface_gate=false", "gripper_tracker=lk"),
     "default": (),
+    "step_15cm": ("max_step_m=0.15",),
 }
 """Variant name → ``--executor`` overrides (``FIELD=VALUE``, the value YAML)."""
 

@@ -8,8 +8,8 @@
   4 candidates, torch on the machine's cores; median of repeats.
 - Training cost: from the checkpoint's ``plansight_train.json``.
 - Success: the summaries written by ``plansight eval metaworld --planner diffusion --out runs/eval_video`` and by the
-  oracle at the model's size (``--plan-res 64x48 --out runs/eval_oracle_8f_64x48``), with the full-resolution oracle
-  from ``bench/results/metaworld_oracle.json``.
+  oracle at the model's size, RGB like the model (``--plan-res 64x48 --executor plan_depth=false --out
+  runs/eval_oracle_8f_64x48``), with the full-resolution oracle from ``bench/results/metaworld_oracle.json``.
 
     python -m bench.run --only video_planner
 """
@@ -282,7 +282,7 @@ def _success() -> dict | None:
     oracle = RESULTS / "metaworld_oracle.json"
     if oracle.is_file():
         o = json.loads(oracle.read_text())["figures"]["settings"]
-        table += "| Oracle, 24 frames at 320x240 (seeds 0–24) | " + " | ".join(
+        table += "| Oracle, 24 frames at 320x240, RGB-D plans (seeds 0–24) | " + " | ".join(
             f"{100 * o[k]['overall']:.1f}%" if k in o else "–" for k in order) + " | | |\n"
     first = next(iter(settings.values()))
     out = {"overall": {k: v["overall"] for k, v in settings.items()}, "table": table, "command": s["command"],

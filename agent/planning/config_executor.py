@@ -45,6 +45,8 @@ class ExecutorConfig:
     surface_clear_m: float = 0.01  # ...pixels closer than this to it are the table, not the gripper
     surface_gate: bool = True  # RGB-D plans: reject a frame's motion that puts the tracked points (10th
     # percentile) more than surface_clear_m below the work surface (AVDC: no such check)
+    max_step_m: float | None = None  # RGB-D plans: reject a frame's motion that moves a point farther than this
+    # (the expert's largest step between 24 plan frames is 10.6 cm, door-close); None: no limit
     carry_lift_m: float = 0.04  # an object lifted this far off its first-frame height...
     carry_dist_m: float = 0.10  # ...with its contact point this close to the fingertips rides in the hand
     # --- grasp or push

@@ -132,9 +132,15 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
     fit_motion = MOTION_MODELS[cfg.motion]
     fit_motion_3d = MOTION_MODELS_3D[cfg.motion]
 
-    def sinks(T: np.ndarray) -> bool:  # nothing sinks into the work surface: such a motion is wrong (RGB-D fits)
-        floor = cfg.surface_z_m - cfg.surface_clear_m
-        return cfg.surface_gate and depths is not None and float(np.percentile(apply(T, X0)[:, 2], 10)) < floor
+    def implausible(T: np.ndarray, T_prev: np.ndarray) -> bool:
+        """RGB-D fits: the motion sinks the points into the work surface, or jumps farther than any arm moves an
+        object between two plan frames (an occluder passing in front gives its own depth to the points)."""
+        if depths is None:
+            return False
+        X = apply(T, X0)
+        sinks = cfg.surface_gate and float(np.percentile(X[:, 2], 10)) < cfg.surface_z_m - cfg.surface_clear_m
+        jumps = cfg.max_step_m is not None and float(np.linalg.norm(X - apply(T_prev, X0), axis=1).max()) > cfg.max_step_m
+        return sinks or jumps
 
     transforms = [np.eye(4)]
     uv_k = uv0  # where the points are in frame k under the current estimate
@@ -155,14 +161,15 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
                 fit = fit_motion_3d(X_prev, Y, cfg)
             # the points stay put unless a motion explains clearly more of them (occluders passing in
             # front of a still object drag part of its points along)
-            accepted = fit.ok and fit.inliers.sum() > cfg.static_margin * n_static and not sinks(fit.T @ T_prev)
+            accepted = (fit.ok and fit.inliers.sum() > cfg.static_margin * n_static
+                        and not implausible(fit.T @ T_prev, T_prev))
             transforms.append(fit.T @ T_prev if accepted else T_prev)
             log.debug("%s frame %d: %d tracked, %d static, %d inliers, motion %s", what, k, ok.sum(), n_static,
                       fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
         if depths is not None and cfg.icp_radius_m is not None:  # onto the frame's geometry around the object
             cloud = depth_cloud(depths[k], cam, apply(transforms[-1], X0))
             T_icp, n = icp(X0, cloud, transforms[-1], cfg.icp_radius_m, rigid=cfg.motion == "rigid")
-            if n >= cfg.min_track_frac * len(X0) and not sinks(T_icp):
+            if n >= cfg.min_track_frac * len(X0) and not implausible(T_icp, transforms[-2]):
                 transforms[-1] = T_icp
         # points that agree with the motion follow the flow (no bias from the model, e.g. the depth prior);
         # the rest (occluded, lost) are re-seeded where the model puts them, so they can come back

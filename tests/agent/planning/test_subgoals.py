@@ -113,6 +113,17 @@ def test_the_surface_gate_keeps_objects_out_of_the_table():
     assert extract_subgoals(sinking, mask, depth, cam, no_gate).transforms[-1][2, 3] < -0.09
 
 
+def test_a_step_limit_ignores_an_occluder_passing_in_front():
+    cam = _camera()
+    plan, mask, depth = _plan((0.0, 0.0))
+    occluded = _rising(plan, mask, depth, 0.0)
+    occluded.depth[4:][:, mask] -= 0.3  # from frame 4 something 30 cm nearer covers the object's pixels
+    free = extract_subgoals(occluded, mask, depth, cam, ExecutorConfig(), seed=0).transforms[-1][2, 3]
+    assert free > 0.25  # the object seems to jump towards the camera
+    limited = extract_subgoals(occluded, mask, depth, cam, ExecutorConfig(max_step_m=0.15), seed=0)
+    assert np.linalg.norm(limited.transforms[-1][:3, 3]) < 0.02  # it stays (ICP slides it on the flat table a little)
+
+
 def test_true_object_motion_replaces_tracking_when_the_plan_carries_it():
     cam = _camera()
     plan, mask, depth = _plan((0.0, 0.0))  # the frames show no motion at all...
