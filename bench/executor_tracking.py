@@ -53,11 +53,10 @@ class Case:
 
 def render_case(case: Case) -> Path:
     """Reset the arm as ``run_episode`` does and save the observation and the oracle plan (24 frames, 320×240)."""
+    from agent.atomic import atomic_path
     from sim.metaworld.arm_sim import MetaWorldArm
     from sim.metaworld.config_metaworld import make_config
     from sim.metaworld.oracle import OraclePlanner
-
-    from agent.atomic import atomic_path
 
     if case.path.exists():
         return case.path

@@ -15,8 +15,16 @@ import json
 import logging
 from pathlib import Path
 
-from bench import (airsim, ardrone, drone_foundation, executor_ablation, executor_tracking, metaworld_oracle,
-                   persistent_ssl, video_planner)
+from bench import (
+    airsim,
+    ardrone,
+    drone_foundation,
+    executor_ablation,
+    executor_tracking,
+    metaworld_oracle,
+    persistent_ssl,
+    video_planner,
+)
 
 BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
            "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run, "video_planner": video_planner.run,

@@ -1,8 +1,9 @@
 """``LowResPlanner``: any ``VideoPlanner`` seen through a low-resolution planner's eyes.
 
-Its plans keep the real observed frame 0; every predicted frame (and depth map, for RGB-D plans) is area-resized to ``width``×``height``
-and resized back (bilinear), as a video model at that size would deliver it. Wrapping the oracle this
-way separates what the resolution costs the executor from what the learned model's errors cost.
+Its plans keep the real observed frame 0; every predicted frame (and depth map, for RGB-D plans) is
+area-resized to ``width``×``height`` and resized back (bilinear), as a video model at that size would
+deliver it. Wrapping the oracle this way separates what the resolution costs the executor from what the
+learned model's errors cost.
 """
 
 from __future__ import annotations

@@ -139,7 +139,8 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
             return False
         X = apply(T, X0)
         sinks = cfg.surface_gate and float(np.percentile(X[:, 2], 10)) < cfg.surface_z_m - cfg.surface_clear_m
-        jumps = cfg.max_step_m is not None and float(np.linalg.norm(X - apply(T_prev, X0), axis=1).max()) > cfg.max_step_m
+        step = float(np.linalg.norm(X - apply(T_prev, X0), axis=1).max())
+        jumps = cfg.max_step_m is not None and step > cfg.max_step_m
         return sinks or jumps
 
     transforms = [np.eye(4)]
