@@ -86,6 +86,10 @@ class ExecutorConfig:
             if getattr(self, name) not in TRACKERS + extra:
                 allowed = ", ".join(str(x) for x in TRACKERS + extra)
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; allowed: {allowed}")
+        for name in ("ransac_m", "icp_radius_m", "max_step_m"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"{name} must be > 0 metres, got {value}")
         if self.stall_steps < 1:
             raise ValueError(f"stall_steps must be ≥ 1, got {self.stall_steps}")
 

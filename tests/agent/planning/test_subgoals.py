@@ -182,3 +182,11 @@ def test_lucas_kanade_follows_a_large_shift():
 def test_unknown_trackers_are_refused(bad):
     with pytest.raises(ValueError, match="tracker"):
         ExecutorConfig(**bad)
+
+
+@pytest.mark.parametrize("field", ["ransac_m", "icp_radius_m", "max_step_m"])
+def test_distances_must_be_positive(field):
+    with pytest.raises(ValueError, match=f"{field} must be > 0"):
+        ExecutorConfig(**{field: 0.0})
+    with pytest.raises(ValueError, match=field):
+        ExecutorConfig.from_overrides({field: -0.01})
