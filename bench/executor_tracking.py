@@ -36,6 +36,7 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "rgbd_fit_gripper": ("icp_radius_m=null", "surface_gate=false", "gripper_tracker=lk"),
     "default": (),
     "step_15cm": ("max_step_m=0.15",),
+    "occlusion_5cm": ("occlusion_m=0.05",),
 }
 """Variant name → ``--executor`` overrides (``FIELD=VALUE``, the value YAML)."""
 

@@ -45,6 +45,8 @@ class ExecutorConfig:
     surface_clear_m: float = 0.01  # ...pixels closer than this to it are the table, not the gripper
     surface_gate: bool = True  # RGB-D plans: reject a frame's motion that puts the tracked points (10th
     # percentile) more than surface_clear_m below the work surface (AVDC: no such check)
+    occlusion_m: float | None = None  # RGB-D plans: a tracked point whose depth comes nearer than its predicted
+    # depth by more than this is occluded (the arm passing in front), left out of the frame's fit; None: off
     max_step_m: float | None = None  # RGB-D plans: reject a frame's motion that moves a point farther than this
     # (the expert's largest step between 24 plan frames is 10.6 cm, door-close); None: no limit
     carry_lift_m: float = 0.04  # an object lifted this far off its first-frame height...
@@ -86,7 +88,7 @@ class ExecutorConfig:
             if getattr(self, name) not in TRACKERS + extra:
                 allowed = ", ".join(str(x) for x in TRACKERS + extra)
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; allowed: {allowed}")
-        for name in ("ransac_m", "icp_radius_m", "max_step_m"):
+        for name in ("ransac_m", "icp_radius_m", "max_step_m", "occlusion_m"):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ValueError(f"{name} must be > 0 metres, got {value}")

@@ -157,7 +157,10 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
                 n_static = int((np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1) <= cfg.ransac_px).sum())
                 fit = fit_motion(X_prev, uv_next[ok], cam, cfg)
             else:
-                Y = lift(cam, uv_next[ok], depth_at(depths[k], uv_next[ok]))
+                z = depth_at(depths[k], uv_next[ok])
+                seen = (np.ones(len(z), bool) if cfg.occlusion_m is None  # else: something nearer covers the point
+                        else z >= project(cam, X_prev)[1] - cfg.occlusion_m)
+                X_prev, Y = X_prev[seen], lift(cam, uv_next[ok][seen], z[seen])
                 n_static = int((np.linalg.norm(Y - X_prev, axis=1) <= cfg.ransac_m).sum())
                 fit = fit_motion_3d(X_prev, Y, cfg)
             # the points stay put unless a motion explains clearly more of them (occluders passing in

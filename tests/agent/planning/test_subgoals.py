@@ -113,14 +113,15 @@ def test_the_surface_gate_keeps_objects_out_of_the_table():
     assert extract_subgoals(sinking, mask, depth, cam, no_gate).transforms[-1][2, 3] < -0.09
 
 
-def test_a_step_limit_ignores_an_occluder_passing_in_front():
+@pytest.mark.parametrize("guard", [{"max_step_m": 0.15}, {"occlusion_m": 0.05}])
+def test_an_occluder_passing_in_front_is_not_the_object(guard):
     cam = _camera()
     plan, mask, depth = _plan((0.0, 0.0))
     occluded = _rising(plan, mask, depth, 0.0)
     occluded.depth[4:][:, mask] -= 0.3  # from frame 4 something 30 cm nearer covers the object's pixels
     free = extract_subgoals(occluded, mask, depth, cam, ExecutorConfig(), seed=0).transforms[-1][2, 3]
     assert free > 0.25  # the object seems to jump towards the camera
-    limited = extract_subgoals(occluded, mask, depth, cam, ExecutorConfig(max_step_m=0.15), seed=0)
+    limited = extract_subgoals(occluded, mask, depth, cam, ExecutorConfig(**guard), seed=0)
     assert np.linalg.norm(limited.transforms[-1][:3, 3]) < 0.02  # it stays (ICP slides it on the flat table a little)
 
 
@@ -184,7 +185,7 @@ def test_unknown_trackers_are_refused(bad):
         ExecutorConfig(**bad)
 
 
-@pytest.mark.parametrize("field", ["ransac_m", "icp_radius_m", "max_step_m"])
+@pytest.mark.parametrize("field", ["ransac_m", "icp_radius_m", "max_step_m", "occlusion_m"])
 def test_distances_must_be_positive(field):
     with pytest.raises(ValueError, match=f"{field} must be > 0"):
         ExecutorConfig(**{field: 0.0})
