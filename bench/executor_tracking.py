@@ -70,10 +70,9 @@ def render_case(case: Case) -> Path:
         case.path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(case.path) as tmp, open(tmp, "wb") as f:
             np.savez_compressed(f, frames=plan.frames, plan_depth=plan.depth, poses=plan.object_poses,
-                                depth=obs.depth[case.camera],
-                            mask=obs.masks[case.camera], state=np.asarray(obs.state),
-                            intrinsics=np.array([cam.fx, cam.fy, cam.cx, cam.cy]), T_body_cam=cam.T_body_cam,
-                            size=np.array([cam.width, cam.height]))
+                                depth=obs.depth[case.camera], mask=obs.masks[case.camera],
+                                state=np.asarray(obs.state), intrinsics=np.array([cam.fx, cam.fy, cam.cx, cam.cy]),
+                                T_body_cam=cam.T_body_cam, size=np.array([cam.width, cam.height]))
     finally:
         arm.close()
     return case.path
