@@ -93,17 +93,14 @@ def load_case(case: Case):
 
 def score_case(args: tuple[Case, tuple[str, ...]]) -> dict:
     """Subgoal errors of one variant on one case against the truth (same seed, so the same points)."""
-    import yaml
-
-    from agent.planning.config_executor import ExecutorConfig
     from agent.planning.subgoals import PlanError, extract_subgoals
+    from launch.eval_metaworld import executor_config, parse_executor
 
     case, overrides = args
     plan, obs, cam = load_case(case)
-    values = {k: yaml.safe_load(v) for k, v in (o.split("=", 1) for o in overrides)}
-    cfg = ExecutorConfig.from_overrides(values)
+    cfg = executor_config(parse_executor(overrides))
     # the reference is the object's true motion alone: no gripper track (it would carry the object its own way)
-    truth_cfg = ExecutorConfig.from_overrides({**values, "object_tracker": "truth", "gripper_tracker": None})
+    truth_cfg = executor_config(parse_executor([*overrides, "object_tracker=truth", "gripper_tracker=null"]))
     tool = np.asarray(obs["state"][:3], dtype=np.float64) + np.asarray(cfg.tool_offset_m)
     rec = {"task": case.task, "camera": case.camera, "seed": case.seed}
     try:

@@ -65,7 +65,12 @@ class EpisodeSpec:
 
     def executor_config(self) -> ExecutorConfig:
         """The executor's constants: the defaults with this episode's overrides."""
-        return ExecutorConfig.from_overrides({k: yaml.safe_load(v) for k, v in self.executor})
+        return executor_config(self.executor)
+
+
+def executor_config(pairs: Iterable[tuple[str, str]]) -> ExecutorConfig:
+    """The defaults with (field, YAML value) overrides applied, as ``parse_executor`` returns them."""
+    return ExecutorConfig.from_overrides({k: yaml.safe_load(v) for k, v in pairs})
 
 
 def parse_executor(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
