@@ -94,7 +94,8 @@ def parse_executor(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
 def _oracle_planner(arm, spec: EpisodeSpec):
     from sim.metaworld.oracle import OraclePlanner
 
-    return OraclePlanner(arm, n_frames=spec.plan_frames)
+    # each frame's depth costs a second render pass; only an executor that reads it gets it
+    return OraclePlanner(arm, n_frames=spec.plan_frames, depth=spec.executor_config().plan_depth)
 
 
 def _diffusion_planner(arm, spec: EpisodeSpec):
