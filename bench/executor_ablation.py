@@ -97,11 +97,13 @@ def compare(out: Path = OUT) -> dict:
 def _markdown(c: dict) -> str:
     names = list(c["variants"])
     v = c["variants"]
-    p, n = v["default"]["successes"] / c["episodes"], c["episodes"]
-    se = 100 * math.sqrt(p * (1 - p) / n)
-    rgb = v.get("rgb", v["default"])
-    p_rgb = rgb["successes"] / c["episodes"]
-    se_rgb = 100 * math.sqrt(p_rgb * (1 - p_rgb) / c["episodes"])
+    n = c["episodes"]
+
+    def se_points(variant: str) -> float:  # one binomial standard error of its success rate, points
+        p = v[variant]["successes"] / n
+        return 100 * math.sqrt(p * (1 - p) / n)
+
+    se, se_rgb = se_points("default"), se_points("rgb" if "rgb" in v else "default")
     lines = ["## Executor ablations (oracle plans, 24 frames, 320×240)", "",
              f"The same {n} episodes (11 tasks × 3 cameras × seeds {c['seeds'][0]}–{c['seeds'][-1]}, "
              f"{', '.join(map(str, c['replans']))} replans) with the default executor and with changes to it. One "
