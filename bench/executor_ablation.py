@@ -29,6 +29,7 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "default": (),
     "step_15cm": ("max_step_m=0.15",),
     "occlusion_5cm": ("occlusion_m=0.05",),
+    "held_object_alone": ("held_with_hand=false",),
     "rgbd_fit_gripper": ("icp_radius_m=null", "surface_gate=false", "gripper_tracker=lk"),
     "rgb": RGB,
     "rgb_gripper_lk": (*RGB, "gripper_tracker=lk"),
@@ -44,6 +45,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 LABELS = {"default": "default: RGB-D plan, 3-D fit + ICP, surface gate",
           "step_15cm": "default + a 15 cm limit on a point's step between plan frames",
           "occlusion_5cm": "default + points whose depth comes 5 cm nearer left out as occluded",
+          "held_object_alone": "default, but a held object's plan follows its own points (AVDC), not the fingers "
+                               "around it",
           "rgbd_fit_gripper": "RGB-D plan, 3-D fit, gripper track (LK); no ICP, no gate",
           "rgb": "RGB plan (AVDC's input): DIS flow, reprojection fit",
           "rgb_gripper_lk": "RGB + gripper track (LK) carrying lifted objects",

@@ -78,6 +78,8 @@ class ExecutorConfig:
     replan_on_finish: bool = False  # also ask for a new plan once the last subgoal is reached (AVDC: only on stall)
     holding_opening: float = 0.8  # a replan finds the object held when the gripper opening (state[3]) is below
     holding_dist_m: float = 0.05  # this and the contact point is this close to the fingertips
+    held_with_hand: bool = True  # a held object's plan follows the fingertip region (object and fingers, as one
+    # body, with the object tracker) even without a gripper_tracker; False: the object's own points (AVDC)
 
     def __post_init__(self) -> None:
         if self.n_points < 10:

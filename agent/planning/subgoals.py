@@ -173,7 +173,10 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
         if depths is not None and cfg.icp_radius_m is not None:  # onto the frame's geometry around the object
             cloud = depth_cloud(depths[k], cam, apply(transforms[-1], X0))
             T_icp, n = icp(X0, cloud, transforms[-1], cfg.icp_radius_m, rigid=cfg.motion == "rigid")
-            if n >= cfg.min_track_frac * len(X0) and not implausible(T_icp, transforms[-2]):
+            used = n >= cfg.min_track_frac * len(X0) and not implausible(T_icp, transforms[-2])
+            log.debug("%s frame %d: ICP %d pairs of %d, moved %.3f m, %s", what, k, n, len(cloud),
+                      float(np.linalg.norm(T_icp[:3, 3] - transforms[-1][:3, 3])), "used" if used else "rejected")
+            if used:
                 transforms[-1] = T_icp
         # points that agree with the motion follow the flow (no bias from the model, e.g. the depth prior);
         # the rest (occluded, lost) are re-seeded where the model puts them, so they can come back
@@ -254,10 +257,13 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
         timings["fit"] += time.perf_counter() - t - (timings["flow"] - flow_before)
         return Ts
 
+    # the gripper is tracked when configured; a held object is always tracked together with the fingers
+    # around it (``held_with_hand``): under the fingers too few of its own pixels stay visible to track
+    hand_tracker = cfg.gripper_tracker or (cfg.object_tracker if held and cfg.held_with_hand else None)
     gripper = None
-    if tool is not None and cfg.gripper_tracker is not None:
+    if tool is not None and hand_tracker in movers:
         gripper = hand_points(depth, cam, tool, cfg, np.zeros_like(mask) if held else mask, rng)
-    hand_Ts = None if gripper is None else timed_track(*gripper, "gripper", cfg.gripper_tracker)
+    hand_Ts = None if gripper is None else timed_track(*gripper, "gripper", hand_tracker)
     if held and hand_Ts is not None:
         transforms, contact, carried = hand_Ts, np.asarray(tool, dtype=np.float64).copy(), 0
     else:

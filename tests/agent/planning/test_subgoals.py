@@ -76,6 +76,25 @@ def test_a_held_object_follows_the_gripper_from_the_fingertips():
     assert not open_hand.held
 
 
+def test_a_held_object_without_a_gripper_tracker_follows_the_fingers_around_it():
+    """``held_with_hand``: the plan of a held object follows the fingertip region (here the moving square) even
+    with no gripper tracker; off, it follows the object's own points (a static strip beside it, as when the
+    fingers hide the object and flow sees only what stays)."""
+    cam = _camera()
+    plan, _, depth = _plan((3.0, 0.0))
+    strip = np.zeros((H, W), bool)
+    strip[55:66, 30:38] = True  # static table texture left of the square, which moves right
+    tool = np.array([*_metres(cam, 60.0 - cam.cx, 60.0 - cam.cy)[:2], PLANE_Z])  # the square's centre
+    base = {"holding_dist_m": 0.2}  # the strip's centre is 14.6 cm from the fingertips
+    on = extract_subgoals(plan, strip, depth, cam, ExecutorConfig(**base, held_with_hand=True), seed=0, tool=tool,
+                          gripper_closed=True)
+    off = extract_subgoals(plan, strip, depth, cam, ExecutorConfig(**base, held_with_hand=False), seed=0, tool=tool,
+                           gripper_closed=True)
+    assert on.held and off.held
+    assert np.linalg.norm(on.subgoals[-1] - (tool + _metres(cam, 18.0, 0.0))) < 0.01, on.subgoals[-1]
+    assert np.linalg.norm(off.transforms[-1][:3, 3]) < 0.005  # the strip did not move
+
+
 def _rising(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, dz: float) -> VideoPlan:
     """``plan`` with per-frame depth in which the object (``mask``) comes ``dz`` metres up, straight toward the
     camera over the plan, and the table stays: motion along the camera ray, invisible in the frames."""
