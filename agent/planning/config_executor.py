@@ -66,6 +66,9 @@ class ExecutorConfig:
     grip_effort: float = 0.8  # gripper command when closed, -effort when open (AVDC 0.8)
     grasp_lower_m: float = 0.02  # grasp this far below the visible contact point (AVDC: at it)...
     grasp_behind_m: float = 0.02  # ...and this far behind it along the camera ray: the object's middle
+    grasp_top_radius_m: float | None = 0.03  # horizontally, grasp over the highest object points within this of
+    # the contact point (subgoals.grasp_xy) instead of behind it along the ray; None: along the ray only
+    grasp_top_band_m: float = 0.005  # ...the points this close to the highest one
     grasp_z_tol_m: float = 0.01  # grasp mode: descend to within this of the grasp height (AVDC 0.04)...
     blocked_steps: int = 3  # ...or until the hand has stopped for this many steps (fingers on the table)
     close_steps: int = 10  # grasp mode: hold still this many steps while the gripper closes (AVDC: none)
@@ -90,7 +93,7 @@ class ExecutorConfig:
             if getattr(self, name) not in TRACKERS + extra:
                 allowed = ", ".join(str(x) for x in TRACKERS + extra)
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; allowed: {allowed}")
-        for name in ("ransac_m", "icp_radius_m", "max_step_m", "occlusion_m"):
+        for name in ("ransac_m", "icp_radius_m", "max_step_m", "occlusion_m", "grasp_top_radius_m", "grasp_top_band_m"):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ValueError(f"{name} must be > 0 metres, got {value}")

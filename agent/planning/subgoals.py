@@ -96,6 +96,17 @@ def contact_point(points: np.ndarray) -> np.ndarray:
     return sub[int(np.argmin(d))].copy()
 
 
+def grasp_xy(points: np.ndarray, contact: np.ndarray, radius_m: float, band_m: float) -> np.ndarray:
+    """Horizontal grasp position (2,): the mean xy of the highest points (within ``band_m`` of the top) among
+    ``points`` (N×3 world) within ``radius_m`` horizontally of ``contact`` (3,). The fingers close from above; the
+    top of a ball, a block or a handle lies over its middle, where the visible-surface ``contact`` leans toward
+    the camera."""
+    near = points[np.linalg.norm(points[:, :2] - contact[:2], axis=1) <= radius_m]
+    if len(near) == 0:
+        return contact[:2].copy()
+    return near[near[:, 2] >= near[:, 2].max() - band_m, :2].mean(axis=0)
+
+
 def hand_points(depth: np.ndarray, cam: CameraModel, hand: np.ndarray, cfg: ExecutorConfig, exclude: np.ndarray,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
     """Pixels (N×2) and world points (N×3) of the gripper in the first frame, found by geometry, not by
@@ -282,6 +293,8 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
     # the contact point is on the visible surface; a grasp aims lower, around the object's middle
     ray = contact - cam.T_body_cam[:3, 3]
     grasp_offset = cfg.grasp_behind_m * ray / np.linalg.norm(ray) - np.array([0.0, 0.0, cfg.grasp_lower_m])
+    if cfg.grasp_top_radius_m is not None:  # horizontally: over the top of the object around the contact
+        grasp_offset[:2] = grasp_xy(X0, contact, cfg.grasp_top_radius_m, cfg.grasp_top_band_m) - contact[:2]
     if held:  # in the hand already: keep holding and follow from where the fingertips are
         mode, start = "grasp", contact
         if hand_Ts is None and dz > cfg.grasp_dz_m:  # the object's own track: the path of its grasp point
