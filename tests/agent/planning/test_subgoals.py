@@ -210,3 +210,20 @@ def test_distances_must_be_positive(field):
         ExecutorConfig(**{field: 0.0})
     with pytest.raises(ValueError, match=field):
         ExecutorConfig.from_overrides({field: -0.01})
+
+
+def test_the_grasp_goes_over_the_top_of_a_ball_not_its_camera_side():
+    """The visible half of a 3 cm ball seen from the side and above: its medoid leans toward the camera; the
+    highest points near it lie over the centre."""
+    from agent.planning.subgoals import contact_point, grasp_xy
+
+    rng = np.random.default_rng(0)
+    centre, r = np.array([0.1, 0.6, 0.03]), 0.03
+    d = rng.normal(size=(4000, 3))
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    to_cam = np.array([-1.0, -1.0, 1.0]) / np.sqrt(3.0)  # camera up and to the -x, -y side
+    pts = centre + r * d[d @ to_cam > 0]
+    contact = contact_point(pts)
+    off_medoid = np.linalg.norm(contact[:2] - centre[:2])
+    off_top = np.linalg.norm(grasp_xy(pts, contact, 0.03, 0.005) - centre[:2])
+    assert off_medoid > 0.01 and off_top < 0.006 and off_top < off_medoid / 2, (off_medoid, off_top)
