@@ -47,6 +47,11 @@ class ExecutorConfig:
     # percentile) more than surface_clear_m below the work surface (AVDC: no such check)
     occlusion_m: float | None = None  # RGB-D plans: a tracked point whose depth comes nearer than its predicted
     # depth by more than this is occluded (the arm passing in front), left out of the frame's fit; None: off
+    verify_m: float | None = None  # RGB-D plans: a frame's motion (and its ICP refinement) must agree with the
+    # frame's depth at least as well as staying put does (subgoals.depth_support, points within this); None: off
+    # (measured with 0.01: no gain, BENCHMARKS.md executor ablations)
+    verify_margin: float = 0.1  # ...and a motion the flow test rejected is taken when the depth supports it by
+    # this fraction of the points more than staying put
     max_step_m: float | None = None  # RGB-D plans: reject a frame's motion that moves a point farther than this
     # (the expert's largest step between 24 plan frames is 10.6 cm, door-close); None: no limit
     carry_lift_m: float = 0.04  # an object lifted this far off its first-frame height...
@@ -93,7 +98,8 @@ class ExecutorConfig:
             if getattr(self, name) not in TRACKERS + extra:
                 allowed = ", ".join(str(x) for x in TRACKERS + extra)
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; allowed: {allowed}")
-        for name in ("ransac_m", "icp_radius_m", "max_step_m", "occlusion_m", "grasp_top_radius_m", "grasp_top_band_m"):
+        for name in ("ransac_m", "icp_radius_m", "max_step_m", "occlusion_m", "verify_m", "grasp_top_radius_m",
+                     "grasp_top_band_m"):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ValueError(f"{name} must be > 0 metres, got {value}")

@@ -126,6 +126,19 @@ def hand_points(depth: np.ndarray, cam: CameraModel, hand: np.ndarray, cfg: Exec
     return uv[pick], X[pick]
 
 
+def depth_support(T: np.ndarray, X0: np.ndarray, depth: np.ndarray, cam: CameraModel, tol_m: float) -> int:
+    """How well the depth map (H×W metres) of a plan frame confirms that the object points ``X0`` (N×3 world)
+    moved by ``T`` (4×4): points whose predicted depth the map shows within ``tol_m``, less points where the map
+    shows something farther (the camera sees past where the object should be). A nearer reading is an occluder:
+    it neither confirms nor refutes. Points outside the image count as neither."""
+    H, W = depth.shape
+    uv, z = project(cam, apply(T, X0))
+    px = np.rint(uv).astype(int)
+    inside = (px[:, 0] >= 0) & (px[:, 0] < W) & (px[:, 1] >= 0) & (px[:, 1] < H) & (z > 0)
+    dz = depth[px[inside, 1], px[inside, 0]] - z[inside]
+    return int((np.abs(dz) <= tol_m).sum() - (dz > tol_m).sum())
+
+
 PointMover = Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]]
 """``mover(k, uv)``: points (N×2) in frame k-1 → their pixels in frame k and a (N,) bool of reliable tracks."""
 
@@ -154,6 +167,11 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
         jumps = cfg.max_step_m is not None and step > cfg.max_step_m
         return sinks or jumps
 
+    verify = depths is not None and cfg.verify_m is not None
+
+    def support(k: int, T: np.ndarray) -> int:
+        return depth_support(T, X0, depths[k], cam, cfg.verify_m)
+
     transforms = [np.eye(4)]
     uv_k = uv0  # where the points are in frame k under the current estimate
     for k in range(1, len(frames)):
@@ -178,13 +196,20 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
             # front of a still object drag part of its points along)
             accepted = (fit.ok and fit.inliers.sum() > cfg.static_margin * n_static
                         and not implausible(fit.T @ T_prev, T_prev))
+            if fit.ok and verify and not implausible(fit.T @ T_prev, T_prev):
+                # the frame's depth checks both hypotheses without the flow: the object still seen where it
+                # was keeps it there; seen where the motion puts it, and not where it was, moves it
+                s_move, s_stay = support(k, fit.T @ T_prev), support(k, T_prev)
+                accepted = (s_move >= s_stay if accepted
+                            else s_move > s_stay + cfg.verify_margin * len(X0))
             transforms.append(fit.T @ T_prev if accepted else T_prev)
             log.debug("%s frame %d: %d tracked, %d static, %d inliers, motion %s", what, k, ok.sum(), n_static,
                       fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
         if depths is not None and cfg.icp_radius_m is not None:  # onto the frame's geometry around the object
             cloud = depth_cloud(depths[k], cam, apply(transforms[-1], X0))
             T_icp, n = icp(X0, cloud, transforms[-1], cfg.icp_radius_m, rigid=cfg.motion == "rigid")
-            used = n >= cfg.min_track_frac * len(X0) and not implausible(T_icp, transforms[-2])
+            used = (n >= cfg.min_track_frac * len(X0) and not implausible(T_icp, transforms[-2])
+                    and (not verify or support(k, T_icp) >= support(k, transforms[-1])))
             log.debug("%s frame %d: ICP %d pairs of %d, moved %.3f m, %s", what, k, n, len(cloud),
                       float(np.linalg.norm(T_icp[:3, 3] - transforms[-1][:3, 3])), "used" if used else "rejected")
             if used:

@@ -132,8 +132,10 @@ def test_the_surface_gate_keeps_objects_out_of_the_table():
     assert extract_subgoals(sinking, mask, depth, cam, no_gate).transforms[-1][2, 3] < -0.09
 
 
-@pytest.mark.parametrize("guard", [{"max_step_m": 0.15}, {"occlusion_m": 0.05}])
+@pytest.mark.parametrize("guard", [{"max_step_m": 0.15}, {"occlusion_m": 0.05}, {"verify_m": 0.01}])
 def test_an_occluder_passing_in_front_is_not_the_object(guard):
+    """Unguarded, the points lifted onto an occluder carry the object with it; a step limit, an occlusion test or
+    depth verification (the object no more seen where it was than where it is) each keep it."""
     cam = _camera()
     plan, mask, depth = _plan((0.0, 0.0))
     occluded = _rising(plan, mask, depth, 0.0)
@@ -204,7 +206,8 @@ def test_unknown_trackers_are_refused(bad):
         ExecutorConfig(**bad)
 
 
-@pytest.mark.parametrize("field", ["ransac_m", "icp_radius_m", "max_step_m", "occlusion_m"])
+@pytest.mark.parametrize("field", ["ransac_m", "icp_radius_m", "max_step_m", "occlusion_m", "verify_m",
+                                   "grasp_top_radius_m", "grasp_top_band_m"])
 def test_distances_must_be_positive(field):
     with pytest.raises(ValueError, match=f"{field} must be > 0"):
         ExecutorConfig(**{field: 0.0})
@@ -227,3 +230,22 @@ def test_the_grasp_goes_over_the_top_of_a_ball_not_its_camera_side():
     off_medoid = np.linalg.norm(contact[:2] - centre[:2])
     off_top = np.linalg.norm(grasp_xy(pts, contact, 0.03, 0.005) - centre[:2])
     assert off_medoid > 0.01 and off_top < 0.006 and off_top < off_medoid / 2, (off_medoid, off_top)
+
+
+def test_depth_support_confirms_where_the_object_is_and_ignores_an_occluder():
+    """A 10 cm square 5 cm above the table, seen from above: the depth confirms it where it is, refutes it where
+    the table shows through, and a nearer occluder neither confirms nor refutes."""
+    from agent.planning.subgoals import depth_support
+
+    cam = _camera()
+    depth = np.full((H, W), HEIGHT_M - PLANE_Z, np.float32)
+    v, u = np.mgrid[50:70, 70:90]  # the object's pixels, 5 cm above the table
+    depth[v, u] = HEIGHT_M - PLANE_Z - 0.05
+    X0 = lift(cam, np.stack([u.ravel(), v.ravel()], axis=1).astype(float), depth[v, u].ravel())
+    here, moved = np.eye(4), np.eye(4)
+    moved[:3, 3] = _metres(cam, 40.0, 0.0)  # 40 px to the side: over bare table
+    assert depth_support(here, X0, depth, cam, 0.01) == len(X0)
+    assert depth_support(moved, X0, depth, cam, 0.01) == -len(X0)  # the table is seen past it
+    covered = depth.copy()
+    covered[v, u] = 0.3  # an arm in front of all of it
+    assert depth_support(here, X0, covered, cam, 0.01) == 0
