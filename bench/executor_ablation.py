@@ -29,7 +29,6 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "default": (),
     "step_15cm": ("max_step_m=0.15",),
     "occlusion_5cm": ("occlusion_m=0.05",),
-    "held_object_alone": ("held_with_hand=false",),
     "rgbd_fit_gripper": ("icp_radius_m=null", "surface_gate=false", "gripper_tracker=lk"),
     "rgb": RGB,
     "rgb_gripper_lk": (*RGB, "gripper_tracker=lk"),
@@ -42,11 +41,15 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 """Variant folder → ``--executor`` overrides. ``default`` is the executor of the oracle benchmark: RGB-D plans,
 3-D fits, ICP onto the plan's depth, surface gate."""
 
+RECORDED_WITH = ("Recorded with the executor of commit 273089d, before the grasp over the object's top "
+                 "(`grasp_top_radius_m`) and the held object following the fingers (`held_with_hand`) became "
+                 "defaults: every column, the default's included, grasps behind the contact along the camera ray. "
+                 "The resume keys do not hold the executor's defaults, so re-running needs fresh folders.")
+"""Which executor the recorded folders in ``runs/ablation_executor`` come from (the keys cannot tell)."""
+
 LABELS = {"default": "default: RGB-D plan, 3-D fit + ICP, surface gate",
           "step_15cm": "default + a 15 cm limit on a point's step between plan frames",
           "occlusion_5cm": "default + points whose depth comes 5 cm nearer left out as occluded",
-          "held_object_alone": "default, but a held object's plan follows its own points (AVDC), not the fingers "
-                               "around it",
           "rgbd_fit_gripper": "RGB-D plan, 3-D fit, gripper track (LK); no ICP, no gate",
           "rgb": "RGB plan (AVDC's input): DIS flow, reprojection fit",
           "rgb_gripper_lk": "RGB + gripper track (LK) carrying lifted objects",
@@ -112,7 +115,8 @@ def _markdown(c: dict) -> str:
              f"{', '.join(map(str, c['replans']))} replans) with the default executor and with changes to it. One "
              f"binomial standard error of a success rate over these episodes is {se:.1f} points at the default's rate "
              f"and {se_rgb:.1f} at RGB's. Each task cell is 6 episodes; wall seconds include "
-             "waiting for the CPU while other runs shared the machine, so they are not a speed figure.", "",
+             "waiting for the CPU while other runs shared the machine, so they are not a speed figure. "
+             f"{RECORDED_WITH}", "",
              "| Task | " + " | ".join(LABELS.get(n, n) for n in names) + " |",
              "|---|" + "---|" * len(names)]
     for t in v["default"]["per_task"]:

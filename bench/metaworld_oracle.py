@@ -90,9 +90,14 @@ DEPARTURES = """Departures from AVDC's flow-to-action pipeline (constants in `ag
   front of a still object drags its points along); points that disagree with the fitted motion are
   re-seeded where the motion puts them (AVDC only chains flow).
 - **Controller**: the fingertip centre (hand − 4.5 cm in z) is controlled, not the hand body. Grasps aim
-  2 cm below and 2 cm behind (along the camera ray) the visible contact point, descend to 1 cm (or until
-  the hand stops on the table) and hold 10 steps while the gripper closes (AVDC: at the contact point,
-  4 cm tolerance, closing from 8 cm above). A replan that finds the object held keeps holding it.
+  2 cm below the visible contact point and, horizontally, over the top of the object around it: the mean
+  xy of the highest sampled points within 3 cm of the contact (`grasp_top_radius_m`; the medoid of the
+  visible surface leans toward the camera, 7.9 mm off a ball's centre against 3.7 mm, and a ball gripped
+  off-centre rolls out of the fingers). They descend to 1 cm (or until the hand stops on the table) and
+  hold 10 steps while the gripper closes (AVDC: at the contact point, 4 cm tolerance, closing from 8 cm
+  above). A replan that finds the object held keeps holding it, and its plan follows the fingertip
+  region, object and fingers tracked as one body (`held_with_hand`; AVDC: the object's own points,
+  mostly hidden under the fingers).
 - **Replanning**: the stall counter counts consecutive stalled steps (AVDC's never resets); at most 5
   replans as in AVDC.
 - **Simulator**: Meta-World v3 (`metaworld` 3.1.1) instead of v2; object masks by geom name (the ids
