@@ -64,7 +64,8 @@ def _markdown(s: dict) -> str:
     return "\n".join(lines)
 
 
-RGB_ONLY = "25 seeds, recorded 2026-11-24 with the executor that is now this flag"
+RGB_ONLY = ("25 seeds, recorded 2026-11-24 with the executor that is now this flag plus "
+            "`grasp_top_radius_m=null held_with_hand=false`")
 """Provenance of the RGB-only figures quoted in the section (the previous revision of this benchmark)."""
 
 DEPARTURES = """Departures from AVDC's flow-to-action pipeline (constants in `agent/planning/config_executor.py`):
