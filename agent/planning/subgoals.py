@@ -295,6 +295,7 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
 
     # the gripper is tracked when configured; a held object is always tracked together with the fingers
     # around it (``held_with_hand``): under the fingers too few of its own pixels stay visible to track
+    # (``truth`` is no point mover: a held object then keeps its true poses)
     hand_tracker = cfg.gripper_tracker or (cfg.object_tracker if held and cfg.held_with_hand else None)
     gripper = None
     if tool is not None and hand_tracker in movers:
