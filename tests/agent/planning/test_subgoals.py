@@ -13,7 +13,15 @@ from agent.contracts import CameraModel, VideoPlan
 from agent.planning.config_executor import ExecutorConfig
 from agent.planning.flow import lk_points
 from agent.planning.geometry import lift
-from agent.planning.subgoals import PlanError, carry_start, extract_subgoals, hand_points
+from agent.planning.subgoals import (
+    PlanError,
+    carry_start,
+    contact_point,
+    depth_support,
+    extract_subgoals,
+    grasp_xy,
+    hand_points,
+)
 
 W, H, HEIGHT_M, PLANE_Z = 160, 120, 1.0, 0.2  # camera 1 m up looking straight down at a plane 0.2 m high
 
@@ -218,8 +226,6 @@ def test_distances_must_be_positive(field):
 def test_the_grasp_goes_over_the_top_of_a_ball_not_its_camera_side():
     """The visible half of a 3 cm ball seen from the side and above: its medoid leans toward the camera; the
     highest points near it lie over the centre."""
-    from agent.planning.subgoals import contact_point, grasp_xy
-
     rng = np.random.default_rng(0)
     centre, r = np.array([0.1, 0.6, 0.03]), 0.03
     d = rng.normal(size=(4000, 3))
@@ -235,8 +241,6 @@ def test_the_grasp_goes_over_the_top_of_a_ball_not_its_camera_side():
 def test_depth_support_confirms_where_the_object_is_and_ignores_an_occluder():
     """A 10 cm square 5 cm above the table, seen from above: the depth confirms it where it is, refutes it where
     the table shows through, and a nearer occluder neither confirms nor refutes."""
-    from agent.planning.subgoals import depth_support
-
     cam = _camera()
     depth = np.full((H, W), HEIGHT_M - PLANE_Z, np.float32)
     v, u = np.mgrid[50:70, 70:90]  # the object's pixels, 5 cm above the table
