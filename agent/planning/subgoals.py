@@ -192,17 +192,18 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
                 X_prev, Y = X_prev[seen], lift(cam, uv_next[ok][seen], z[seen])
                 n_static = int((np.linalg.norm(Y - X_prev, axis=1) <= cfg.ransac_m).sum())
                 fit = fit_motion_3d(X_prev, Y, cfg)
+            T_move = fit.T @ T_prev
+            plausible = fit.ok and not implausible(T_move, T_prev)
             # the points stay put unless a motion explains clearly more of them (occluders passing in
             # front of a still object drag part of its points along)
-            accepted = (fit.ok and fit.inliers.sum() > cfg.static_margin * n_static
-                        and not implausible(fit.T @ T_prev, T_prev))
-            if fit.ok and verify and not implausible(fit.T @ T_prev, T_prev):
+            accepted = plausible and fit.inliers.sum() > cfg.static_margin * n_static
+            if plausible and verify:
                 # the frame's depth checks both hypotheses without the flow: the object still seen where it
                 # was keeps it there; seen where the motion puts it, and not where it was, moves it
-                s_move, s_stay = support(k, fit.T @ T_prev), support(k, T_prev)
+                s_move, s_stay = support(k, T_move), support(k, T_prev)
                 accepted = (s_move >= s_stay if accepted
                             else s_move > s_stay + cfg.verify_margin * len(X0))
-            transforms.append(fit.T @ T_prev if accepted else T_prev)
+            transforms.append(T_move if accepted else T_prev)
             log.debug("%s frame %d: %d tracked, %d static, %d inliers, motion %s", what, k, ok.sum(), n_static,
                       fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
         if depths is not None and cfg.icp_radius_m is not None:  # onto the frame's geometry around the object
