@@ -28,7 +28,8 @@ class ExecutorConfig:
     # --- rigid fit
     ransac_px: float = 1.0  # PnP RANSAC inlier threshold, pixels (AVDC 0.5 px on a 2-D similarity model)
     ransac_iters: int = 100  # (AVDC 100)
-    motion: str = "translation"  # frame-to-frame model: translation (3 DoF) or rigid (6 DoF, AVDC's)
+    motion: str = "translation"  # frame-to-frame model: translation (3 DoF), rigid (6 DoF, AVDC's) or yaw (RGB-D
+    # plans: translation and a turn about the vertical axis, 4 DoF; RGB plans fit it as a translation)
     depth_prior_px_per_m: float = 20.0  # translation model: along-axis motion costs 1 px per point per 5 cm
     static_margin: float = 1.5  # a motion must explain this many times more points than "it stayed put"
     reseed_px: float = 2.0  # a tracked point farther than this from the fitted motion is re-seeded onto it
@@ -92,8 +93,8 @@ class ExecutorConfig:
     def __post_init__(self) -> None:
         if self.n_points < 10:
             raise ValueError(f"n_points must be ≥ 10, got {self.n_points}")
-        if self.motion not in ("translation", "rigid"):
-            raise ValueError(f"unknown motion model {self.motion!r}; allowed: translation, rigid")
+        if self.motion not in ("translation", "rigid", "yaw"):
+            raise ValueError(f"unknown motion model {self.motion!r}; allowed: translation, rigid, yaw")
         for name, extra in (("object_tracker", ("truth",)), ("gripper_tracker", (None,))):
             if getattr(self, name) not in TRACKERS + extra:
                 allowed = ", ".join(str(x) for x in TRACKERS + extra)

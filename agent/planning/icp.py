@@ -17,7 +17,17 @@ from scipy.spatial import cKDTree
 
 from agent.contracts import CameraModel
 from agent.planning.geometry import apply, lift, project
-from agent.planning.rigid import kabsch
+from agent.planning.rigid import kabsch, kabsch_yaw
+
+
+def _translation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    T = np.eye(4)
+    T[:3, 3] = (b - a).mean(axis=0)
+    return T
+
+
+STEPS = {"translation": _translation, "rigid": kabsch, "yaw": kabsch_yaw}
+"""ICP's least-squares step per motion model (the names of ``ExecutorConfig.motion``): pairs (N×3, N×3) → 4×4."""
 
 
 def depth_cloud(depth: np.ndarray, cam: CameraModel, around: np.ndarray, margin_px: int = 8,
@@ -44,15 +54,17 @@ def depth_cloud(depth: np.ndarray, cam: CameraModel, around: np.ndarray, margin_
 
 
 def icp(model: np.ndarray, cloud: np.ndarray, T0: np.ndarray, radius_m: float = 0.02, iterations: int = 10,
-        rigid: bool = False, min_matches: int = 6) -> tuple[np.ndarray, int]:
+        model_name: str = "translation", min_matches: int = 6) -> tuple[np.ndarray, int]:
     """Refine ``T0`` (4×4 world motion of ``model``, N×3) so the moved model lies on ``cloud`` (M×3).
 
     Each iteration pairs every moved model point with its nearest cloud point within ``radius_m`` and solves
-    for a translation (or, ``rigid``, a Kabsch rotation and translation) on the pairs. Returns the refined
+    for the motion of ``model_name`` (``STEPS``: a translation, a Kabsch rotation and translation, or a turn
+    about the vertical axis and a translation) on the pairs. Returns the refined
     motion and the number of pairs in the last iteration; ``T0`` unchanged (and 0) when fewer than
     ``min_matches`` points find a partner."""
     if len(cloud) < min_matches:
         return T0, 0
+    step = STEPS[model_name]
     tree = cKDTree(cloud)
     T, n = T0.copy(), 0
     for it in range(iterations):
@@ -62,11 +74,7 @@ def icp(model: np.ndarray, cloud: np.ndarray, T0: np.ndarray, radius_m: float = 
         if m.sum() < min_matches:
             return (T0, 0) if it == 0 else (T, n)
         n = int(m.sum())
-        if rigid:
-            dT = kabsch(P[m], cloud[j[m]])
-        else:
-            dT = np.eye(4)
-            dT[:3, 3] = (cloud[j[m]] - P[m]).mean(axis=0)
+        dT = step(P[m], cloud[j[m]])
         T = dT @ T
         if np.linalg.norm(dT[:3, 3]) < 1e-5 and np.abs(dT[:3, :3] - np.eye(3)).max() < 1e-5:
             break

@@ -6,7 +6,8 @@ the rigid transform whose reprojection ``π(K · T_cam_world · T · X)`` best m
 pixels. With ``P = T_cam_world · T`` this is exactly a PnP problem, so ``cv2.solvePnPRansac`` (RANSAC
 on minimal sets, inlier threshold in pixels) and ``cv2.solvePnPRefineLM`` (Levenberg-Marquardt least
 squares on the inliers) solve it. Where both frames have depth (RGB-D plans), the motion is a 3-D to 3-D
-fit instead: Kabsch/Umeyama with RANSAC (``fit_rigid_3d``) or a translation (``fit_translation_3d``).
+fit instead: Kabsch/Umeyama with RANSAC (``fit_rigid_3d``), a translation (``fit_translation_3d``), or a
+translation with a turn about the vertical axis (``fit_yaw_3d``: doors, faucets, objects sliding on a table).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import cv2
 import numpy as np
 
 from agent.contracts import CameraModel
+from agent.planning.geometry import apply
 
 MIN_POINTS = 6
 
@@ -112,6 +114,58 @@ def fit_rigid_3d(a: np.ndarray, b: np.ndarray, thresh_m: float = 0.005, iteratio
     T = kabsch(a[best], b[best])
     res = np.linalg.norm(a[best] @ T[:3, :3].T + T[:3, 3] - b[best], axis=1)
     return RigidFit(T, best, float(np.sqrt(np.mean(res ** 2))), True)
+
+
+def kabsch_yaw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Least-squares motion (4×4) taking points ``a`` (N×3) onto ``b`` (N×3) with a rotation about the world z
+    axis only (4 DoF: yaw and translation): 2-D Kabsch on the horizontal coordinates, the mean vertical shift."""
+    ca, cb = a.mean(axis=0), b.mean(axis=0)
+    A, B = a[:, :2] - ca[:2], b[:, :2] - cb[:2]
+    yaw = np.arctan2((A[:, 0] * B[:, 1] - A[:, 1] * B[:, 0]).sum(), (A * B).sum())
+    c, s = np.cos(yaw), np.sin(yaw)
+    T = np.eye(4)
+    T[:2, :2] = [[c, -s], [s, c]]
+    T[:3, 3] = cb - T[:3, :3] @ ca
+    return T
+
+
+def fit_yaw_3d(a: np.ndarray, b: np.ndarray, thresh_m: float = 0.01, iterations: int = 100,
+               seed: int = 0) -> RigidFit:
+    """Translation plus a turn about the world's vertical axis taking points ``a`` (N×3, metres) onto ``b``:
+    RANSAC (MSAC score, inlier distance ``thresh_m``) over single-point translations and two-point yaw motions,
+    then ``kabsch_yaw`` least squares on the inliers. A door or a faucet handle turns about a vertical hinge,
+    which a translation cannot follow; the single-point hypotheses make it never explain fewer points than
+    ``fit_translation_3d``."""
+    n = len(a)
+    if n < MIN_POINTS:
+        return RigidFit(np.eye(4), np.zeros(n, bool), float("inf"), False)
+    rng = np.random.default_rng(seed)
+    hypotheses = []
+    for i in rng.choice(n, min(n, iterations), replace=False):
+        T = np.eye(4)
+        T[:3, 3] = b[i] - a[i]
+        hypotheses.append(T)
+    for _ in range(iterations):
+        s = rng.choice(n, 2, replace=False)
+        if np.linalg.norm(a[s[0], :2] - a[s[1], :2]) > 2 * thresh_m:  # a turn is observable over this span
+            hypotheses.append(kabsch_yaw(a[s], b[s]))
+    best, best_err = np.zeros(n, bool), np.inf
+    for T in hypotheses:
+        r = np.linalg.norm(apply(T, a) - b, axis=1)
+        inl = r <= thresh_m
+        err = np.minimum(r, thresh_m).sum()
+        if inl.sum() > best.sum() or (inl.sum() == best.sum() and err < best_err):
+            best, best_err = inl, err
+    if best.sum() < MIN_POINTS:
+        return RigidFit(np.eye(4), best, float("inf"), False)
+    T = kabsch_yaw(a[best], b[best])
+    r = np.linalg.norm(apply(T, a) - b, axis=1)
+    best = r <= thresh_m
+    if best.sum() < MIN_POINTS:
+        return RigidFit(np.eye(4), best, float("inf"), False)
+    T = kabsch_yaw(a[best], b[best])
+    r = np.linalg.norm(apply(T, a) - b, axis=1)
+    return RigidFit(T, r <= thresh_m, float(np.sqrt(np.mean(r[best] ** 2))), True)
 
 
 def fit_translation_3d(a: np.ndarray, b: np.ndarray, thresh_m: float = 0.01, iterations: int = 100,

@@ -18,7 +18,8 @@ from agent.planning.config_executor import ExecutorConfig
 from agent.planning.flow import flow_fn, lk_points, move_points
 from agent.planning.geometry import apply, lift, project, sample_bilinear
 from agent.planning.icp import depth_cloud, icp
-from agent.planning.rigid import RigidFit, fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d
+from agent.planning.rigid import (RigidFit, fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d,
+                                  fit_yaw_3d)
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,14 @@ MOTION_MODELS: dict[str, Callable[[np.ndarray, np.ndarray, CameraModel, Executor
                                                            iterations=cfg.ransac_iters,
                                                            depth_prior=cfg.depth_prior_px_per_m),
 }
-"""Frame-to-frame object motion models: full 6-DoF (PnP) or 3-DoF translation."""
+MOTION_MODELS["yaw"] = MOTION_MODELS["translation"]
+"""Frame-to-frame object motion models from pixels: full 6-DoF (PnP) or 3-DoF translation. ``yaw`` is fitted as a
+translation here: without depth, a few hundred pixels barely show a turn."""
 
 MOTION_MODELS_3D: dict[str, Callable[[np.ndarray, np.ndarray, ExecutorConfig], RigidFit]] = {
     "rigid": lambda X, Y, cfg: fit_rigid_3d(X, Y, thresh_m=cfg.ransac_m, iterations=cfg.ransac_iters),
     "translation": lambda X, Y, cfg: fit_translation_3d(X, Y, thresh_m=cfg.ransac_m, iterations=cfg.ransac_iters),
+    "yaw": lambda X, Y, cfg: fit_yaw_3d(X, Y, thresh_m=cfg.ransac_m, iterations=cfg.ransac_iters),
 }
 """The same models fitted 3-D to 3-D, for RGB-D plans (tracked pixels lifted with the frame's own depth)."""
 
@@ -208,7 +212,7 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
                       fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
         if depths is not None and cfg.icp_radius_m is not None:  # onto the frame's geometry around the object
             cloud = depth_cloud(depths[k], cam, apply(transforms[-1], X0))
-            T_icp, n = icp(X0, cloud, transforms[-1], cfg.icp_radius_m, rigid=cfg.motion == "rigid")
+            T_icp, n = icp(X0, cloud, transforms[-1], cfg.icp_radius_m, model_name=cfg.motion)
             used = (n >= cfg.min_track_frac * len(X0) and not implausible(T_icp, transforms[-2])
                     and (not verify or support(k, T_icp) >= support(k, transforms[-1])))
             log.debug("%s frame %d: ICP %d pairs of %d, moved %.3f m, %s", what, k, n, len(cloud),

@@ -31,8 +31,10 @@ def test_icp_recovers_a_translation_and_a_small_rotation():
     c, s = np.cos(0.1), np.sin(0.1)
     R = np.eye(4)
     R[:2, :2] = [[c, -s], [s, c]]
-    T_fit, _ = icp(model, apply(R, model), np.eye(4), radius_m=0.03, iterations=50, rigid=True)
+    T_fit, _ = icp(model, apply(R, model), np.eye(4), radius_m=0.03, iterations=50, model_name="rigid")
     assert np.allclose(T_fit[:3, :3], R[:3, :3], atol=0.02)
+    T_yaw, _ = icp(model, apply(R, model), np.eye(4), radius_m=0.03, iterations=50, model_name="yaw")
+    assert np.allclose(T_yaw, R, atol=0.01)  # the same turn about the vertical axis, with the 4-DoF step
     far, n = icp(model, cloud + 1.0, np.eye(4), radius_m=0.03)  # nothing near: the start is kept
     assert n == 0 and np.allclose(far, np.eye(4))
     assert np.allclose(kabsch(model, model), np.eye(4))

@@ -9,7 +9,7 @@ import pytest
 from agent.contracts import CameraModel
 from agent.planning.flow import FLOW, step_points
 from agent.planning.geometry import apply, lift, project, sample_bilinear
-from agent.planning.rigid import fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d
+from agent.planning.rigid import fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d, fit_yaw_3d
 
 
 def _camera() -> CameraModel:
@@ -101,6 +101,33 @@ def test_translation_3d_ransac_rejects_outliers():
     assert fit.ok and np.allclose(fit.T[:3, 3], t, atol=2e-3) and np.allclose(fit.T[:3, :3], np.eye(3))
     assert not fit.inliers[:100].any() and fit.inliers[100:].mean() > 0.95
     assert not fit_translation_3d(a[:4], b[:4]).ok  # too few points
+
+
+def _hinge_turn(deg: float, hinge_xy: tuple[float, float]) -> np.ndarray:
+    """A turn by ``deg`` about the vertical line through ``hinge_xy`` (a door or a faucet handle)."""
+    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+    T = np.eye(4)
+    T[:2, :2] = [[c, -s], [s, c]]
+    T[:2, 3] = np.asarray(hinge_xy) - T[:2, :2] @ np.asarray(hinge_xy)
+    return T
+
+
+def test_yaw_3d_follows_a_door_turning_on_its_hinge_where_a_translation_cannot():
+    rng = np.random.default_rng(5)
+    # a door leaf 30 cm wide, hinged at its x = 0 edge, turning 6° (its free edge moves 3 cm)
+    a = np.column_stack([rng.uniform(0.0, 0.3, 400), rng.uniform(0.6, 0.61, 400), rng.uniform(0.0, 0.3, 400)])
+    T = _hinge_turn(6.0, (0.0, 0.6))
+    b = apply(T, a) + rng.normal(0, 0.001, a.shape)
+    b[:80] = rng.uniform(-0.3, 0.3, (80, 3))  # the arm passing in front
+    fit = fit_yaw_3d(a, b, thresh_m=0.01)
+    assert fit.ok and np.allclose(fit.T, T, atol=2e-3)
+    assert not fit.inliers[:80].any() and fit.inliers[80:].mean() > 0.95
+    assert fit_translation_3d(a, b, thresh_m=0.01).inliers[80:].mean() < 0.8  # a translation explains less
+    # a pure translation is one of its hypotheses: it is not made worse by the extra freedom
+    t = np.array([0.02, -0.01, 0.03])
+    fit_t = fit_yaw_3d(a[80:], a[80:] + t + rng.normal(0, 0.001, a[80:].shape), thresh_m=0.01)
+    assert np.allclose(fit_t.T[:3, 3], t, atol=2e-3) and np.allclose(fit_t.T[:3, :3], np.eye(3), atol=0.01)
+    assert not fit_yaw_3d(a[:4], b[:4]).ok  # too few points
 
 
 @pytest.mark.parametrize("name", sorted(FLOW))
