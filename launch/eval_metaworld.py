@@ -13,6 +13,7 @@ partial last lines are ignored). Re-running the same command skips finished epis
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -61,11 +62,17 @@ class EpisodeSpec:
             key += f"|plan_res={self.plan_res[0]}x{self.plan_res[1]}"
         if self.executor:
             key += "|executor=" + ",".join(f"{k}={v}" for k, v in self.executor)
-        return key
+        return key + f"|cfg={config_hash(self.executor_config())}"
 
     def executor_config(self) -> ExecutorConfig:
         """The executor's constants: the defaults with this episode's overrides."""
         return executor_config(self.executor)
+
+
+def config_hash(cfg: ExecutorConfig) -> str:
+    """10 hex digits identifying every field of the effective executor configuration: an episode log resumed
+    after the executor's defaults changed reruns its episodes instead of mixing two executors."""
+    return hashlib.sha1(json.dumps(asdict(cfg), sort_keys=True).encode()).hexdigest()[:10]
 
 
 def executor_config(pairs: Iterable[tuple[str, str]]) -> ExecutorConfig:
@@ -270,6 +277,10 @@ def evaluate(specs: list[EpisodeSpec], out: Path, workers: int = 1,
     done = read_log(log_path)
     todo = [s for s in specs if s.key not in done]
     n_total, n_done = len(specs), len(specs) - len(todo)
+    stale = {k.rsplit("|cfg=", 1)[0] for k in done} & {s.key.rsplit("|cfg=", 1)[0] for s in todo}
+    if stale:
+        log.warning("%d episode(s) in %s were run with another executor configuration (its defaults changed); "
+                    "they are run again", len(stale), log_path)
     log.info("%d episodes, %d already done, %d to run in %d process(es)", n_total, n_done, len(todo), workers)
     if on_done:
         on_done(n_done, n_total, None)

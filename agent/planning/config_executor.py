@@ -28,8 +28,9 @@ class ExecutorConfig:
     # --- rigid fit
     ransac_px: float = 1.0  # PnP RANSAC inlier threshold, pixels (AVDC 0.5 px on a 2-D similarity model)
     ransac_iters: int = 100  # (AVDC 100)
-    motion: str = "translation"  # frame-to-frame model: translation (3 DoF), rigid (6 DoF, AVDC's) or yaw (RGB-D
-    # plans: translation and a turn about the vertical axis, 4 DoF; RGB plans fit it as a translation)
+    motion: str = "yaw"  # frame-to-frame model: translation (3 DoF), rigid (6 DoF, AVDC's) or yaw (RGB-D plans:
+    # translation and a turn about the vertical axis, 4 DoF: doors and faucet handles turn on vertical hinges; RGB
+    # plans fit it as a translation)
     depth_prior_px_per_m: float = 20.0  # translation model: along-axis motion costs 1 px per point per 5 cm
     static_margin: float = 1.5  # a motion must explain this many times more points than "it stayed put"
     reseed_px: float = 2.0  # a tracked point farther than this from the fitted motion is re-seeded onto it
@@ -53,7 +54,7 @@ class ExecutorConfig:
     # (measured with 0.01 on 102 oracle episodes, seeds 0-3 × 5 replans: 92 successes against 93 without)
     verify_margin: float = 0.1  # ...and a motion the flow test rejected is taken when the depth supports it by
     # this fraction of the points more than staying put
-    max_step_m: float | None = None  # RGB-D plans: reject a frame's motion that moves a point farther than this
+    max_step_m: float | None = 0.15  # RGB-D plans: reject a frame's motion that moves a point farther than this
     # (the expert's largest step between 24 plan frames is 10.6 cm, door-close); None: no limit
     carry_lift_m: float = 0.04  # an object lifted this far off its first-frame height...
     carry_dist_m: float = 0.10  # ...with its contact point this close to the fingertips rides in the hand

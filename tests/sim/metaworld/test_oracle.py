@@ -76,6 +76,11 @@ def test_evaluation_resumes_without_redoing_episodes(tmp_path, monkeypatch):
     ev.write_summary(tmp_path, records, {"planner": "oracle"})
     assert json.loads((tmp_path / "summary.json").read_text())["settings"]["replans_0"]["episodes"] == 4
     assert "| door-open | 50.0% | 30.7% | 72.0% |" in (tmp_path / "table.md").read_text()
+    # the executor's defaults change: the logged episodes belong to another executor and are run again
+    monkeypatch.setattr(ev, "config_hash", lambda cfg: "0123456789")
+    calls.clear()
+    records = evaluate(specs, tmp_path)
+    assert len(calls) == 4 and all(r["key"].endswith("|cfg=0123456789") for r in records)
 
 
 def test_executor_ablations_are_typed_and_kept_apart_when_resuming():
