@@ -35,7 +35,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "rgbd_fit": ("icp_radius_m=null", "surface_gate=false"),
     "rgbd_fit_gripper": ("icp_radius_m=null", "surface_gate=false", "gripper_tracker=lk"),
     "default": (),
-    "step_15cm": ("max_step_m=0.15",),
+    "translation": ("motion=translation", "max_step_m=null"),
+    "no_step_limit": ("max_step_m=null",),
     "occlusion_5cm": ("occlusion_m=0.05",),
 }
 """Variant name → ``--executor`` overrides (``FIELD=VALUE``, the value YAML)."""

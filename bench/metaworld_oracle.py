@@ -73,16 +73,24 @@ DEPARTURES = """Departures from AVDC's flow-to-action pipeline (constants in `ag
 - **RGB-D plans** (the largest): the oracle renders each plan frame's depth with it (`VideoPlan.depth`),
   as an RGB-D video model would predict it (4-D world models such as TesserAct predict depth and normals
   with the frames). The executor lifts the tracked pixels with their own frame's depth and fits the
-  motion 3-D to 3-D (RANSAC translation, 1 cm inliers), then refines it by ICP: the object's first-frame
-  points pair with the frame's depth within 2 cm around them (scipy k-d tree). AVDC has depth for the
-  first frame only. A motion that would sink the object more than 1 cm into the table is rejected.
-  `--executor plan_depth=false` is AVDC's RGB path, unchanged (the executor of earlier revisions).
+  motion 3-D to 3-D, then refines it by ICP: the object's first-frame points pair with the frame's depth
+  within 2 cm around them (scipy k-d tree). AVDC has depth for the first frame only. A motion that would
+  sink the object more than 1 cm into the table, or move a point more than 15 cm between two plan frames
+  (the expert's largest step is 10.6 cm; an arm passing in front lends its depth to the points), is
+  rejected. `--executor plan_depth=false` is AVDC's RGB path (the executor of earlier revisions).
+- **Motion model** (RGB-D path, `motion="yaw"`): a translation plus a turn about the world's vertical
+  axis (4 DoF; RANSAC over one-point translations and two-point turns, 1 cm inliers; 2-D Kabsch least
+  squares; the same model in ICP). Doors and faucet handles turn on vertical hinges, which a translation
+  cannot follow: the points near the hinge stay and those at the free end move, so "it stayed put" kept
+  winning, and a faucet handle's plan never moved. Full 6-DoF fits (`motion="rigid"`) drift: tilts are
+  barely observable on these small objects. The previous default, `motion="translation"`, is kept as
+  an option.
 - **Flow**: OpenCV DIS (classical; `farneback` and a 2×-upsampled `dis2x` are registered too) instead of
   GMFlow, a learned network that cannot be downloaded here; plus a 1 px forward-backward check.
 - **Plans**: 24 frames (observed + 23) instead of AVDC's 8 (observed + 7). Between 8 frames the arm and
   the object move up to 35 px, which breaks classical flow on 100-pixel objects; `--plan-frames 8` runs
   AVDC's length.
-- **Motion model** (RGB path): frame-to-frame 3-DoF translation (RANSAC on 2-point sets, then linear least squares
+- **Motion model** (RGB path; `yaw` is fitted as a translation there): frame-to-frame 3-DoF translation (RANSAC on 2-point sets, then linear least squares
   with a prior on motion along the optical axis: 1 px per point per 5 cm) instead of AVDC's 6-DoF
   `scipy.optimize` fit with a 2-D similarity RANSAC. At 320×240 the task objects cover ~100 pixels, so
   their rotation and their depth motion are barely observable: 6-DoF fits (available as

@@ -50,6 +50,8 @@ def main() -> None:
     ap.add_argument("--video-seeds", type=int, default=3, help="video planner benchmark: held-out seeds for quality")
     ap.add_argument("--ablation-seeds", type=int, default=2, help="executor ablation: seeds per camera")
     ap.add_argument("--ablation-workers", type=int, default=1, help="executor ablation: episode processes")
+    ap.add_argument("--ablation-variant", action="append", dest="ablation_variants",
+                    help="executor ablation: run only this variant (repeatable; default all)")
     ap.add_argument("--ablation-record-only", action="store_true",
                     help="executor ablation: compare what runs/ablation_executor holds, run nothing")
     ap.add_argument("--tracking-seeds", type=int, default=2, help="executor tracking: seeds per camera")
@@ -77,7 +79,8 @@ def main() -> None:
         print(json.dumps({"latency": figures["latency"], "quality": figures["quality"]["overall"]}, indent=2))
     if "executor_ablation" in chosen:
         figures = (executor_ablation.record_ablation() if args.ablation_record_only
-                   else executor_ablation.run(seeds=args.ablation_seeds, workers=args.ablation_workers))
+                   else executor_ablation.run(seeds=args.ablation_seeds, workers=args.ablation_workers,
+                                                only=args.ablation_variants))
         print(json.dumps({k: v["overall"] for k, v in figures["variants"].items()}, indent=2))
     if "executor_tracking" in chosen:
         results = executor_tracking.run(seeds=args.tracking_seeds, workers=args.tracking_workers)
