@@ -18,8 +18,7 @@ from agent.planning.config_executor import ExecutorConfig
 from agent.planning.flow import flow_fn, lk_points, move_points
 from agent.planning.geometry import apply, lift, project, sample_bilinear
 from agent.planning.icp import depth_cloud, icp
-from agent.planning.rigid import (RigidFit, fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d,
-                                  fit_yaw_3d)
+from agent.planning.rigid import RigidFit, fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d, fit_yaw_3d
 
 log = logging.getLogger(__name__)
 
