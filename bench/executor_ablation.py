@@ -43,11 +43,11 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 3-D yaw fits, ICP onto the plan's depth, surface gate, 15 cm step limit; ``translation`` is the default before
 the yaw model."""
 
-RECORDED_WITH = ("The `translation` and the two RGB columns were recorded with the executor of commit 46f6efb, before the yaw "
-                 "model and the step limit became defaults; their flags give the same executor now (on RGB plans `yaw` is "
-                 "fitted as a translation and the step limit does not apply: the same steps and outcomes, checked "
-                 "on 3 episodes). The default column is seeds 0–1 of the oracle benchmark's run; the other columns "
-                 "were run with this table's commit.")
+RECORDED_WITH = ("The `translation` and the two RGB columns were recorded with the executor of commit 46f6efb, "
+                 "before the yaw model and the step limit became defaults; their flags give the same executor now "
+                 "(on RGB plans `yaw` is fitted as a translation and the step limit does not apply: the same steps "
+                 "and outcomes, checked on 3 episodes). The default column is seeds 0–1 of the oracle benchmark's "
+                 "run; the other columns were run with this table's commit.")
 """Which executor the recorded folders in ``runs/ablation_executor`` come from."""
 
 LABELS = {"default": "default: RGB-D plan, 3-D yaw fit + ICP, surface gate, 15 cm step limit",
