@@ -33,7 +33,7 @@ def _markdown(s: dict) -> str:
         f"Oracle plans: the scripted expert's future from the current state, {s['plan_frames']} frames "
         f"(observed + {s['plan_frames'] - 1}) at {s['width']}×{s['height']}, RGB-D (each frame's depth rendered "
         "with it); executor: OpenCV DIS flow, tracked points lifted with their frame's depth, RANSAC 3-D motion "
-        "fit, ICP onto the depth around the object, AVDC's grasp/push rule and controller. "
+        "fit (a translation and a turn about the vertical axis), ICP onto the depth around the object, AVDC's grasp/push rule and controller. "
         f"**{n_seeds} seeds** ({seeds[0]}–{seeds[-1]}) × {len(s['cameras'])} cameras per task "
         f"(AVDC: 25 × 3){'' if n_seeds >= 25 else '; the rest can be finished by re-running the command'}.",
         "",
