@@ -7,7 +7,9 @@ within 500 steps (AVDC). Per-task success is over seeds × cameras; overall is t
 
 Results go to ``<out>/episodes.jsonl``: one JSON line per finished episode, appended with a single
 ``write`` + ``fsync`` (a killed run loses at most the episode in flight, never a half line is used:
-partial last lines are ignored). Re-running the same command skips finished episodes. Summary files
+partial last lines are ignored). Re-running the same command skips finished episodes; an episode's key
+holds a hash of the effective ``ExecutorConfig``, so episodes run before the executor's defaults (or fields)
+changed are run again rather than mixed in. Summary files
 (``summary.json``, ``table.md``) are written atomically; sample videos go to ``<out>/videos/``.
 """
 
