@@ -15,6 +15,7 @@ changed are run again rather than mixed in. Summary files
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -67,14 +68,20 @@ class EpisodeSpec:
         return key + f"|cfg={config_hash(self.executor_config())}"
 
     def executor_config(self) -> ExecutorConfig:
-        """The executor's constants: the defaults with this episode's overrides."""
-        return executor_config(self.executor)
+        """The executor's constants: the defaults with this episode's overrides (built once per distinct set of
+        overrides: ``key`` needs it, and an evaluation reads the keys of all its episodes several times)."""
+        return _cached_executor_config(self.executor)
 
 
 def config_hash(cfg: ExecutorConfig) -> str:
     """10 hex digits identifying every field of the effective executor configuration: an episode log resumed
     after the executor's defaults changed reruns its episodes instead of mixing two executors."""
     return hashlib.sha1(json.dumps(asdict(cfg), sort_keys=True).encode()).hexdigest()[:10]
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_executor_config(pairs: tuple[tuple[str, str], ...]) -> ExecutorConfig:
+    return executor_config(pairs)  # ExecutorConfig is frozen: one instance can serve every episode
 
 
 def executor_config(pairs: Iterable[tuple[str, str]]) -> ExecutorConfig:
