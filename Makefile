@@ -17,7 +17,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # torch first, so the resolver keeps the local CPU build instead of fetching CUDA wheels.
-$(STAMP): pyproject.toml | $(PY) gl
+$(STAMP): pyproject.toml setup.py | $(PY) gl
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e ".[dev]"

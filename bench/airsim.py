@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import record
-from launch.mission import load_mission
-from launch.runner import fly
-from sim.airsim.client import AirSimClient, RpcClient, image_request
-from sim.airsim.spawn import ProcessServer
-from sim.drone.config_drone import DroneSimConfig
+from plansight.launch.mission import load_mission
+from plansight.launch.runner import fly
+from plansight.sim.airsim.client import AirSimClient, RpcClient, image_request
+from plansight.sim.airsim.spawn import ProcessServer
+from plansight.sim.drone.config_drone import DroneSimConfig
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import median_rate, record, timed
-from hardware.ardrone import navdata as nd
-from launch.deploy import deploy_mission
-from launch.mission import load_mission
-from launch.runner import fly
+from plansight.hardware.ardrone import navdata as nd
+from plansight.launch.deploy import deploy_mission
+from plansight.launch.mission import load_mission
+from plansight.launch.runner import fly
 
 log = logging.getLogger(__name__)
 MISSION = Path(__file__).resolve().parents[1] / "launch" / "missions" / "ardrone_room.yaml"
@@ -40,11 +40,11 @@ def navdata_parse_rate(n: int = 50_000) -> float:
 
 def video_decode_rate(width: int, height: int, frames: int = 150) -> tuple[float, float]:
     """(decoded frames/s, mean access-unit bytes) for rendered room views encoded like the emulator."""
-    from hardware.ardrone.h264 import H264Decoder, H264Encoder
-    from sim.drone.config_drone import DroneSimConfig
-    from sim.drone.drone_sim import DroneSim
-    from sim.drone.model import LEFT_CAMERA
-    from sim.drone.render import CameraRenderer
+    from plansight.hardware.ardrone.h264 import H264Decoder, H264Encoder
+    from plansight.sim.drone.config_drone import DroneSimConfig
+    from plansight.sim.drone.drone_sim import DroneSim
+    from plansight.sim.drone.model import LEFT_CAMERA
+    from plansight.sim.drone.render import CameraRenderer
 
     sim = DroneSim(DroneSimConfig(render=False))
     sim.reset(0)
@@ -52,7 +52,7 @@ def video_decode_rate(width: int, height: int, frames: int = 150) -> tuple[float
     renderer = CameraRenderer(sim.model, width, height, depth=False)
     enc = H264Encoder(width, height, 15, 15)
     units = []
-    from agent.contracts import DroneCommand
+    from plansight.agent.contracts import DroneCommand
 
     for i in range(frames):
         sim.act(DroneCommand(vx=0.3, yaw_rate=0.6 * np.sin(i / 10)))
@@ -82,7 +82,7 @@ def _free_ports(n: int) -> list[int]:
 def _emulator_process(seed: int):
     """``plansight emulate ardrone`` in its own process, as a real drone is its own machine."""
     at, nav, video, control = _free_ports(4)
-    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "emulate", "ardrone", "--seed", str(seed),
+    proc = subprocess.Popen([sys.executable, "-m", "plansight.launch.cli", "emulate", "ardrone", "--seed", str(seed),
                              "--at-port", str(at), "--navdata-port", str(nav), "--video-port", str(video),
                              "--control-port", str(control)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

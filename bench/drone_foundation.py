@@ -10,12 +10,12 @@ import logging
 import math
 import statistics
 
-from agent.contracts import DroneCommand
-from agent.perception.stereo import SgbmStereoDepth, StereoConfig
 from bench.common import gl_renderer, median_rate, record, timed
-from sim.drone.config_drone import DroneSimConfig
-from sim.drone.drone_sim import DroneSim
-from sim.drone.model import LEFT_CAMERA, RIGHT_CAMERA
+from plansight.agent.contracts import DroneCommand
+from plansight.agent.perception.stereo import SgbmStereoDepth, StereoConfig
+from plansight.sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.drone_sim import DroneSim
+from plansight.sim.drone.model import LEFT_CAMERA, RIGHT_CAMERA
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,8 @@ def sgbm_per_s(frames: int = 300) -> float:
 
 def missions(seeds: range) -> list[dict]:
     from bench.common import ROOT
-    from launch.mission import load_mission
-    from launch.runner import fly
+    from plansight.launch.mission import load_mission
+    from plansight.launch.runner import fly
 
     out = []
     for seed in seeds:

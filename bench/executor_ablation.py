@@ -74,7 +74,7 @@ def run(seeds: int = 2, workers: int = 1, replans: int = 5, out: Path = OUT,
     for name, overrides in VARIANTS.items():
         if only and name not in only:
             continue
-        cmd = [sys.executable, "-m", "launch.cli", "eval", "metaworld", "--planner", "oracle", "--tasks", "all",
+        cmd = [sys.executable, "-m", "plansight.launch.cli", "eval", "metaworld", "--planner", "oracle", "--tasks", "all",
                "--cameras", "corner,corner2,corner3", "--seeds", str(seeds), "--replan", str(replans),
                "--workers", str(workers), "--videos", "0", "--out", str(out / name)]
         for o in overrides:
@@ -86,7 +86,7 @@ def run(seeds: int = 2, workers: int = 1, replans: int = 5, out: Path = OUT,
 
 def _episodes(folder: Path) -> dict[tuple, dict]:
     """Episodes of one variant by (task, camera, seed, replans), from its resume log."""
-    from launch.eval_metaworld import read_log
+    from plansight.launch.eval_metaworld import read_log
 
     return {(r["task"], r["camera"], r["seed"], r["replans"]): r for r in read_log(folder / "episodes.jsonl").values()}
 

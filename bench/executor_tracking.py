@@ -55,10 +55,10 @@ class Case:
 
 def render_case(case: Case) -> Path:
     """Reset the arm as ``run_episode`` does and save the observation and the oracle plan (24 frames, 320×240)."""
-    from agent.atomic import atomic_path
-    from sim.metaworld.arm_sim import MetaWorldArm
-    from sim.metaworld.config_metaworld import make_config
-    from sim.metaworld.oracle import OraclePlanner
+    from plansight.agent.atomic import atomic_path
+    from plansight.sim.metaworld.arm_sim import MetaWorldArm
+    from plansight.sim.metaworld.config_metaworld import make_config
+    from plansight.sim.metaworld.oracle import OraclePlanner
 
     if case.path.exists():
         return case.path
@@ -81,7 +81,7 @@ def render_case(case: Case) -> Path:
 
 def load_case(case: Case):
     """(plan, obs-like dict, CameraModel) of a cached case."""
-    from agent.contracts import CameraModel, VideoPlan
+    from plansight.agent.contracts import CameraModel, VideoPlan
 
     z = np.load(case.path)
     fx, fy, cx, cy = (float(x) for x in z["intrinsics"])
@@ -94,8 +94,8 @@ def load_case(case: Case):
 
 def score_case(args: tuple[Case, tuple[str, ...]]) -> dict:
     """Subgoal errors of one variant on one case against the truth (same seed, so the same points)."""
-    from agent.planning.subgoals import PlanError, extract_subgoals
-    from launch.eval_metaworld import executor_config, parse_executor
+    from plansight.agent.planning.subgoals import PlanError, extract_subgoals
+    from plansight.launch.eval_metaworld import executor_config, parse_executor
 
     case, overrides = args
     plan, obs, cam = load_case(case)
@@ -117,7 +117,7 @@ def score_case(args: tuple[Case, tuple[str, ...]]) -> dict:
 
 
 def cases(seeds: int) -> list[Case]:
-    from sim.metaworld.tasks import TASKS
+    from plansight.sim.metaworld.tasks import TASKS
 
     return [Case(t, c, s) for t in TASKS for c in CAMERAS for s in range(seeds)]
 

@@ -22,7 +22,7 @@ OUT = Path("runs/eval_metaworld")
 
 
 def _markdown(s: dict) -> str:
-    from launch.eval_metaworld import markdown_table
+    from plansight.launch.eval_metaworld import markdown_table
 
     settings = sorted(s["settings"].values(), key=lambda x: x["replans"])
     seeds = settings[0]["seeds"]
@@ -131,7 +131,7 @@ def record_summary(out: Path = OUT) -> dict:
 
 def run(seeds: int = 25, workers: int = 1, out: Path = OUT) -> dict:
     """Run (or resume) the full evaluation through the CLI, then record it."""
-    cmd = [sys.executable, "-m", "launch.cli", "eval", "metaworld", "--planner", "oracle", "--tasks", "all",
+    cmd = [sys.executable, "-m", "plansight.launch.cli", "eval", "metaworld", "--planner", "oracle", "--tasks", "all",
            "--cameras", "corner,corner2,corner3", "--seeds", str(seeds), "--replan", "0", "--replan", "5",
            "--workers", str(workers), "--out", str(out)]
     log.info("running %s", " ".join(cmd))

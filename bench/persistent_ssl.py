@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from agent.learning.online_depth import OnlineDepthLearner, predict_depth
-from agent.perception.config_persistent import LearnerConfig, MonoNetConfig
-from agent.perception.mono_net import MonoDepthNet, count_parameters
 from bench.common import RESULTS, ROOT, median_rate, record, timed
-from launch.eval_depth import eval_depth
-from launch.mission import load_mission
-from launch.runner import fly
+from plansight.agent.learning.online_depth import OnlineDepthLearner, predict_depth
+from plansight.agent.perception.config_persistent import LearnerConfig, MonoNetConfig
+from plansight.agent.perception.mono_net import MonoDepthNet, count_parameters
+from plansight.launch.eval_depth import eval_depth
+from plansight.launch.mission import load_mission
+from plansight.launch.runner import fly
 
 log = logging.getLogger(__name__)
 MISSION = ROOT / "launch/missions/drone_room_persistent.yaml"

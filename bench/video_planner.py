@@ -34,8 +34,8 @@ ORACLE_LOWRES_OUT = Path("runs/eval_oracle_8f_64x48")  # the oracle through the 
 def expert_clip(arm, task: str, camera: str, seed: int, n_frames: int, height: int, width: int) -> np.ndarray:
     """The expert's real future from ``seed``'s reset state as an AVDC clip: ``n_frames`` (observed first) spaced
     uniformly to task completion, rendered by ``arm`` and area-resized to ``width``×``height``; (F, h, w, 3) uint8."""
-    from agent.learning.video_clips import resize_to
-    from sim.metaworld.oracle import OraclePlanner
+    from plansight.agent.learning.video_clips import resize_to
+    from plansight.sim.metaworld.oracle import OraclePlanner
 
     arm.reset(seed)
     obs = arm.observe((camera,), depth=False, masks=False)
@@ -44,10 +44,10 @@ def expert_clip(arm, task: str, camera: str, seed: int, n_frames: int, height: i
 
 
 def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[str]) -> dict:
-    from agent.learning.video_quality import video_metrics
-    from agent.planning.video_planner import DiffusionVideoPlanner
-    from sim.metaworld.arm_sim import MetaWorldArm
-    from sim.metaworld.config_metaworld import make_config
+    from plansight.agent.learning.video_quality import video_metrics
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner
+    from plansight.sim.metaworld.arm_sim import MetaWorldArm
+    from plansight.sim.metaworld.config_metaworld import make_config
 
     planner = DiffusionVideoPlanner(checkpoint)
     c = planner.net.config
@@ -83,10 +83,10 @@ def figure(checkpoint: Path, path: Path, cases: tuple[tuple[str, str], ...] = ((
     """A PNG for the README: per case, the model's plan (top) over the expert's real future (bottom), seed 0."""
     from PIL import Image
 
-    from agent.atomic import atomic_path
-    from agent.planning.video_planner import DiffusionVideoPlanner
-    from sim.metaworld.arm_sim import MetaWorldArm
-    from sim.metaworld.config_metaworld import make_config
+    from plansight.agent.atomic import atomic_path
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner
+    from plansight.sim.metaworld.arm_sim import MetaWorldArm
+    from plansight.sim.metaworld.config_metaworld import make_config
 
     planner = DiffusionVideoPlanner(checkpoint)
     c = planner.net.config
@@ -109,8 +109,8 @@ def figure(checkpoint: Path, path: Path, cases: tuple[tuple[str, str], ...] = ((
 def latency(checkpoint: Path, repeats: int = 7) -> dict:
     import torch
 
-    from agent.contracts import Observation
-    from agent.planning.video_planner import DiffusionVideoPlanner
+    from plansight.agent.contracts import Observation
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner
 
     planner = DiffusionVideoPlanner(checkpoint)
     task = planner.tasks[0]
@@ -136,7 +136,7 @@ def step_times(repeats: int = 3, batch: int = 8, height: int = 48, width: int = 
     import torch
     from diffusers import UNet3DConditionModel
 
-    from agent.planning.video_model import VideoPlanNet
+    from plansight.agent.planning.video_model import VideoPlanNet
 
     def ours(ch: tuple[int, ...]) -> torch.nn.Module:
         return VideoPlanNet(height=height, width=width, n_future=frames, tasks=("a",), block_out_channels=ch)
@@ -264,7 +264,7 @@ def _markdown(f: dict) -> str:
 
 
 def _success() -> dict | None:
-    from launch.eval_metaworld import markdown_table
+    from plansight.launch.eval_metaworld import markdown_table
 
     path = EVAL_OUT / "summary.json"
     if not path.is_file():
@@ -312,9 +312,9 @@ def limits(video: dict, oracle: dict) -> dict:
 
 
 def run(checkpoint: Path, seeds: int = 3) -> dict:
-    from agent.planning.video_planner import DiffusionVideoPlanner
-    from sim.metaworld.config_metaworld import CAMERAS
-    from sim.metaworld.tasks import TASKS
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner
+    from plansight.sim.metaworld.config_metaworld import CAMERAS
+    from plansight.sim.metaworld.tasks import TASKS
 
     meta = json.loads((checkpoint / "plansight_train.json").read_text())
     params = sum(p.numel() for p in DiffusionVideoPlanner(checkpoint).net.parameters()) / 1e6

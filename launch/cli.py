@@ -25,11 +25,11 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from launch.collect_metaworld import app as collect_app
-from launch.errors import console, fail
-from launch.eval_metaworld import app as eval_app
-from launch.mission import Mission, MissionError, load_mission
-from launch.plan import plan as plan_cmd
+from plansight.launch.collect_metaworld import app as collect_app
+from plansight.launch.errors import console, fail
+from plansight.launch.eval_metaworld import app as eval_app
+from plansight.launch.mission import Mission, MissionError, load_mission
+from plansight.launch.plan import plan as plan_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="plansight: launch sim missions, deploy them to hardware, train perception.")
@@ -64,7 +64,7 @@ def _overrides(seed: int | None, duration: float | None) -> dict[str, Any]:
 
 
 def _fly(m: Mission, runs_dir: Path, quiet: bool) -> None:
-    from launch.runner import fly as run_mission  # heavy imports (MuJoCo, OpenCV) only when flying
+    from plansight.launch.runner import fly as run_mission  # heavy imports (MuJoCo, OpenCV) only when flying
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console,
@@ -97,7 +97,7 @@ def deploy(
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
     """Fly a mission on hardware through its bridge; same run folder as a simulated mission."""
-    from launch.deploy import deploy_mission
+    from plansight.launch.deploy import deploy_mission
 
     m = _load(mission, _overrides(seed, duration))
     try:
@@ -121,7 +121,7 @@ def train_video_cmd(
     resume: Annotated[bool, typer.Option(help="continue from out/state")] = False,
 ) -> None:
     """Train the first-frame- and task-conditioned video diffusion planner (accelerate: CPU or GPUs)."""
-    from launch.train_video import load_train_config, run
+    from plansight.launch.train_video import load_train_config, run
 
     try:
         cfg = load_train_config(config, {"steps": steps, "batch_size": batch_size})
@@ -161,8 +161,8 @@ def emulate_ardrone(
     """Serve an emulated AR.Drone 2.0 (AT, navdata, H.264 video, config) over our MuJoCo quadrotor."""
     import threading
 
-    from hardware.ardrone.config_ardrone import EmulatorConfig, PortsConfig
-    from launch.deploy import fault_config, run_emulator
+    from plansight.hardware.ardrone.config_ardrone import EmulatorConfig, PortsConfig
+    from plansight.launch.deploy import fault_config, run_emulator
 
     if header_size not in (64, 68):
         raise typer.BadParameter(f"header size must be 64 or 68, got {header_size}", param_hint="--header-size")
@@ -206,10 +206,10 @@ def retrain_depth(
     resume: Annotated[Path | None, typer.Option(help="checkpoint to continue from")] = None,
 ) -> None:
     """Train the monocular depth network from recorded flight logs (stereo depth as the target)."""
-    from agent.learning.checkpoint import CheckpointError
-    from agent.learning.flight_log import FlightLogError
-    from agent.perception.config_persistent import LearnerConfig
-    from launch.retrain_depth import retrain_depth as run
+    from plansight.agent.learning.checkpoint import CheckpointError
+    from plansight.agent.learning.flight_log import FlightLogError
+    from plansight.agent.perception.config_persistent import LearnerConfig
+    from plansight.launch.retrain_depth import retrain_depth as run
 
     with Progress(TextColumn("[bold]retrain-depth"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
@@ -235,9 +235,9 @@ def eval_depth(
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures here")] = None,
 ) -> None:
     """AbsRel, RMSE and δ<1.25 of mono and stereo depth against ground truth in unseen rooms."""
-    from agent.learning.checkpoint import CheckpointError
-    from launch.eval_depth import eval_depth as run
-    from launch.rundir import write_json
+    from plansight.agent.learning.checkpoint import CheckpointError
+    from plansight.launch.eval_depth import eval_depth as run
+    from plansight.launch.rundir import write_json
 
     seeds = _parse_rooms(rooms)
     with Progress(TextColumn("[bold]eval-depth"), BarColumn(), MofNCompleteColumn(), console=console) as progress:
@@ -269,7 +269,7 @@ def serve_airsim(
     clock_speed: Annotated[float | None, typer.Option(min=0.01, help="sim s per wall s; default: lock-stepped")] = None,
 ) -> None:
     """Serve AirSim's multirotor API (msgpack-rpc) over our MuJoCo quadrotor, for AirSim scripts and missions."""
-    from launch.serve_airsim import serve_airsim as run
+    from plansight.launch.serve_airsim import serve_airsim as run
 
     try:
         run(host, port, room, mission, clock_speed)

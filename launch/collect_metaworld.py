@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from launch.errors import console, fail
+from plansight.launch.errors import console, fail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Record datasets.")
@@ -30,8 +30,8 @@ def collect_metaworld(
     out: Annotated[Path, typer.Option(help="HDF5 file to write")] = Path("data/metaworld_experts.hdf5"),
 ) -> None:
     """Roll out Meta-World's scripted experts and record RGB, depth, masks, camera matrices, actions, states."""
-    from sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
-    from sim.metaworld.tasks import TASKS
+    from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
+    from plansight.sim.metaworld.tasks import TASKS
 
     try:
         task_list = parse_list(tasks, tuple(TASKS), "tasks")
@@ -39,7 +39,7 @@ def collect_metaworld(
         width, height = parse_resolution(res)
     except ConfigError as e:
         fail(str(e))
-    from sim.metaworld.collect import collect
+    from plansight.sim.metaworld.collect import collect
 
     with Progress(TextColumn("[bold]collect"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                   TimeRemainingColumn(), console=console) as progress:

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hardware.ardrone.config_ardrone import EmulatorConfig, FaultConfig, PortsConfig
-from launch.mission import Mission, MissionError, describe_error
+from plansight.hardware.ardrone.config_ardrone import EmulatorConfig, FaultConfig, PortsConfig
+from plansight.launch.mission import Mission, MissionError, describe_error
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,8 @@ def deploy_mission(mission: Mission, drone: str, host: str | None) -> Mission:
 def run_emulator(cfg: EmulatorConfig, host: str, ports: PortsConfig, seed: int, stop: threading.Event,
                  status_every_s: float = 2.0) -> None:
     """Serve a loopback AR.Drone on ``host`` until ``stop`` is set (Ctrl-C in the CLI)."""
-    from hardware.ardrone.emulator import ArdroneEmulator
-    from hardware.ardrone.navdata import CTRL_NAMES
+    from plansight.hardware.ardrone.emulator import ArdroneEmulator
+    from plansight.hardware.ardrone.navdata import CTRL_NAMES
 
     with ArdroneEmulator(cfg, host, ports) as emu:
         p = emu.start(seed)

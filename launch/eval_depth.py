@@ -17,16 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.contracts import DepthEstimate, Observation
-from agent.control.avoidance import AvoidanceConfig, ReactiveAvoidance
-from agent.learning.checkpoint import load_checkpoint, read_meta
-from agent.learning.online_depth import predict_depth
-from agent.perception.config_persistent import MonoNetConfig
-from agent.perception.depth_metrics import depth_errors
-from agent.perception.mono_net import MonoDepthNet
-from agent.perception.stereo import SgbmStereoDepth, StereoConfig
-from sim.drone.config_drone import DroneSimConfig, StereoRigConfig
-from sim.drone.drone_sim import DroneSim
+from plansight.agent.contracts import DepthEstimate, Observation
+from plansight.agent.control.avoidance import AvoidanceConfig, ReactiveAvoidance
+from plansight.agent.learning.checkpoint import load_checkpoint, read_meta
+from plansight.agent.learning.online_depth import predict_depth
+from plansight.agent.perception.config_persistent import MonoNetConfig
+from plansight.agent.perception.depth_metrics import depth_errors
+from plansight.agent.perception.mono_net import MonoDepthNet
+from plansight.agent.perception.stereo import SgbmStereoDepth, StereoConfig
+from plansight.sim.drone.config_drone import DroneSimConfig, StereoRigConfig
+from plansight.sim.drone.drone_sim import DroneSim
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ import typer
 import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from agent.planning.config_executor import ExecutorConfig
-from launch.errors import console, fail
+from plansight.agent.planning.config_executor import ExecutorConfig
+from plansight.launch.errors import console, fail
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +108,14 @@ def parse_executor(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _oracle_planner(arm, spec: EpisodeSpec):
-    from sim.metaworld.oracle import OraclePlanner
+    from plansight.sim.metaworld.oracle import OraclePlanner
 
     # each frame's depth costs a second render pass; only an executor that reads it gets it
     return OraclePlanner(arm, n_frames=spec.plan_frames, depth=spec.executor_config().plan_depth)
 
 
 def _diffusion_planner(arm, spec: EpisodeSpec):
-    from agent.planning.video_planner import DiffusionVideoPlanner
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner
 
     if spec.checkpoint is None:
         raise ValueError("the diffusion planner needs --checkpoint (a model folder from `plansight train video`)")
@@ -129,12 +129,12 @@ planner sees only observations)."""
 
 def run_episode(spec: EpisodeSpec) -> dict:
     """Run one episode; returns its JSON record (success, steps, plans, seconds and where they went)."""
-    from agent.contracts import ArmCommand
-    from agent.planning.executor import FlowPlanExecutor
-    from agent.planning.lowres import LowResPlanner
-    from agent.planning.subgoals import PlanError
-    from sim.metaworld.arm_sim import MetaWorldArm
-    from sim.metaworld.config_metaworld import make_config
+    from plansight.agent.contracts import ArmCommand
+    from plansight.agent.planning.executor import FlowPlanExecutor
+    from plansight.agent.planning.lowres import LowResPlanner
+    from plansight.agent.planning.subgoals import PlanError
+    from plansight.sim.metaworld.arm_sim import MetaWorldArm
+    from plansight.sim.metaworld.config_metaworld import make_config
 
     t_start = time.perf_counter()
     arm = MetaWorldArm(make_config(task=spec.task, cameras=(spec.camera,), width=spec.width, height=spec.height))
@@ -198,7 +198,7 @@ def run_episode(spec: EpisodeSpec) -> dict:
     rec.update(success=bool(success), success_step=success_step, steps=steps, plans=plans, modes=modes,
                error=error, seconds=time.perf_counter() - t_start, timing=timing)
     if spec.video is not None and frames:
-        from launch.video import VideoRecorder
+        from plansight.launch.video import VideoRecorder
 
         spec.video.parent.mkdir(parents=True, exist_ok=True)
         rec_v = VideoRecorder(spec.video, fps=40.0)
@@ -274,7 +274,7 @@ def complete_seeds(specs: list[EpisodeSpec], done: dict[str, dict]) -> list[dict
 
 
 def _run_logged(spec: EpisodeSpec) -> dict:
-    logging.getLogger("sim").setLevel(logging.WARNING)
+    logging.getLogger("plansight.sim").setLevel(logging.WARNING)
     return run_episode(spec)
 
 
@@ -377,7 +377,7 @@ def markdown_table(summary: dict, label: str = "Oracle") -> str:
 
 def write_summary(out: Path, records: list[dict], meta: dict) -> dict:
     """Write ``summary.json`` and ``table.md`` atomically; returns the summary."""
-    from launch.rundir import write_atomic, write_json
+    from plansight.launch.rundir import write_atomic, write_json
 
     summary = summarize(records)
     write_json(out / "summary.json", {**meta, "settings": summary})
@@ -440,8 +440,8 @@ def eval_metaworld(
              "--executor gripper_tracker=lk")] = None,
 ) -> None:
     """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
-    from sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
-    from sim.metaworld.tasks import TASKS
+    from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
+    from plansight.sim.metaworld.tasks import TASKS
 
     if planner not in PLANNERS:
         fail(f"planner: unknown planner {planner!r}; allowed: {', '.join(PLANNERS)}")
@@ -488,7 +488,7 @@ def eval_metaworld(
 def _check_learned_planner(planner: str, checkpoint: Path | None, tasks: list[str], width: int, height: int) -> None:
     """Fail before any episode runs: no checkpoint, one that does not load, or one that lacks a task or the
     evaluation's aspect ratio."""
-    from agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
 
     if checkpoint is None:
         fail(f"checkpoint: the {planner} planner needs --checkpoint (a model folder from `plansight train video`)")

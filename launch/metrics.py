@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.contracts import DepthEstimate, DroneState
-from agent.perception.depth_metrics import depth_errors
+from plansight.agent.contracts import DepthEstimate, DroneState
+from plansight.agent.perception.depth_metrics import depth_errors
 
 
 @dataclass

@@ -15,14 +15,14 @@ from typing import Annotated, Any, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.control.avoidance import AvoidanceConfig
-from agent.control.safety import SafetyConfig
-from agent.perception.config_mono import MonoConfig
-from agent.perception.config_persistent import PersistentSSLConfig
-from agent.perception.stereo import StereoConfig
-from hardware.ardrone.config_ardrone import ArdroneConfig
-from sim.airsim.config_airsim import AirSimConfig
-from sim.drone.config_drone import DroneSimConfig
+from plansight.agent.control.avoidance import AvoidanceConfig
+from plansight.agent.control.safety import SafetyConfig
+from plansight.agent.perception.config_mono import MonoConfig
+from plansight.agent.perception.config_persistent import PersistentSSLConfig
+from plansight.agent.perception.stereo import StereoConfig
+from plansight.hardware.ardrone.config_ardrone import ArdroneConfig
+from plansight.sim.airsim.config_airsim import AirSimConfig
+from plansight.sim.drone.config_drone import DroneSimConfig
 
 # Registered choices per slot. A new backend adds its config class here and its builder in
 # launch/registry.py; pydantic picks the class from the ``type`` field.

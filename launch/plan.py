@@ -16,7 +16,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from launch.errors import console, fail  # one-line error, exit status 2
+from plansight.launch.errors import console, fail  # one-line error, exit status 2
 
 DEFAULT_CHECKPOINT = Path(__file__).parent / "models" / "video_mw_64x48"
 """The video planner trained by ``plansight train video --config launch/configs/video_cpu.yaml`` (BENCHMARKS.md)."""
@@ -36,12 +36,12 @@ def plan(
     """Sample video plans for a task from the current frame and write them as a GIF next to the observation."""
     from PIL import Image
 
-    from agent.atomic import atomic_path
-    from agent.learning.train_video import write_gif
-    from agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
-    from launch.rundir import write_json
-    from sim.metaworld.arm_sim import MetaWorldArm
-    from sim.metaworld.config_metaworld import ConfigError, make_config, parse_resolution
+    from plansight.agent.atomic import atomic_path
+    from plansight.agent.learning.train_video import write_gif
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
+    from plansight.launch.rundir import write_json
+    from plansight.sim.metaworld.arm_sim import MetaWorldArm
+    from plansight.sim.metaworld.config_metaworld import ConfigError, make_config, parse_resolution
 
     try:
         width, height = parse_resolution(res)

@@ -13,14 +13,14 @@ from typing import Any
 from pydantic import BaseModel
 
 REGISTRY: dict[str, dict[str, str]] = {
-    "embodiment": {"mujoco_drone": "sim.drone.drone_sim:DroneSim",
-                   "ardrone": "hardware.ardrone.drone:ArdroneDrone",
-                   "airsim": "sim.airsim.adapter:AirSimDrone",
-                   "metaworld_arm": "sim.metaworld.arm_sim:MetaWorldArm"},
-    "perception": {"sgbm": "agent.perception.stereo:SgbmStereoDepth",
-                   "persistent_ssl": "agent.perception.persistent:PersistentSSLPerception",
-                   "mono_cnn": "agent.perception.mono:MonoDepthPerception"},
-    "policy": {"avoidance": "agent.control.avoidance:ReactiveAvoidance"},
+    "embodiment": {"mujoco_drone": "plansight.sim.drone.drone_sim:DroneSim",
+                   "ardrone": "plansight.hardware.ardrone.drone:ArdroneDrone",
+                   "airsim": "plansight.sim.airsim.adapter:AirSimDrone",
+                   "metaworld_arm": "plansight.sim.metaworld.arm_sim:MetaWorldArm"},
+    "perception": {"sgbm": "plansight.agent.perception.stereo:SgbmStereoDepth",
+                   "persistent_ssl": "plansight.agent.perception.persistent:PersistentSSLPerception",
+                   "mono_cnn": "plansight.agent.perception.mono:MonoDepthPerception"},
+    "policy": {"avoidance": "plansight.agent.control.avoidance:ReactiveAvoidance"},
 }
 
 

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.patches import Circle, Rectangle  # noqa: E402
 
-from launch.rundir import atomic_path, write_atomic  # noqa: E402
+from plansight.launch.rundir import atomic_path, write_atomic  # noqa: E402
 
 
 def plot_trajectory(path: str | Path, room: Mapping[str, Any] | None, xyt: Sequence[tuple[float, float, float]],

@@ -11,11 +11,11 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from agent.learning.checkpoint import read_meta
-from agent.learning.flight_log import read_flight_logs
-from agent.learning.online_depth import OnlineDepthLearner
-from agent.learning.plots import plot_learning_curve
-from agent.perception.config_persistent import LearnerConfig, MonoNetConfig
+from plansight.agent.learning.checkpoint import read_meta
+from plansight.agent.learning.flight_log import read_flight_logs
+from plansight.agent.learning.online_depth import OnlineDepthLearner
+from plansight.agent.learning.plots import plot_learning_curve
+from plansight.agent.perception.config_persistent import LearnerConfig, MonoNetConfig
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from agent.atomic import atomic_path
-from agent.contracts import Event
+from plansight.agent.atomic import atomic_path
+from plansight.agent.contracts import Event
 
 __all__ = ["EventLog", "atomic_path", "make_run_dir", "write_atomic", "write_json"]
 

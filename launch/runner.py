@@ -28,15 +28,15 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from agent.contracts import DroneCommand, DroneState, Event, Observation, RunParticipant
-from agent.control.safety import SafeFlyer
-from agent.learning.flight_log import FlightLogWriter
-from launch.metrics import FlightMetrics
-from launch.mission import Mission
-from launch.registry import build
-from launch.report import plot_trajectory, write_report
-from launch.rundir import EventLog, make_run_dir, write_atomic, write_json
-from launch.video import VideoRecorder, compose, depth_panel
+from plansight.agent.contracts import DroneCommand, DroneState, Event, Observation, RunParticipant
+from plansight.agent.control.safety import SafeFlyer
+from plansight.agent.learning.flight_log import FlightLogWriter
+from plansight.launch.metrics import FlightMetrics
+from plansight.launch.mission import Mission
+from plansight.launch.registry import build
+from plansight.launch.report import plot_trajectory, write_report
+from plansight.launch.rundir import EventLog, make_run_dir, write_atomic, write_json
+from plansight.launch.video import VideoRecorder, compose, depth_panel
 
 log = logging.getLogger(__name__)
 

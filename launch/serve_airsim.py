@@ -12,12 +12,12 @@ import signal
 import threading
 from pathlib import Path
 
-from launch.mission import load_mission
-from sim.airsim.methods import implemented
-from sim.airsim.server import AirSimServer
-from sim.airsim.spawn import sim_config
-from sim.airsim.vehicle import SimVehicle
-from sim.drone.config_drone import DroneSimConfig
+from plansight.launch.mission import load_mission
+from plansight.sim.airsim.methods import implemented
+from plansight.sim.airsim.server import AirSimServer
+from plansight.sim.airsim.spawn import sim_config
+from plansight.sim.airsim.vehicle import SimVehicle
+from plansight.sim.drone.config_drone import DroneSimConfig
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from agent.planning.config_video import TrainVideoConfig
-from launch.mission import MissionError
+from plansight.agent.planning.config_video import TrainVideoConfig
+from plansight.launch.mission import MissionError
 
 
 def load_train_config(path: Path | None, overrides: dict[str, Any]) -> TrainVideoConfig:
@@ -36,6 +36,6 @@ def load_train_config(path: Path | None, overrides: dict[str, Any]) -> TrainVide
 
 def run(data: Path, out: Path, cfg: TrainVideoConfig, resume: bool,
         on_step: Callable[[int, float], None] | None) -> dict:
-    from agent.learning.train_video import train_video  # torch, diffusers, accelerate only when training
+    from plansight.agent.learning.train_video import train_video  # torch, diffusers, accelerate only when training
 
     return train_video(data, out, cfg, resume=resume, on_step=on_step)

@@ -27,8 +27,8 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture
 def flying_sim():
     """A physics-only DroneSim in an empty 20 × 20 m room, hovering at 1 m."""
-    from sim.drone.config_drone import DroneSimConfig, RoomConfig
-    from sim.drone.drone_sim import DroneSim
+    from plansight.sim.drone.config_drone import DroneSimConfig, RoomConfig
+    from plansight.sim.drone.drone_sim import DroneSim
 
     sim = DroneSim(DroneSimConfig(render=False, room=RoomConfig(size_m=(20.0, 20.0), n_poles=0, n_boxes=0)))
     sim.reset(0)

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agent.contracts import CameraModel, DepthEstimate, DroneCommand, DroneState, Observation
+from plansight.agent.contracts import CameraModel, DepthEstimate, DroneCommand, DroneState, Observation
 
 log = logging.getLogger(__name__)
 

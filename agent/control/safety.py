@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agent.contracts import CameraModel, DroneCommand, DroneState, Event, Flyer, Observation
+from plansight.agent.contracts import CameraModel, DroneCommand, DroneState, Event, Flyer, Observation
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from agent.contracts import CameraModel
+from plansight.agent.contracts import CameraModel
 
 FORMAT = "plansight-flight-log-v1"
 

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from agent.learning.checkpoint import load_checkpoint, save_checkpoint
-from agent.learning.replay import DepthReplayBuffer
-from agent.perception.config_persistent import LearnerConfig, MonoNetConfig
-from agent.perception.mono_net import MonoDepthNet, gaussian_log_depth_loss
+from plansight.agent.learning.checkpoint import load_checkpoint, save_checkpoint
+from plansight.agent.learning.replay import DepthReplayBuffer
+from plansight.agent.perception.config_persistent import LearnerConfig, MonoNetConfig
+from plansight.agent.perception.mono_net import MonoDepthNet, gaussian_log_depth_loss
 
 log = logging.getLogger(__name__)
 

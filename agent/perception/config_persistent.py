@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.control.avoidance import AvoidanceConfig
-from agent.perception.stereo import StereoConfig
-from agent.perception.switching import SwitchConfig
+from plansight.agent.control.avoidance import AvoidanceConfig
+from plansight.agent.perception.stereo import StereoConfig
+from plansight.agent.perception.switching import SwitchConfig
 
 
 class MonoNetConfig(BaseModel):

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from agent.contracts import CameraModel, DepthEstimate, Observation
-from agent.learning.checkpoint import CheckpointError, load_checkpoint, read_meta
-from agent.learning.online_depth import predict_depth
-from agent.perception.config_mono import BUILTIN_PREFIX, MonoConfig
-from agent.perception.config_persistent import MonoNetConfig
-from agent.perception.mono_net import MonoDepthNet
+from plansight.agent.contracts import CameraModel, DepthEstimate, Observation
+from plansight.agent.learning.checkpoint import CheckpointError, load_checkpoint, read_meta
+from plansight.agent.learning.online_depth import predict_depth
+from plansight.agent.perception.config_mono import BUILTIN_PREFIX, MonoConfig
+from plansight.agent.perception.config_persistent import MonoNetConfig
+from plansight.agent.perception.mono_net import MonoDepthNet
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from agent.perception.config_persistent import MonoNetConfig
+from plansight.agent.perception.config_persistent import MonoNetConfig
 
 
 def _stage(cin: int, cout: int, stride: int) -> nn.Sequential:

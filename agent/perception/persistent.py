@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from agent.contracts import CameraModel, DepthEstimate, Event, Observation
-from agent.control.avoidance import free_distance_ahead
-from agent.learning.online_depth import OnlineDepthLearner
-from agent.perception.config_persistent import PersistentSSLConfig
-from agent.perception.depth_metrics import abs_rel
-from agent.perception.stereo import SgbmStereoDepth
-from agent.perception.switching import CueSwitch
+from plansight.agent.contracts import CameraModel, DepthEstimate, Event, Observation
+from plansight.agent.control.avoidance import free_distance_ahead
+from plansight.agent.learning.online_depth import OnlineDepthLearner
+from plansight.agent.perception.config_persistent import PersistentSSLConfig
+from plansight.agent.perception.depth_metrics import abs_rel
+from plansight.agent.perception.stereo import SgbmStereoDepth
+from plansight.agent.perception.switching import CueSwitch
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class PersistentSSLPerception:
         return out
 
     def finish_run(self, run_dir: Path) -> dict[str, Any]:
-        from agent.learning.plots import plot_learning_curve, plot_phase_timeline
+        from plansight.agent.learning.plots import plot_learning_curve, plot_phase_timeline
 
         self.learner.stop()
         run_dir = Path(run_dir)

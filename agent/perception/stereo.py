@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.contracts import CameraModel, DepthEstimate, Observation
+from plansight.agent.contracts import CameraModel, DepthEstimate, Observation
 
 
 class StereoConfig(BaseModel):

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from agent.contracts import ArmCommand, CameraModel, Observation, VideoPlan
-from agent.planning.config_executor import ExecutorConfig
-from agent.planning.subgoals import SubgoalPlan, extract_subgoals
+from plansight.agent.contracts import ArmCommand, CameraModel, Observation, VideoPlan
+from plansight.agent.planning.config_executor import ExecutorConfig
+from plansight.agent.planning.subgoals import SubgoalPlan, extract_subgoals
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from agent.planning.geometry import in_image, sample_bilinear
+from plansight.agent.planning.geometry import in_image, sample_bilinear
 
 FlowFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

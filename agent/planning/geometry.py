@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from agent.contracts import CameraModel
+from plansight.agent.contracts import CameraModel
 
 
 def sample_bilinear(image: np.ndarray, uv: np.ndarray) -> np.ndarray:

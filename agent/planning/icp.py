@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from agent.contracts import CameraModel
-from agent.planning.geometry import apply, lift, project
-from agent.planning.rigid import kabsch, kabsch_yaw
+from plansight.agent.contracts import CameraModel
+from plansight.agent.planning.geometry import apply, lift, project
+from plansight.agent.planning.rigid import kabsch, kabsch_yaw
 
 
 def _translation(a: np.ndarray, b: np.ndarray) -> np.ndarray:

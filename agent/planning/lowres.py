@@ -13,7 +13,7 @@ import dataclasses
 import cv2
 import numpy as np
 
-from agent.contracts import Observation, VideoPlan, VideoPlanner
+from plansight.agent.contracts import Observation, VideoPlan, VideoPlanner
 
 
 class LowResPlanner:

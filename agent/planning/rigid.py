@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from agent.contracts import CameraModel
-from agent.planning.geometry import apply
+from plansight.agent.contracts import CameraModel
+from plansight.agent.planning.geometry import apply
 
 MIN_POINTS = 6
 

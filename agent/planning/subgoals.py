@@ -13,12 +13,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.contracts import CameraModel, VideoPlan
-from agent.planning.config_executor import ExecutorConfig
-from agent.planning.flow import flow_fn, lk_points, move_points
-from agent.planning.geometry import apply, lift, project, sample_bilinear
-from agent.planning.icp import depth_cloud, icp
-from agent.planning.rigid import RigidFit, fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d, fit_yaw_3d
+from plansight.agent.contracts import CameraModel, VideoPlan
+from plansight.agent.planning.config_executor import ExecutorConfig
+from plansight.agent.planning.flow import flow_fn, lk_points, move_points
+from plansight.agent.planning.geometry import apply, lift, project, sample_bilinear
+from plansight.agent.planning.icp import depth_cloud, icp
+from plansight.agent.planning.rigid import (
+    RigidFit,
+    fit_rigid_3d,
+    fit_rigid_pnp,
+    fit_translation,
+    fit_translation_3d,
+    fit_yaw_3d,
+)
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 from diffusers.training_utils import compute_snr
 
-from agent.planning.config_video import DiffusionConfig
-from agent.planning.video_model import VideoPlanNet
+from plansight.agent.planning.config_video import DiffusionConfig
+from plansight.agent.planning.video_model import VideoPlanNet
 
 
 def to_tensor(frames: np.ndarray) -> torch.Tensor:

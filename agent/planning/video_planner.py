@@ -17,11 +17,11 @@ import cv2
 import numpy as np
 import torch
 
-from agent.contracts import Observation, VideoPlan
-from agent.learning.video_clips import resize_to
-from agent.planning.config_video import DiffusionConfig
-from agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
-from agent.planning.video_model import VideoPlanNet
+from plansight.agent.contracts import Observation, VideoPlan
+from plansight.agent.learning.video_clips import resize_to
+from plansight.agent.planning.config_video import DiffusionConfig
+from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
+from plansight.agent.planning.video_model import VideoPlanNet
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.config_drone import DroneSimConfig
 
 
 class _Strict(BaseModel):

@@ -23,12 +23,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from agent.contracts import CameraModel, DroneCommand, Event, Observation
-from hardware.ardrone import navdata as nd
-from hardware.ardrone.config_ardrone import ArdroneConfig, PortsConfig
-from hardware.ardrone.link import HOVER, ArdroneLink, LinkError
-from hardware.ardrone.odometry import NavdataOdometry
-from hardware.ardrone.velocity import VelocityToPcmd
+from plansight.agent.contracts import CameraModel, DroneCommand, Event, Observation
+from plansight.hardware.ardrone import navdata as nd
+from plansight.hardware.ardrone.config_ardrone import ArdroneConfig, PortsConfig
+from plansight.hardware.ardrone.link import HOVER, ArdroneLink, LinkError
+from plansight.hardware.ardrone.odometry import NavdataOdometry
+from plansight.hardware.ardrone.velocity import VelocityToPcmd
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class ArdroneDrone:
             xy = self.cfg.start_xy_m or (0.0, 0.0)
             self._odometry.reset(xy, self.cfg.start_yaw_rad)
             return self.cfg.host, self.cfg.ports, {}
-        from hardware.ardrone.emulator import ArdroneEmulator  # MuJoCo only for the loopback drone
+        from plansight.hardware.ardrone.emulator import ArdroneEmulator  # MuJoCo only for the loopback drone
 
         self.emulator = ArdroneEmulator(self.cfg.emulator, "127.0.0.1")
         p = self.emulator.start(seed)

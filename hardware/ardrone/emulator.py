@@ -25,11 +25,11 @@ import threading
 import time
 from dataclasses import dataclass
 
-from agent.contracts import DroneState, Event
-from hardware.ardrone.at import parse_datagram
-from hardware.ardrone.config_ardrone import EmulatorConfig, FaultConfig, PortsConfig
-from hardware.ardrone.firmware import Firmware
-from hardware.ardrone.pave import FRAME_IDR, FRAME_P, build_frame
+from plansight.agent.contracts import DroneState, Event
+from plansight.hardware.ardrone.at import parse_datagram
+from plansight.hardware.ardrone.config_ardrone import EmulatorConfig, FaultConfig, PortsConfig
+from plansight.hardware.ardrone.firmware import Firmware
+from plansight.hardware.ardrone.pave import FRAME_IDR, FRAME_P, build_frame
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class ArdroneEmulator:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, seed: int = 0) -> EmulatorPorts:
-        from sim.drone.drone_sim import DroneSim  # MuJoCo only when an emulator actually runs
+        from plansight.sim.drone.drone_sim import DroneSim  # MuJoCo only when an emulator actually runs
 
         sim = DroneSim(self.cfg.sim)
         self._room = sim.reset(seed).info.get("room")
@@ -240,9 +240,9 @@ class ArdroneEmulator:
                 self.firmware.tick(now)
 
     def _video_loop(self) -> None:
-        from hardware.ardrone.h264 import H264Encoder
-        from sim.drone.model import LEFT_CAMERA
-        from sim.drone.render import CameraRenderer
+        from plansight.hardware.ardrone.h264 import H264Encoder
+        from plansight.sim.drone.model import LEFT_CAMERA
+        from plansight.sim.drone.render import CameraRenderer
 
         c = self.cfg
         with self._lock:

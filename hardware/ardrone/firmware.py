@@ -24,11 +24,11 @@ import struct
 
 import numpy as np
 
-from hardware.ardrone import navdata as nd
-from hardware.ardrone.at import CTRL_ACK_CONTROL_MODE, REF_SELECT, REF_START, ATCommand, int_to_float
-from hardware.ardrone.config_ardrone import EmulatorConfig
-from sim.drone.controller import Setpoint
-from sim.drone.drone_sim import DroneSim, FlightMode
+from plansight.hardware.ardrone import navdata as nd
+from plansight.hardware.ardrone.at import CTRL_ACK_CONTROL_MODE, REF_SELECT, REF_START, ATCommand, int_to_float
+from plansight.hardware.ardrone.config_ardrone import EmulatorConfig
+from plansight.sim.drone.controller import Setpoint
+from plansight.sim.drone.drone_sim import DroneSim, FlightMode
 
 log = logging.getLogger(__name__)
 

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hardware.ardrone import navdata as nd
-from hardware.ardrone.at import CTRL_ACK_CONTROL_MODE, REF_BASE, REF_SELECT, REF_START, ATEncoder
-from hardware.ardrone.config_ardrone import BridgeSafetyConfig, LinkConfig, PortsConfig
-from hardware.ardrone.pave import PaveParser
+from plansight.hardware.ardrone import navdata as nd
+from plansight.hardware.ardrone.at import CTRL_ACK_CONTROL_MODE, REF_BASE, REF_SELECT, REF_START, ATEncoder
+from plansight.hardware.ardrone.config_ardrone import BridgeSafetyConfig, LinkConfig, PortsConfig
+from plansight.hardware.ardrone.pave import PaveParser
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +373,7 @@ class ArdroneLink:
 
     # ------------------------------------------------------------------ video thread
     def _video_loop(self) -> None:
-        from hardware.ardrone.h264 import H264Decoder
+        from plansight.hardware.ardrone.h264 import H264Decoder
 
         while not self._stop.is_set():
             try:

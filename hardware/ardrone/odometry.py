@@ -13,8 +13,8 @@ import threading
 
 import numpy as np
 
-from agent.contracts import DroneState
-from hardware.ardrone import navdata as nd
+from plansight.agent.contracts import DroneState
+from plansight.hardware.ardrone import navdata as nd
 
 _MAX_GAP_S = 0.5  # longer navdata gaps are not integrated across (the velocity is unknown there)
 

@@ -9,9 +9,9 @@ Forward tilt is negative PCMD pitch; tilting left (towards +y in FLU) is negativ
 
 from __future__ import annotations
 
-from agent.contracts import DroneCommand
-from hardware.ardrone.config_ardrone import FirmwareLimits, VelocityLoopConfig
-from hardware.ardrone.link import HOVER, Pcmd
+from plansight.agent.contracts import DroneCommand
+from plansight.hardware.ardrone.config_ardrone import FirmwareLimits, VelocityLoopConfig
+from plansight.hardware.ardrone.link import HOVER, Pcmd
 
 
 def _clip(x: float, lim: float) -> float:

@@ -26,12 +26,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from agent.contracts import CameraModel, DroneCommand, DroneState, Event, Observation
-from sim.airsim import convert as cv
-from sim.airsim import rpc
-from sim.airsim.client import AirSimClient, AsyncResult, RpcClient, image_request, yaw_mode
-from sim.airsim.config_airsim import AirSimConfig
-from sim.airsim.spawn import SPAWNERS, SpawnedServer
+from plansight.agent.contracts import CameraModel, DroneCommand, DroneState, Event, Observation
+from plansight.sim.airsim import convert as cv
+from plansight.sim.airsim import rpc
+from plansight.sim.airsim.client import AirSimClient, AsyncResult, RpcClient, image_request, yaw_mode
+from plansight.sim.airsim.config_airsim import AirSimConfig
+from plansight.sim.airsim.spawn import SPAWNERS, SpawnedServer
 
 log = logging.getLogger(__name__)
 

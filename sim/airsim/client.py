@@ -23,7 +23,7 @@ from typing import Any
 
 import msgpack
 
-from sim.airsim import rpc
+from plansight.sim.airsim import rpc
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.config_drone import DroneSimConfig
 
 
 class AirSimConfig(DroneSimConfig):

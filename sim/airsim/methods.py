@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.airsim.vehicle import HOME, VEHICLE_NAME, SimVehicle
+from plansight.sim.airsim.vehicle import HOME, VEHICLE_NAME, SimVehicle
 
 log = logging.getLogger(__name__)
 

@@ -28,10 +28,10 @@ from typing import Any
 
 import msgpack
 
-from sim.airsim import rpc
-from sim.airsim.methods import METHODS, Deferred
-from sim.airsim.vehicle import SimVehicle, VehicleError
-from sim.drone.config_drone import DroneSimConfig
+from plansight.sim.airsim import rpc
+from plansight.sim.airsim.methods import METHODS, Deferred
+from plansight.sim.airsim.vehicle import SimVehicle, VehicleError
+from plansight.sim.drone.config_drone import DroneSimConfig
 
 log = logging.getLogger(__name__)
 

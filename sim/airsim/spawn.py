@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
-from sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.config_drone import DroneSimConfig
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,8 @@ class ThreadServer:
     """``AirSimServer`` on a background thread of this process."""
 
     def __init__(self, cfg: DroneSimConfig, seed: int, clock_speed: float | None) -> None:
-        from sim.airsim.server import AirSimServer
-        from sim.airsim.vehicle import SimVehicle
+        from plansight.sim.airsim.server import AirSimServer
+        from plansight.sim.airsim.vehicle import SimVehicle
 
         vehicle = SimVehicle(sim_config(cfg), seed=seed, clock_speed=clock_speed)
         self._server = AirSimServer(vehicle, "127.0.0.1", 0).start()
@@ -60,7 +60,7 @@ class ProcessServer:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
         env.setdefault("MUJOCO_GL", "egl")
-        cmd = [sys.executable, "-m", "sim.airsim.server", "--port", "0", "--room", str(seed),
+        cmd = [sys.executable, "-m", "plansight.sim.airsim.server", "--port", "0", "--room", str(seed),
                "--sim-json", sim_config(cfg).model_dump_json(), "--log-level", "WARNING"]
         if clock_speed:
             cmd += ["--clock-speed", str(clock_speed)]

@@ -27,12 +27,12 @@ import cv2
 import mujoco
 import numpy as np
 
-from agent.contracts import DroneCommand
-from sim.airsim import convert as cv
-from sim.drone.config_drone import DroneSimConfig
-from sim.drone.drone_sim import DroneSim, FlightMode
-from sim.drone.model import LEFT_CAMERA, RIGHT_CAMERA
-from sim.drone.render import CameraRenderer
+from plansight.agent.contracts import DroneCommand
+from plansight.sim.airsim import convert as cv
+from plansight.sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.drone_sim import DroneSim, FlightMode
+from plansight.sim.drone.model import LEFT_CAMERA, RIGHT_CAMERA
+from plansight.sim.drone.render import CameraRenderer
 
 log = logging.getLogger(__name__)
 

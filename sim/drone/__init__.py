@@ -2,9 +2,9 @@
 
 import gymnasium
 
-from sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.config_drone import DroneSimConfig
 
-gymnasium.register(id="plansight/DroneRoom-v0", entry_point="sim.drone.env:DroneRoomEnv",
+gymnasium.register(id="plansight/DroneRoom-v0", entry_point="plansight.sim.drone.env:DroneRoomEnv",
                    max_episode_steps=1500)
 
 __all__ = ["DroneSimConfig"]

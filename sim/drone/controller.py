@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.drone.config_drone import ControllerConfig, QuadrotorConfig
-from sim.drone.model import ROTOR_SPIN, rotor_positions
+from plansight.sim.drone.config_drone import ControllerConfig, QuadrotorConfig
+from plansight.sim.drone.model import ROTOR_SPIN, rotor_positions
 
 GRAVITY = 9.81
 

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 import mujoco
 import numpy as np
 
-from agent.contracts import CameraModel, DroneCommand, DroneState, Event, Observation
-from sim.drone.config_drone import DroneSimConfig
-from sim.drone.controller import CascadedController, Setpoint
-from sim.drone.model import DRONE_BODY, FLOOR_GEOM, LEFT_CAMERA, RIGHT_CAMERA, build_model
-from sim.drone.render import CameraRenderer
-from sim.drone.room import RoomLayout, generate_room
+from plansight.agent.contracts import CameraModel, DroneCommand, DroneState, Event, Observation
+from plansight.sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.controller import CascadedController, Setpoint
+from plansight.sim.drone.model import DRONE_BODY, FLOOR_GEOM, LEFT_CAMERA, RIGHT_CAMERA, build_model
+from plansight.sim.drone.render import CameraRenderer
+from plansight.sim.drone.room import RoomLayout, generate_room
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from agent.contracts import DroneCommand, DroneState, Observation
-from sim.drone.config_drone import DroneSimConfig
-from sim.drone.drone_sim import DroneSim
-from sim.drone.model import LEFT_CAMERA, RIGHT_CAMERA
+from plansight.agent.contracts import DroneCommand, DroneState, Observation
+from plansight.sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.drone_sim import DroneSim
+from plansight.sim.drone.model import LEFT_CAMERA, RIGHT_CAMERA
 
 _STATE_BOUND = 1e4  # no state component of a room flight comes near this (m, m/s, rad, rad/s)
 

@@ -16,8 +16,8 @@ import math
 import mujoco
 import numpy as np
 
-from sim.drone.config_drone import DroneSimConfig
-from sim.drone.room import RoomLayout
+from plansight.sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.room import RoomLayout
 
 LEFT_CAMERA = "left"
 RIGHT_CAMERA = "right"

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from sim.drone.config_drone import RoomConfig
+from plansight.sim.drone.config_drone import RoomConfig
 
 _LAYOUT_ATTEMPTS = 50
 _PLACEMENT_ATTEMPTS = 200

@@ -23,11 +23,11 @@ from typing import Any
 import mujoco
 import numpy as np
 
-from agent.contracts import ArmCommand, CameraModel, Observation
-from sim.metaworld.cameras import camera_model
-from sim.metaworld.config_metaworld import MetaWorldConfig
-from sim.metaworld.render import SceneRenderer
-from sim.metaworld.tasks import task_spec
+from plansight.agent.contracts import ArmCommand, CameraModel, Observation
+from plansight.sim.metaworld.cameras import camera_model
+from plansight.sim.metaworld.config_metaworld import MetaWorldConfig
+from plansight.sim.metaworld.render import SceneRenderer
+from plansight.sim.metaworld.tasks import task_spec
 
 log = logging.getLogger(__name__)
 

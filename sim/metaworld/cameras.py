@@ -14,7 +14,7 @@ import math
 import mujoco
 import numpy as np
 
-from agent.contracts import CameraModel
+from plansight.agent.contracts import CameraModel
 
 ROTATED_180: frozenset[str] = frozenset({"corner"})
 """Cameras whose MuJoCo image is upside down (rolled 180°)."""

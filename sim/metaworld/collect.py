@@ -10,9 +10,9 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
-from sim.metaworld.arm_sim import MetaWorldArm, expert_policy
-from sim.metaworld.config_metaworld import make_config
-from sim.metaworld.dataset import Demo, open_writer
+from plansight.sim.metaworld.arm_sim import MetaWorldArm, expert_policy
+from plansight.sim.metaworld.config_metaworld import make_config
+from plansight.sim.metaworld.dataset import Demo, open_writer
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sim.metaworld.tasks import TASKS
+from plansight.sim.metaworld.tasks import TASKS
 
 CAMERAS: tuple[str, ...] = ("corner", "corner2", "corner3")
 """The AVDC evaluation cameras. ``corner`` renders upside down in Meta-World; the adapter rotates it 180°."""

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.contracts import Observation, VideoPlan
-from sim.metaworld.arm_sim import MetaWorldArm, expert_policy
+from plansight.agent.contracts import Observation, VideoPlan
+from plansight.sim.metaworld.arm_sim import MetaWorldArm, expert_policy
 
 log = logging.getLogger(__name__)
 

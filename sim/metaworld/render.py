@@ -9,7 +9,7 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
-from sim.metaworld.cameras import upright
+from plansight.sim.metaworld.cameras import upright
 
 
 class SceneRenderer:

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from agent.contracts import CameraModel, DepthEstimate, Observation
-from agent.control.avoidance import AvoidanceConfig, ReactiveAvoidance
+from plansight.agent.contracts import CameraModel, DepthEstimate, Observation
+from plansight.agent.control.avoidance import AvoidanceConfig, ReactiveAvoidance
 
 CAM = CameraModel.from_fovy("left", 128, 96, 60.0, baseline_m=0.1, stereo_partner="right")
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from agent.learning.checkpoint import CheckpointError, load_checkpoint, read_meta, save_checkpoint
-from agent.learning.online_depth import OnlineDepthLearner, predict_depth
-from agent.perception.config_persistent import LearnerConfig, MonoNetConfig
-from agent.perception.mono_net import MonoDepthNet
+from plansight.agent.learning.checkpoint import CheckpointError, load_checkpoint, read_meta, save_checkpoint
+from plansight.agent.learning.online_depth import OnlineDepthLearner, predict_depth
+from plansight.agent.perception.config_persistent import LearnerConfig, MonoNetConfig
+from plansight.agent.perception.mono_net import MonoDepthNet
 
 CFG = LearnerConfig(batch_size=2, min_buffer=1, add_every=1, min_valid_fraction=0.0)
 
@@ -62,9 +62,9 @@ def test_writer_killed_mid_save_leaves_previous_checkpoint_loadable(tmp_path):
     code = textwrap.dedent(f"""
         import sys
         import safetensors.torch
-        from agent.learning import checkpoint
-        from agent.perception.config_persistent import MonoNetConfig
-        from agent.perception.mono_net import MonoDepthNet
+        from plansight.agent.learning import checkpoint
+        from plansight.agent.perception.config_persistent import MonoNetConfig
+        from plansight.agent.perception.mono_net import MonoDepthNet
         real = safetensors.torch.save_file
         def slow_save(tensors, filename, metadata=None):
             with open(filename, "wb") as f:

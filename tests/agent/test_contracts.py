@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from agent.contracts import CameraModel, DroneCommand, DroneState, Embodiment, Flyer
+from plansight.agent.contracts import CameraModel, DroneCommand, DroneState, Embodiment, Flyer
 
 
 def test_drone_state_round_trip():
@@ -37,7 +37,7 @@ def test_camera_from_fovy_matches_pinhole_geometry():
 
 
 def test_sim_satisfies_flyer_protocol():
-    from sim.drone.drone_sim import DroneSim
+    from plansight.sim.drone.drone_sim import DroneSim
 
     sim = DroneSim()
     assert isinstance(sim, Embodiment) and isinstance(sim, Flyer)

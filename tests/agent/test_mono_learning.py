@@ -4,20 +4,20 @@ import numpy as np
 import pytest
 import torch
 
-from agent.contracts import DroneCommand
-from agent.learning.online_depth import OnlineDepthLearner, predict_depth
-from agent.learning.replay import DepthReplayBuffer
-from agent.perception.config_persistent import LearnerConfig, MonoNetConfig
-from agent.perception.depth_metrics import abs_rel
-from agent.perception.mono_net import MonoDepthNet, count_parameters, gaussian_log_depth_loss
-from agent.perception.stereo import SgbmStereoDepth, StereoConfig
+from plansight.agent.contracts import DroneCommand
+from plansight.agent.learning.online_depth import OnlineDepthLearner, predict_depth
+from plansight.agent.learning.replay import DepthReplayBuffer
+from plansight.agent.perception.config_persistent import LearnerConfig, MonoNetConfig
+from plansight.agent.perception.depth_metrics import abs_rel
+from plansight.agent.perception.mono_net import MonoDepthNet, count_parameters, gaussian_log_depth_loss
+from plansight.agent.perception.stereo import SgbmStereoDepth, StereoConfig
 
 
 @pytest.fixture(scope="module")
 def stereo_frames():
     """24 (image, stereo depth, stereo valid) triples from a flight in one room."""
-    from sim.drone.config_drone import DroneSimConfig
-    from sim.drone.drone_sim import DroneSim
+    from plansight.sim.drone.config_drone import DroneSimConfig
+    from plansight.sim.drone.drone_sim import DroneSim
 
     sim = DroneSim(DroneSimConfig(ground_truth_depth=False))
     sim.reset(11)

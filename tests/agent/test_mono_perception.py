@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from agent.contracts import CameraModel
-from agent.learning.checkpoint import CheckpointError
-from agent.perception.config_mono import MonoConfig
-from agent.perception.mono import MonoDepthPerception
+from plansight.agent.contracts import CameraModel
+from plansight.agent.learning.checkpoint import CheckpointError
+from plansight.agent.perception.config_mono import MonoConfig
+from plansight.agent.perception.mono import MonoDepthPerception
 
 
 def test_shipped_weights_estimate_depth_in_an_unseen_room(measured):
-    from sim.drone.drone_sim import DroneSim
+    from plansight.sim.drone.drone_sim import DroneSim
 
     sim = DroneSim()
     sim.reset(seed=4)  # the weights were trained in room seed 1
@@ -32,7 +32,7 @@ def test_shipped_weights_estimate_depth_in_an_unseen_room(measured):
 
 
 def sim_cmd():
-    from agent.contracts import DroneCommand
+    from plansight.agent.contracts import DroneCommand
 
     return DroneCommand(vx=0.3, yaw_rate=0.4)
 

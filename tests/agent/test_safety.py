@@ -2,8 +2,8 @@ import math
 
 import numpy as np
 
-from agent.contracts import DroneCommand, DroneState
-from agent.control.safety import SafeFlyer, SafetyConfig, SafetyEnvelope
+from plansight.agent.contracts import DroneCommand, DroneState
+from plansight.agent.control.safety import SafeFlyer, SafetyConfig, SafetyEnvelope
 
 
 def _state(x=0.0, y=0.0, z=1.0, yaw=0.0):

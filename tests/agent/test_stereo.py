@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from agent.contracts import DroneCommand, Observation
-from agent.perception.stereo import SgbmStereoDepth, StereoConfig
+from plansight.agent.contracts import DroneCommand, Observation
+from plansight.agent.perception.stereo import SgbmStereoDepth, StereoConfig
 
 
 @pytest.fixture(scope="module")
 def rendered_views():
-    from sim.drone.config_drone import DroneSimConfig
-    from sim.drone.drone_sim import DroneSim
+    from plansight.sim.drone.config_drone import DroneSimConfig
+    from plansight.sim.drone.drone_sim import DroneSim
 
     sim = DroneSim(DroneSimConfig())
     sim.reset(3)

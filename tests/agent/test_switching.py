@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.perception.switching import CueSwitch, SwitchConfig
+from plansight.agent.perception.switching import CueSwitch, SwitchConfig
 
 FAR, NEAR = 4.0, 0.6
 

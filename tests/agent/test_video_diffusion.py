@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from agent.planning.config_video import DiffusionConfig, VideoModelConfig
-from agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
-from agent.planning.video_model import VideoPlanNet
+from plansight.agent.planning.config_video import DiffusionConfig, VideoModelConfig
+from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
+from plansight.agent.planning.video_model import VideoPlanNet
 
 TINY = VideoModelConfig(height=16, width=16, n_future=3, tasks=("push-left", "push-right"),
                         block_out_channels=(16, 32), attention_head_dim=8, norm_num_groups=8, task_embed_dim=16)

@@ -6,11 +6,11 @@ import h5py
 import numpy as np
 import pytest
 
-from agent.contracts import Observation, VideoPlanner
-from agent.learning.train_video import train_video
-from agent.learning.video_clips import VideoClipDataset, VideoDataError
-from agent.planning.config_video import DiffusionConfig, TrainVideoConfig, VideoModelConfig
-from agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
+from plansight.agent.contracts import Observation, VideoPlanner
+from plansight.agent.learning.train_video import train_video
+from plansight.agent.learning.video_clips import VideoClipDataset, VideoDataError
+from plansight.agent.planning.config_video import DiffusionConfig, TrainVideoConfig, VideoModelConfig
+from plansight.agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
 
 MODEL = VideoModelConfig(height=16, width=16, n_future=3, block_out_channels=(16, 32), attention_head_dim=8,
                          norm_num_groups=8, task_embed_dim=16)

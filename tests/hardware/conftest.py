@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from hardware.ardrone import navdata as nd
-from hardware.ardrone.at import ATEncoder
-from hardware.ardrone.config_ardrone import ArdroneConfig, EmulatorConfig, LinkConfig
-from hardware.ardrone.emulator import ArdroneEmulator
-from sim.drone.config_drone import DroneSimConfig
+from plansight.hardware.ardrone import navdata as nd
+from plansight.hardware.ardrone.at import ATEncoder
+from plansight.hardware.ardrone.config_ardrone import ArdroneConfig, EmulatorConfig, LinkConfig
+from plansight.hardware.ardrone.emulator import ArdroneEmulator
+from plansight.sim.drone.config_drone import DroneSimConfig
 
 FAST_SIM = DroneSimConfig(render=False, ground_truth_depth=False, hover_altitude_m=0.6, takeoff_speed_mps=1.0,
                           landing_speed_mps=0.8)

@@ -5,8 +5,8 @@ import struct
 
 import pytest
 
-from hardware.ardrone import navdata
-from hardware.ardrone.at import (
+from plansight.hardware.ardrone import navdata
+from plansight.hardware.ardrone.at import (
     REF_EMERGENCY,
     REF_LAND,
     REF_TAKEOFF,

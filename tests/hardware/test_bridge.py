@@ -6,11 +6,11 @@ import time
 import numpy as np
 import pytest
 
-from agent.contracts import DroneCommand, DroneState
-from hardware.ardrone import navdata as nd
-from hardware.ardrone.config_ardrone import ArdroneConfig, FaultConfig, LinkConfig, PortsConfig
-from hardware.ardrone.drone import ArdroneDrone, LinkLostError
-from hardware.ardrone.link import LinkError
+from plansight.agent.contracts import DroneCommand, DroneState
+from plansight.hardware.ardrone import navdata as nd
+from plansight.hardware.ardrone.config_ardrone import ArdroneConfig, FaultConfig, LinkConfig, PortsConfig
+from plansight.hardware.ardrone.drone import ArdroneDrone, LinkLostError
+from plansight.hardware.ardrone.link import LinkError
 from tests.hardware.conftest import drone_config, eventually
 
 
@@ -125,7 +125,7 @@ def test_nonfinite_commands_never_reach_the_wire(drone):
     assert applied == DroneCommand.hover()
     assert drone.emulator.firmware.pcmd[0] == 0  # canonical hover PCMD
     with pytest.raises(ValueError, match="non-finite"):
-        from hardware.ardrone.link import Pcmd
+        from plansight.hardware.ardrone.link import Pcmd
         drone.link.set_pcmd(Pcmd(True, math.nan, 0.0, 0.0, 0.0))
     assert "nonfinite_command" in _kinds(drone)
 

@@ -3,8 +3,8 @@
 import socket
 import time
 
-from hardware.ardrone import navdata as nd
-from hardware.ardrone.at import REF_SELECT, REF_TAKEOFF
+from plansight.hardware.ardrone import navdata as nd
+from plansight.hardware.ardrone.at import REF_SELECT, REF_TAKEOFF
 from tests.hardware.conftest import eventually
 
 CAPTURE = bytes.fromhex("88776655100c804f0100000000000000ffff0800a6020000")

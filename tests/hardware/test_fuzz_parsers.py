@@ -5,9 +5,9 @@ import struct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hardware.ardrone import navdata as nd
-from hardware.ardrone.at import ATEncoder, parse_datagram
-from hardware.ardrone.pave import HEADER_FORMAT, PaveParser, build_frame
+from plansight.hardware.ardrone import navdata as nd
+from plansight.hardware.ardrone.at import ATEncoder, parse_datagram
+from plansight.hardware.ardrone.pave import HEADER_FORMAT, PaveParser, build_frame
 
 FUZZ = settings(max_examples=300, deadline=200, suppress_health_check=[HealthCheck.too_slow])
 

@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from hardware.ardrone.pave import FRAME_IDR, HEADER_FORMAT, HEADER_SIZE, PaveParser, build_frame
+from plansight.hardware.ardrone.pave import FRAME_IDR, HEADER_FORMAT, HEADER_SIZE, PaveParser, build_frame
 
 
 def test_header_is_64_bytes_and_carries_the_fields():

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from launch.mission import load_mission
-from launch.runner import fly
+from plansight.launch.mission import load_mission
+from plansight.launch.runner import fly
 
 MISSION = Path(__file__).resolve().parents[2] / "launch" / "missions" / "drone_room_stereo.yaml"
 

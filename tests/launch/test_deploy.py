@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from launch.deploy import deploy_mission
-from launch.mission import MissionError, load_mission
+from plansight.launch.deploy import deploy_mission
+from plansight.launch.mission import MissionError, load_mission
 
 REPO = Path(__file__).resolve().parents[2]
 MISSIONS = REPO / "launch" / "missions"
@@ -32,7 +32,7 @@ def test_deploy_mission_swaps_the_embodiment_and_host():
 
 
 def test_deploy_flies_the_emulated_drone_and_writes_the_run_folder(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "launch.cli", "deploy", str(MISSIONS / "ardrone_room.yaml"),
+    r = subprocess.run([sys.executable, "-m", "plansight.launch.cli", "deploy", str(MISSIONS / "ardrone_room.yaml"),
                         "--duration", "3", "--runs-dir", str(tmp_path), "--quiet"],
                        capture_output=True, text=True, cwd=REPO, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -49,7 +49,8 @@ def test_deploy_flies_the_emulated_drone_and_writes_the_run_folder(tmp_path):
 
 
 def test_deploying_a_stereo_mission_fails_clearly_and_keeps_the_run_folder(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "launch.cli", "deploy", str(MISSIONS / "drone_room_stereo.yaml"),
+    r = subprocess.run([sys.executable, "-m", "plansight.launch.cli", "deploy",
+                        str(MISSIONS / "drone_room_stereo.yaml"),
                         "--duration", "2", "--runs-dir", str(tmp_path), "--quiet"],
                        capture_output=True, text=True, cwd=REPO, timeout=300, env={**os.environ, "COLUMNS": "300"})
     assert r.returncode == 1
@@ -60,7 +61,7 @@ def test_deploying_a_stereo_mission_fails_clearly_and_keeps_the_run_folder(tmp_p
 
 
 def test_deploy_rejects_an_unknown_drone(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "launch.cli", "deploy", str(MISSIONS / "ardrone_room.yaml"),
+    r = subprocess.run([sys.executable, "-m", "plansight.launch.cli", "deploy", str(MISSIONS / "ardrone_room.yaml"),
                         "--drone", "tello", "--runs-dir", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 2 and "unknown drone 'tello'" in r.stderr
     assert not tmp_path.exists() or not any(tmp_path.iterdir())

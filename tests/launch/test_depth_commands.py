@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 import yaml
 
-from launch.mission import load_mission
-from launch.runner import fly
+from plansight.launch.mission import load_mission
+from plansight.launch.runner import fly
 
 REPO = Path(__file__).resolve().parents[2]
 MISSION = REPO / "launch" / "missions" / "drone_room_persistent.yaml"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "launch.cli", *args], capture_output=True, text=True, cwd=REPO,
-                          timeout=600)
+    return subprocess.run([sys.executable, "-m", "plansight.launch.cli", *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=600)
 
 
 @pytest.fixture(scope="module")

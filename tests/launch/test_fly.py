@@ -14,7 +14,7 @@ MISSION = REPO / "launch" / "missions" / "drone_room_stereo.yaml"
 
 
 def test_short_mission_writes_the_whole_run_folder(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "launch.cli", "fly", str(MISSION), "--duration", "3",
+    r = subprocess.run([sys.executable, "-m", "plansight.launch.cli", "fly", str(MISSION), "--duration", "3",
                         "--runs-dir", str(tmp_path), "--seed", "2"],
                        capture_output=True, text=True, cwd=REPO, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -52,9 +52,9 @@ def test_short_mission_writes_the_whole_run_folder(tmp_path):
 
 
 def test_a_fault_mid_mission_lands_and_keeps_the_run_folder(tmp_path, monkeypatch):
-    from agent.control import avoidance
-    from launch.mission import load_mission
-    from launch.runner import fly
+    from plansight.agent.control import avoidance
+    from plansight.launch.mission import load_mission
+    from plansight.launch.runner import fly
 
     calls = {"n": 0}
     real_act = avoidance.ReactiveAvoidance.act

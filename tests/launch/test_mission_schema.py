@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from launch.mission import MissionError, load_mission
+from plansight.launch.mission import MissionError, load_mission
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = REPO / "launch" / "missions" / "drone_room_stereo.yaml"
@@ -22,7 +22,7 @@ def _variant(tmp_path: Path, edit) -> Path:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "launch.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "plansight.launch.cli", *args], capture_output=True, text=True,
                           cwd=REPO, timeout=120)
 
 

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from launch.rundir import make_run_dir, write_atomic, write_json
+from plansight.launch.rundir import make_run_dir, write_atomic, write_json
 
 
 def test_run_dirs_never_clash(tmp_path):
@@ -35,7 +35,7 @@ def test_killed_writer_keeps_the_previous_file(tmp_path):
     write_json(p, {"v": 1})
     code = textwrap.dedent(f"""
         import os, sys
-        from launch.rundir import write_atomic
+        from plansight.launch.rundir import write_atomic
         def slow(f):
             f.write('{{"v": 2, ')
             f.flush()

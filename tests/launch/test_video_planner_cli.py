@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from agent.contracts import VideoPlanner
-from agent.learning.video_quality import video_metrics
-from agent.planning.config_video import DiffusionConfig
-from agent.planning.video_model import VideoPlanNet
-from agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
-from launch.cli import app
-from launch.eval_metaworld import EpisodeSpec, run_episode
-from launch.plan import DEFAULT_CHECKPOINT
-from sim.metaworld.tasks import TASKS
+from plansight.agent.contracts import VideoPlanner
+from plansight.agent.learning.video_quality import video_metrics
+from plansight.agent.planning.config_video import DiffusionConfig
+from plansight.agent.planning.video_model import VideoPlanNet
+from plansight.agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
+from plansight.launch.cli import app
+from plansight.launch.eval_metaworld import EpisodeSpec, run_episode
+from plansight.launch.plan import DEFAULT_CHECKPOINT
+from plansight.sim.metaworld.tasks import TASKS
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """Contact detection: crashes into walls and obstacles are detected, counted once and reported."""
 
-from agent.contracts import DroneCommand
-from sim.drone.config_drone import DroneSimConfig, RoomConfig
-from sim.drone.drone_sim import DroneSim
+from plansight.agent.contracts import DroneCommand
+from plansight.sim.drone.config_drone import DroneSimConfig, RoomConfig
+from plansight.sim.drone.drone_sim import DroneSim
 
 
 def _empty_room_sim():

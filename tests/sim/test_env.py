@@ -2,8 +2,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils.env_checker import check_env
 
-import sim.drone  # noqa: F401  (registers plansight/DroneRoom-v0)
-from sim.drone.config_drone import DroneSimConfig, StereoRigConfig
+import plansight.sim.drone  # noqa: F401  (registers plansight/DroneRoom-v0)
+from plansight.sim.drone.config_drone import DroneSimConfig, StereoRigConfig
 
 
 def test_registered_env_passes_gymnasium_checker():

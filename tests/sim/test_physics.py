@@ -6,9 +6,9 @@ import mujoco
 import numpy as np
 import pytest
 
-from agent.contracts import DroneCommand
-from sim.drone.config_drone import DroneSimConfig
-from sim.drone.drone_sim import DroneSim, FlightMode
+from plansight.agent.contracts import DroneCommand
+from plansight.sim.drone.config_drone import DroneSimConfig
+from plansight.sim.drone.drone_sim import DroneSim, FlightMode
 
 
 def test_airframe_is_ar_drone_class():

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from sim.drone.config_drone import RoomConfig
-from sim.drone.room import generate_room
+from plansight.sim.drone.config_drone import RoomConfig
+from plansight.sim.drone.room import generate_room
 
 
 def test_same_seed_same_layout_and_seeds_differ():

@@ -7,11 +7,11 @@ import dataclasses
 
 import numpy as np
 
-from agent.planning.config_executor import ExecutorConfig
-from agent.planning.geometry import apply, lift
-from agent.planning.icp import depth_cloud, icp
-from agent.planning.rigid import kabsch
-from agent.planning.subgoals import extract_subgoals
+from plansight.agent.planning.config_executor import ExecutorConfig
+from plansight.agent.planning.geometry import apply, lift
+from plansight.agent.planning.icp import depth_cloud, icp
+from plansight.agent.planning.rigid import kabsch
+from plansight.agent.planning.subgoals import extract_subgoals
 from tests.agent.planning.test_subgoals import HEIGHT_M, PLANE_Z, _camera, _plan
 
 

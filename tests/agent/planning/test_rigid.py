@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from agent.contracts import CameraModel
-from agent.planning.flow import FLOW, step_points
-from agent.planning.geometry import apply, lift, project, sample_bilinear
-from agent.planning.rigid import fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d, fit_yaw_3d
+from plansight.agent.contracts import CameraModel
+from plansight.agent.planning.flow import FLOW, step_points
+from plansight.agent.planning.geometry import apply, lift, project, sample_bilinear
+from plansight.agent.planning.rigid import fit_rigid_3d, fit_rigid_pnp, fit_translation, fit_translation_3d, fit_yaw_3d
 
 
 def _camera() -> CameraModel:

@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from agent.contracts import CameraModel, VideoPlan
-from agent.planning.config_executor import ExecutorConfig
-from agent.planning.flow import lk_points
-from agent.planning.geometry import lift
-from agent.planning.subgoals import (
+from plansight.agent.contracts import CameraModel, VideoPlan
+from plansight.agent.planning.config_executor import ExecutorConfig
+from plansight.agent.planning.flow import lk_points
+from plansight.agent.planning.geometry import lift
+from plansight.agent.planning.subgoals import (
     PlanError,
     carry_start,
     contact_point,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sim.airsim.client import AirSimClient, RpcClient
-from sim.airsim.server import AirSimServer
-from sim.airsim.vehicle import SimVehicle
-from sim.drone.config_drone import DroneSimConfig, RoomConfig
+from plansight.sim.airsim.client import AirSimClient, RpcClient
+from plansight.sim.airsim.server import AirSimServer
+from plansight.sim.airsim.vehicle import SimVehicle
+from plansight.sim.drone.config_drone import DroneSimConfig, RoomConfig
 
 EMPTY_ROOM = DroneSimConfig(room=RoomConfig(size_m=(20.0, 20.0), n_poles=0, n_boxes=0))
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from launch.mission import Mission, load_mission
-from launch.runner import fly
+from plansight.launch.mission import Mission, load_mission
+from plansight.launch.runner import fly
 
 ROOT = Path(__file__).resolve().parents[3]
 MISSIONS = ROOT / "launch" / "missions"
@@ -47,7 +47,8 @@ def test_airsim_room_mission_matches_the_mujoco_mission(tmp_path):
 @pytest.fixture
 def server_process():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "sim.airsim.server", "--port", "0", "--log-level", "WARNING"],
+    proc = subprocess.Popen([sys.executable, "-m", "plansight.sim.airsim.server", "--port", "0",
+                             "--log-level", "WARNING"],
                             stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     line = proc.stdout.readline()
     assert line.startswith("listening on "), line

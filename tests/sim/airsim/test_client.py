@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from sim.airsim.client import AirSimConnectionError, AirSimTimeoutError, RpcClient
-from sim.airsim.rpc import RpcError
-from sim.airsim.server import AirSimServer
-from sim.airsim.vehicle import SimVehicle
+from plansight.sim.airsim.client import AirSimConnectionError, AirSimTimeoutError, RpcClient
+from plansight.sim.airsim.rpc import RpcError
+from plansight.sim.airsim.server import AirSimServer
+from plansight.sim.airsim.vehicle import SimVehicle
 
 from .conftest import EMPTY_ROOM
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.airsim import convert as cv
-from sim.drone.drone_sim import DroneSim
+from plansight.sim.airsim import convert as cv
+from plansight.sim.drone.drone_sim import DroneSim
 
 
 def _random_quat(rng: np.random.Generator) -> np.ndarray:

@@ -7,7 +7,7 @@ import socket
 import msgpack
 import pytest
 
-from sim.airsim import rpc
+from plansight.sim.airsim import rpc
 
 
 class Raw:

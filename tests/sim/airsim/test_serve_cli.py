@@ -8,10 +8,10 @@ import threading
 import pytest
 from typer.testing import CliRunner
 
-from launch.cli import app
-from launch.mission import MissionError, load_mission
-from launch.serve_airsim import serve_airsim
-from sim.airsim.client import RpcClient
+from plansight.launch.cli import app
+from plansight.launch.mission import MissionError, load_mission
+from plansight.launch.serve_airsim import serve_airsim
+from plansight.sim.airsim.client import RpcClient
 
 from .test_airsim_mission import MISSIONS
 

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from sim.airsim import convert as cv
-from sim.airsim.client import image_request, yaw_mode
-from sim.airsim.rpc import RpcError
+from plansight.sim.airsim import convert as cv
+from plansight.sim.airsim.client import image_request, yaw_mode
+from plansight.sim.airsim.rpc import RpcError
 
 
 def _pos(c) -> np.ndarray:
@@ -146,7 +146,7 @@ def test_clock_speed_paces_manoeuvres_to_wall_time():
     """Lock-stepped by default (fast); with clock_speed = 1 a 0.4 s manoeuvre takes 0.4 s of wall time."""
     import time
 
-    from sim.airsim.vehicle import SimVehicle
+    from plansight.sim.airsim.vehicle import SimVehicle
 
     from .conftest import EMPTY_ROOM
 
@@ -168,9 +168,9 @@ def test_clock_speed_paces_manoeuvres_to_wall_time():
 def test_state_and_images_are_served_while_a_manoeuvre_runs():
     """On one connection, as the official client pipelines them: a 0.6 s move (paced to wall time) is
     pending while state and image calls are answered, and they see the vehicle moving."""
-    from sim.airsim.client import AirSimClient, RpcClient
-    from sim.airsim.server import AirSimServer
-    from sim.airsim.vehicle import SimVehicle
+    from plansight.sim.airsim.client import AirSimClient, RpcClient
+    from plansight.sim.airsim.server import AirSimServer
+    from plansight.sim.airsim.vehicle import SimVehicle
 
     from .conftest import EMPTY_ROOM
 

@@ -6,11 +6,11 @@ import mujoco
 import numpy as np
 import pytest
 
-from agent.contracts import ArmCommand, Embodiment
-from agent.planning.geometry import lift, project
-from sim.metaworld.arm_sim import MetaWorldArm
-from sim.metaworld.config_metaworld import CAMERAS, ConfigError, make_config, parse_list, parse_resolution
-from sim.metaworld.tasks import TASKS
+from plansight.agent.contracts import ArmCommand, Embodiment
+from plansight.agent.planning.geometry import lift, project
+from plansight.sim.metaworld.arm_sim import MetaWorldArm
+from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, make_config, parse_list, parse_resolution
+from plansight.sim.metaworld.tasks import TASKS
 
 W, H = 96, 72
 
@@ -130,7 +130,7 @@ def test_bad_arguments_give_one_line_errors():
 def test_cli_bad_arguments(args, needle):
     from typer.testing import CliRunner
 
-    from launch.cli import app
+    from plansight.launch.cli import app
 
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2

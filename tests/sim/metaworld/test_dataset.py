@@ -5,14 +5,14 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from sim.metaworld.arm_sim import MetaWorldArm
-from sim.metaworld.collect import collect
-from sim.metaworld.config_metaworld import make_config
-from sim.metaworld.dataset import read_demo, read_info
+from plansight.sim.metaworld.arm_sim import MetaWorldArm
+from plansight.sim.metaworld.collect import collect
+from plansight.sim.metaworld.config_metaworld import make_config
+from plansight.sim.metaworld.dataset import read_demo, read_info
 
 
 def test_dataset_round_trip(tmp_path, monkeypatch):
-    import sim.metaworld.collect as col
+    import plansight.sim.metaworld.collect as col
 
     out = tmp_path / "experts.hdf5"
     demos = []

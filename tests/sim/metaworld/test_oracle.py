@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 
-from agent.contracts import VideoPlanner
-from agent.planning.config_executor import ExecutorConfig
-from launch.eval_metaworld import EpisodeSpec, evaluate, run_episode
-from sim.metaworld.arm_sim import MetaWorldArm
-from sim.metaworld.config_metaworld import make_config
-from sim.metaworld.oracle import OraclePlanner
+from plansight.agent.contracts import VideoPlanner
+from plansight.agent.planning.config_executor import ExecutorConfig
+from plansight.launch.eval_metaworld import EpisodeSpec, evaluate, run_episode
+from plansight.sim.metaworld.arm_sim import MetaWorldArm
+from plansight.sim.metaworld.config_metaworld import make_config
+from plansight.sim.metaworld.oracle import OraclePlanner
 
 
 def test_oracle_plan_renders_the_future_and_leaves_the_episode_untouched():
@@ -51,7 +51,7 @@ def test_short_oracle_episode_succeeds(measured):
 
 
 def test_evaluation_resumes_without_redoing_episodes(tmp_path, monkeypatch):
-    import launch.eval_metaworld as ev
+    import plansight.launch.eval_metaworld as ev
 
     calls = []
 
@@ -84,7 +84,7 @@ def test_evaluation_resumes_without_redoing_episodes(tmp_path, monkeypatch):
 
 
 def test_executor_ablations_are_typed_and_kept_apart_when_resuming():
-    import launch.eval_metaworld as ev
+    import plansight.launch.eval_metaworld as ev
 
     overrides = ev.parse_executor(["gripper_tracker=lk", "tool_offset_m=[0, 0, -0.04]", "gain=25"])
     assert overrides == (("gain", "25"), ("gripper_tracker", "lk"), ("tool_offset_m", "[0, 0, -0.04]"))
@@ -96,7 +96,7 @@ def test_executor_ablations_are_typed_and_kept_apart_when_resuming():
 
 
 def test_low_res_oracle_keeps_the_observation_and_blurs_the_future():
-    from agent.planning.lowres import LowResPlanner
+    from plansight.agent.planning.lowres import LowResPlanner
 
     arm = MetaWorldArm(make_config(task="handle-press", cameras=("corner2",), width=128, height=96))
     try:
