@@ -246,10 +246,11 @@ class VideoPlan:
         task: task name.
         score: critic score (higher is better), if judged.
         object_poses: T×4×4 world poses of the task object at each frame (metres); privileged, set only by
-            simulator oracles, for ablations that bypass visual tracking (``ExecutorConfig.object_tracker="truth"``).
+            simulator oracles, for ablations that bypass visual tracking
+            (``ExecutorConfig.tracking.object_tracker="truth"``).
         depth: T×H×W float32 planar depth of each frame, metres (an RGB-D plan), or ``None`` for RGB plans. The
             oracle renders it; a video model would predict it as a fourth channel. The executor lifts tracked
-            pixels with it in every frame (``ExecutorConfig.plan_depth``), where RGB alone leaves motion along
+            pixels with it in every frame (``ExecutorConfig.fit.plan_depth``), where RGB alone leaves motion along
             the camera ray nearly unobservable.
     """
 
@@ -324,23 +325,114 @@ class DronePolicy(Protocol):
 
 
 @runtime_checkable
+class Arm(Embodiment, Protocol):
+    """A manipulator embodiment with a task, an episode budget and the task's success flag (Meta-World).
+
+    ``observe(cameras, depth, masks)`` renders only what is asked: ``cameras=()`` gives a state-only observation
+    (no rendering), ``None`` the configured cameras. ``step_count`` is 0 before the first ``reset``.
+    """
+
+    @property
+    def task(self) -> str: ...
+
+    @property
+    def step_count(self) -> int:
+        """Control steps since ``reset``."""
+        ...
+
+    @property
+    def max_steps(self) -> int:
+        """The episode budget in control steps."""
+        ...
+
+    @property
+    def success(self) -> bool:
+        """Whether the task's success condition held after the last step."""
+        ...
+
+    def observe(self, cameras: Sequence[str] | None = None, depth: bool = True,
+                masks: bool = True) -> Observation: ...
+
+
+@runtime_checkable
 class VideoPlanner(Protocol):
-    """Imagines ``n`` candidate futures of ``task`` from the current observation."""
+    """Imagines ``n`` candidate futures of ``task`` from the current observation.
+
+    ``timings``: wall-clock seconds by stage (e.g. ``oracle_sim``, ``oracle_render``), summed over this
+    planner's plans; empty when it keeps none.
+    """
+
+    @property
+    def timings(self) -> Mapping[str, float]: ...
 
     def plan(self, obs: Observation, task: str, camera: str, n: int = 1,
              seed: int | None = None) -> list[VideoPlan]: ...
+
+
+@dataclass(frozen=True)
+class PlanTrace:
+    """What an executor made of its current plan, for overlays and reports (pixels of the plan's camera).
+
+    Attributes:
+        plan: the plan being executed.
+        points_uv: T×N×2 float64 (u, v) pixels of the tracked object points in each plan frame (frame-0 points
+            moved by the fitted motion); N may be 0.
+        subgoals_uv: K×2 float64 pixels of the end-effector subgoals, projected into the plan's camera.
+        goal_index: index of the subgoal being approached (K when all are reached).
+        mode: ``grasp`` or ``push``.
+        phase: the controller's phase (``approach``, ``descend``, ``close``, ``follow``).
+    """
+
+    plan: VideoPlan
+    points_uv: np.ndarray
+    subgoals_uv: np.ndarray
+    goal_index: int
+    mode: str
+    phase: str
 
 
 @runtime_checkable
 class PlanExecutor(Protocol):
     """Turns a video plan into arm commands, step by step.
 
-    ``act`` returns ``None`` when the executor needs a new plan (plan finished or hand stalled).
+    ``act`` returns ``None`` when the executor needs a new plan (plan finished or hand stalled) and
+    ``may_replan`` is True; with ``may_replan`` False it keeps following the current plan. ``hold()`` is the
+    command that keeps the current grip and does not move. ``reads_plan_depth``: whether it uses
+    ``VideoPlan.depth`` (planners that render depth skip it otherwise). ``timings``: seconds by stage
+    (``flow``, ``fit``) summed over plans. ``drain_events`` returns what happened since the last call
+    (``grasp``, ``release``, ``stall``, ``finished``), oldest first. ``trace()`` is the current plan as the
+    executor sees it, or ``None`` before the first plan.
     """
+
+    may_replan: bool
+
+    @property
+    def reads_plan_depth(self) -> bool: ...
+
+    @property
+    def timings(self) -> Mapping[str, float]: ...
 
     def reset(self, plan: VideoPlan, obs: Observation) -> None: ...
 
     def act(self, obs: Observation) -> ArmCommand | None: ...
+
+    def hold(self) -> ArmCommand: ...
+
+    def drain_events(self) -> list[Event]: ...
+
+    def trace(self) -> PlanTrace | None: ...
+
+
+@runtime_checkable
+class ArmPolicy(Protocol):
+    """Maps observations straight to arm commands (no video plan): scripted experts, learned policies.
+
+    ``reset`` is called once per episode with the first observation, the task and the camera it watches.
+    """
+
+    def reset(self, obs: Observation, task: str, camera: str) -> None: ...
+
+    def act(self, obs: Observation) -> ArmCommand: ...
 
 
 @runtime_checkable

@@ -102,7 +102,7 @@ def score_case(args: tuple[Case, tuple[str, ...]]) -> dict:
     cfg = executor_config(parse_executor(overrides))
     # the reference is the object's true motion alone: no gripper track (it would carry the object its own way)
     truth_cfg = executor_config(parse_executor([*overrides, "object_tracker=truth", "gripper_tracker=null"]))
-    tool = np.asarray(obs["state"][:3], dtype=np.float64) + np.asarray(cfg.tool_offset_m)
+    tool = np.asarray(obs["state"][:3], dtype=np.float64) + np.asarray(cfg.controller.tool_offset_m)
     rec = {"task": case.task, "camera": case.camera, "seed": case.seed}
     try:
         t = time.perf_counter()

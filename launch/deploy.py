@@ -14,23 +14,28 @@ from typing import Any
 from pydantic import ValidationError
 
 from plansight.hardware.ardrone.config_ardrone import EmulatorConfig, FaultConfig, PortsConfig
-from plansight.launch.mission import Mission, MissionError, describe_error
+from plansight.launch import registry
+from plansight.launch.mission import Mission, MissionError, describe_error, mission_models
 
 log = logging.getLogger(__name__)
 
-HARDWARE_DRONES = ("ardrone",)
+
+
+def hardware_drones() -> list[str]:
+    """Embodiments registered as hardware (``Entry.hardware``): what ``--drone`` accepts."""
+    return registry.names("embodiment", hardware=True)
 
 
 def deploy_mission(mission: Mission, drone: str, host: str | None) -> Mission:
     """``mission`` with ``embodiment.type = drone`` (and ``host``); raises ``MissionError``."""
-    if drone not in HARDWARE_DRONES:
-        raise MissionError(f"--drone: unknown drone {drone!r}; supported: {', '.join(HARDWARE_DRONES)}")
+    if drone not in hardware_drones():
+        raise MissionError(f"--drone: unknown drone {drone!r}; supported: {', '.join(hardware_drones())}")
     emb = mission.embodiment
     block: dict[str, Any] = emb.model_dump(mode="json") if emb.type == drone else {"type": drone}
     if host is not None:
         block["host"] = host
     try:
-        return Mission.model_validate({**mission.model_dump(mode="json"), "embodiment": block})
+        return mission_models()[0].model_validate({**mission.model_dump(mode="json"), "embodiment": block})
     except ValidationError as e:
         raise MissionError(f"deploy: {describe_error(e)}") from None
 

@@ -30,14 +30,24 @@ from typing import Annotated
 import numpy as np
 import typer
 import yaml
+from pydantic import BaseModel, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from plansight.agent.planning.config_executor import ExecutorConfig
+from plansight.agent.planning.config_executor import ExecutorConfig, canonical_field
+from plansight.launch.arm_runner import (
+    EXTRA_STEPS,
+    TIMING_KEYS,
+    ArmEpisode,
+    ArmParts,
+    EpisodeObserver,
+    EpisodeOutcome,
+    run_arm_episode,
+)
 from plansight.launch.errors import console, fail
 
 log = logging.getLogger(__name__)
 
-EXTRA_STEPS = 10  # AVDC: success must be followed by 10 more steps within the budget
+__all__ = ["EXTRA_STEPS", "EpisodeSpec", "evaluate", "run_episode", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class EpisodeSpec:
     sample_steps: int | None = None  # learned planners: DDIM steps (None: the checkpoint's)
     plan_res: tuple[int, int] | None = None  # predicted frames degraded to this (width, height) and back
     executor: tuple[tuple[str, str], ...] = ()  # ExecutorConfig overrides (field, YAML value), sorted by field
+    planner_opts: tuple[tuple[str, str], ...] = ()  # the planner config's fields (field, YAML value), sorted
 
     @property
     def key(self) -> str:
@@ -65,6 +76,8 @@ class EpisodeSpec:
             key += f"|plan_res={self.plan_res[0]}x{self.plan_res[1]}"
         if self.executor:
             key += "|executor=" + ",".join(f"{k}={v}" for k, v in self.executor)
+        if self.planner_opts:
+            key += "|planner_opts=" + ",".join(f"{k}={v}" for k, v in self.planner_opts)
         return key + f"|cfg={config_hash(self.executor_config())}"
 
     def executor_config(self) -> ExecutorConfig:
@@ -76,7 +89,7 @@ class EpisodeSpec:
 def config_hash(cfg: ExecutorConfig) -> str:
     """10 hex digits identifying every field of the effective executor configuration: an episode log resumed
     after the executor's defaults changed reruns its episodes instead of mixing two executors."""
-    return hashlib.sha1(json.dumps(asdict(cfg), sort_keys=True).encode()).hexdigest()[:10]
+    return hashlib.sha1(json.dumps(cfg.flat(), sort_keys=True).encode()).hexdigest()[:10]
 
 
 @functools.lru_cache(maxsize=64)
@@ -102,111 +115,73 @@ def parse_executor(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
         except yaml.YAMLError:
             raise ValueError(f"executor: {item!r}: the value is not YAML (e.g. lk, 0.04, null, [0, 0, -0.045])"
                              ) from None
-        pairs[name.strip()] = value.strip()
+        pairs[canonical_field(name.strip()) or name.strip()] = value.strip()
     ExecutorConfig.from_overrides(values)  # ValueError names the field
     return tuple(sorted(pairs.items()))
 
 
-def _oracle_planner(arm, spec: EpisodeSpec):
-    from plansight.sim.metaworld.oracle import OraclePlanner
+def planner_config(spec: EpisodeSpec) -> BaseModel:
+    """The registered planner's config from the evaluation's generic planner options (``plan_frames``,
+    ``checkpoint``, ``sample_steps``: each passed where the planner's config has that field) and ``planner_opts``."""
+    from plansight.launch import registry
 
-    # each frame's depth costs a second render pass; only an executor that reads it gets it
-    return OraclePlanner(arm, n_frames=spec.plan_frames, depth=spec.executor_config().plan_depth)
-
-
-def _diffusion_planner(arm, spec: EpisodeSpec):
-    from plansight.agent.planning.video_planner import DiffusionVideoPlanner
-
-    if spec.checkpoint is None:
-        raise ValueError("the diffusion planner needs --checkpoint (a model folder from `plansight train video`)")
-    return DiffusionVideoPlanner(spec.checkpoint, steps=spec.sample_steps)
+    cls = registry.config_class("planner", spec.planner)
+    generic = {"plan_frames": spec.plan_frames, "checkpoint": spec.checkpoint, "sample_steps": spec.sample_steps}
+    values = {k: v for k, v in generic.items() if k in cls.model_fields and v is not None}
+    values.update({k: yaml.safe_load(v) for k, v in spec.planner_opts})
+    return cls(**values)
 
 
-PLANNERS = {"oracle": _oracle_planner, "diffusion": _diffusion_planner}
-"""Video planners by name: ``build(arm, spec) -> VideoPlanner`` (the oracle copies ``arm``'s state; a learned
-planner sees only observations)."""
-
-
-def run_episode(spec: EpisodeSpec) -> dict:
-    """Run one episode; returns its JSON record (success, steps, plans, seconds and where they went)."""
-    from plansight.agent.contracts import ArmCommand
-    from plansight.agent.planning.executor import FlowPlanExecutor
-    from plansight.agent.planning.lowres import LowResPlanner
-    from plansight.agent.planning.subgoals import PlanError
+def run_episode(spec: EpisodeSpec, observer: EpisodeObserver | None = None) -> dict:
+    """Run one episode (``launch.arm_runner``); returns its JSON record (success, steps, plans, seconds and where
+    they went). With ``spec.video`` the camera is recorded after every step."""
     from plansight.sim.metaworld.arm_sim import MetaWorldArm
     from plansight.sim.metaworld.config_metaworld import make_config
 
     t_start = time.perf_counter()
+    rec: dict = {"key": spec.key, **{k: v for k, v in asdict(spec).items() if k not in ("video", "planner_opts")}}
+    if spec.planner_opts:
+        rec["planner_opts"] = dict(spec.planner_opts)
+    frames = _FrameRecorder(spec.camera, observer) if spec.video is not None else observer
     arm = MetaWorldArm(make_config(task=spec.task, cameras=(spec.camera,), width=spec.width, height=spec.height))
-    rec: dict = {"key": spec.key, **{k: v for k, v in asdict(spec).items() if k != "video"}}
-    timing = {"plan": 0.0, "render_obs": 0.0, "oracle_sim": 0.0, "oracle_render": 0.0, "flow": 0.0, "fit": 0.0,
-              "control_sim": 0.0}
-    frames: list[np.ndarray] = []
-    error = None
-    success_step = None
-    plans = 0
-    modes: list[str] = []
     try:
-        arm.reset(spec.seed)
-        planner = PLANNERS[spec.planner](arm, spec)
-        if spec.plan_res is not None:
-            planner = LowResPlanner(planner, *spec.plan_res)
-        executor = FlowPlanExecutor(arm.cameras, spec.executor_config(), seed=spec.seed * 1000)
-
-        def new_plan() -> None:
-            nonlocal plans
-            t = time.perf_counter()
-            obs = arm.observe((spec.camera,))
-            timing["render_obs"] += time.perf_counter() - t
-            t = time.perf_counter()
-            plan = planner.plan(obs, spec.task, spec.camera, seed=spec.seed * 100 + plans)[0]
-            timing["plan"] += time.perf_counter() - t
-            executor.reset(plan, obs)
-            plans += 1
-            modes.append(executor.plan.mode)
-
-        new_plan()
-        while arm.steps_left > 0:
-            executor.may_replan = plans <= spec.replans
-            obs = arm.observe(())
-            cmd = executor.act(obs)
-            if cmd is None:  # the executor wants a new plan, and one is left
-                new_plan()
-                executor.may_replan = plans <= spec.replans
-                cmd = executor.act(arm.observe(())) or ArmCommand(gripper=executor.cfg.grip_effort)
-            t = time.perf_counter()
-            arm.act(cmd)
-            timing["control_sim"] += time.perf_counter() - t
-            if spec.video is not None:
-                t = time.perf_counter()
-                frames.append(arm.observe((spec.camera,), depth=False, masks=False).images[spec.camera])
-                timing["render_obs"] += time.perf_counter() - t
-            if arm.success and success_step is None:
-                success_step = arm.step_count
-            if success_step is not None and arm.step_count >= success_step + EXTRA_STEPS:
-                break
-        timing["oracle_sim"] = getattr(planner, "stats", None).simulate_s if hasattr(planner, "stats") else 0.0
-        timing["oracle_render"] = planner.stats.render_s if hasattr(planner, "stats") else 0.0
-        timing["flow"], timing["fit"] = executor.timings["flow"], executor.timings["fit"]
-    except (PlanError, ValueError, RuntimeError, FloatingPointError) as e:  # AVDC: an exception is a failure
-        error = f"{type(e).__name__}: {e}"
-        log.warning("episode %s failed with %s", spec.key, error)
+        try:
+            parts = ArmParts(planner=planner_config(spec), executor=spec.executor_config(), plan_res=spec.plan_res)
+        except (ValueError, ValidationError) as e:
+            outcome = EpisodeOutcome(False, None, 0, 0, [], f"{type(e).__name__}: {e}",
+                                     dict.fromkeys(TIMING_KEYS, 0.0))
+        else:
+            outcome = run_arm_episode(arm, ArmEpisode(spec.task, spec.camera, spec.seed, spec.replans), parts, frames)
     finally:
-        steps = arm.step_count if arm._env is not None else 0
         arm.close()
-    success = success_step is not None and success_step + EXTRA_STEPS <= 500
-    rec.update(success=bool(success), success_step=success_step, steps=steps, plans=plans, modes=modes,
-               error=error, seconds=time.perf_counter() - t_start, timing=timing)
-    if spec.video is not None and frames:
+    rec.update(success=outcome.success, success_step=outcome.success_step, steps=outcome.steps, plans=outcome.plans,
+               modes=outcome.modes, error=outcome.error, seconds=time.perf_counter() - t_start, timing=outcome.timing)
+    if spec.video is not None and frames.frames:
         from plansight.launch.video import VideoRecorder
 
         spec.video.parent.mkdir(parents=True, exist_ok=True)
         rec_v = VideoRecorder(spec.video, fps=40.0)
-        for f in frames:
+        for f in frames.frames:
             rec_v.add(f)
         rec_v.close()
         rec["video"] = str(spec.video)
     return rec
+
+
+class _FrameRecorder:
+    """Keeps the camera's frame after every step (the evaluation's sample videos), then calls ``inner``."""
+
+    def __init__(self, camera: str, inner: EpisodeObserver | None) -> None:
+        self.camera, self.inner, self.frames = camera, inner, []
+
+    def on_event(self, event) -> None:
+        if self.inner is not None:
+            self.inner.on_event(event)
+
+    def on_step(self, arm, trace) -> None:
+        self.frames.append(arm.observe((self.camera,), depth=False, masks=False).images[self.camera])
+        if self.inner is not None:
+            self.inner.on_step(arm, trace)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -246,8 +221,8 @@ def append_log(path: Path, rec: dict) -> None:
 def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[int], replans: Iterable[int],
                   width: int, height: int, planner: str, plan_frames: int, out: Path,
                   videos_per_task: int = 1, checkpoint: str | None = None, sample_steps: int | None = None,
-                  plan_res: tuple[int, int] | None = None, executor: tuple[tuple[str, str], ...] = ()
-                  ) -> list[EpisodeSpec]:
+                  plan_res: tuple[int, int] | None = None, executor: tuple[tuple[str, str], ...] = (),
+                  planner_opts: tuple[tuple[str, str], ...] = ()) -> list[EpisodeSpec]:
     """All episodes of an evaluation, seed by seed (an interrupted run leaves whole seeds done); the first
     ``videos_per_task`` cameras of the first seed record an mp4 per task and replanning setting."""
     tasks, cameras, seeds, replans = list(tasks), list(cameras), list(seeds), list(replans)
@@ -260,7 +235,7 @@ def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[
                     if i == 0 and j < videos_per_task:
                         video = out / "videos" / f"{t}_{c}_seed{s}_replan{r}.mp4"
                     specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video, checkpoint,
-                                             sample_steps, plan_res, executor))
+                                             sample_steps, plan_res, executor, planner_opts))
     return specs
 
 
@@ -416,7 +391,7 @@ def parse_seeds(spec: str) -> list[int]:
 
 @app.command("metaworld")
 def eval_metaworld(
-    planner: Annotated[str, typer.Option(help=f"video planner: {', '.join(PLANNERS)}")] = "oracle",
+    planner: Annotated[str, typer.Option(help="video planner, a registry type: oracle, diffusion, …")] = "oracle",
     tasks: Annotated[str, typer.Option(help="comma-separated AVDC tasks, or 'all'")] = "all",
     cameras: Annotated[str, typer.Option(help="comma-separated cameras, or 'all'")] = "corner,corner2,corner3",
     seeds: Annotated[str, typer.Option(help="a count (25 = seeds 0-24), a range 0-24 or a list 3,5")] = "25",
@@ -438,13 +413,16 @@ def eval_metaworld(
     executor: Annotated[list[str] | None, typer.Option(
         help="executor ablation FIELD=VALUE (agent/planning/config_executor.py), repeatable: "
              "--executor gripper_tracker=lk")] = None,
+    planner_opt: Annotated[list[str] | None, typer.Option(
+        help="a field of the planner's config FIELD=VALUE, repeatable: --planner-opt horizon=200")] = None,
 ) -> None:
     """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
+    from plansight.launch import registry
     from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
     from plansight.sim.metaworld.tasks import TASKS
 
-    if planner not in PLANNERS:
-        fail(f"planner: unknown planner {planner!r}; allowed: {', '.join(PLANNERS)}")
+    if planner not in registry.names("planner"):
+        fail(f"planner: unknown planner {planner!r}; allowed: {', '.join(registry.names('planner'))}")
     replans = sorted(set(replan)) if replan else [0, 5]
     if any(r < 0 or r > 50 for r in replans):
         fail(f"replan: must be 0..50, got {replans}")
@@ -455,12 +433,12 @@ def eval_metaworld(
         seed_list = parse_seeds(seeds)
         low_res = parse_resolution(plan_res) if plan_res else None
         overrides = parse_executor(executor or [])
+        opts = parse_planner_opts(planner_opt or [])
     except (ConfigError, ValueError) as e:
         fail(str(e))
-    if planner != "oracle":
-        _check_learned_planner(planner, checkpoint, task_list, width, height)
     specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos,
-                          str(checkpoint) if checkpoint else None, sample_steps, low_res, overrides)
+                          str(checkpoint) if checkpoint else None, sample_steps, low_res, overrides, opts)
+    _preflight(specs[0], task_list, width, height)
     if report_only:
         records = complete_seeds(specs, read_log(out / "episodes.jsonl"))
         if not records:
@@ -485,23 +463,44 @@ def eval_metaworld(
                   f"BENCHMARKS.md with: python -m bench.run --only {bench}")
 
 
-def _check_learned_planner(planner: str, checkpoint: Path | None, tasks: list[str], width: int, height: int) -> None:
-    """Fail before any episode runs: no checkpoint, one that does not load, or one that lacks a task or the
-    evaluation's aspect ratio."""
-    from plansight.agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
+def parse_planner_opts(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """``["horizon=200"]`` → sorted (field, YAML value) pairs; ``ValueError`` on a malformed item."""
+    pairs = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"planner-opt: expected FIELD=VALUE, got {item!r}")
+        try:
+            yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ValueError(f"planner-opt: {item!r}: the value is not YAML") from None
+        pairs[name.strip()] = value.strip()
+    return tuple(sorted(pairs.items()))
 
-    if checkpoint is None:
-        fail(f"checkpoint: the {planner} planner needs --checkpoint (a model folder from `plansight train video`)")
+
+def _preflight(spec: EpisodeSpec, tasks: list[str], width: int, height: int) -> None:
+    """Fail before any episode runs: a planner config that does not validate, or what the planner's registry
+    ``preflight`` rejects (a checkpoint that does not load, lacks a task or the evaluation's aspect ratio)."""
+    from plansight.launch import registry
+    from plansight.launch.mission import describe_error
+
     try:
-        model = DiffusionVideoPlanner(checkpoint)
-    except PlannerError as e:
-        fail(f"checkpoint: {e}")
-    missing = [t for t in tasks if t not in model.tasks]
-    if missing:
-        fail(f"tasks: the checkpoint does not know {', '.join(missing)}; it knows {', '.join(model.tasks)}")
-    c = model.net.config
-    if abs(width / height - c.width / c.height) > 1e-3:
-        fail(f"res: {width}x{height} has another aspect ratio than the checkpoint's {c.width}x{c.height}")
+        cfg = planner_config(spec)
+    except ValidationError as e:
+        err = e.errors(include_url=False)[0]
+        field = ".".join(str(x) for x in err["loc"]) or "planner"
+        hint = " (--checkpoint)" if field == "checkpoint" else ""
+        fail(f"planner {spec.planner}: {field}{hint}: {err['msg']}")
+    except ValueError as e:
+        fail(f"planner {spec.planner}: {e}")
+    check = registry.preflight("planner", spec.planner)
+    if check is not None:
+        try:
+            check(cfg, tasks, width, height)
+        except ValidationError as e:
+            fail(f"planner {spec.planner}: {describe_error(e)}")
+        except ValueError as e:
+            fail(str(e))
 
 
 def _run_all(specs: list[EpisodeSpec], out: Path, workers: int) -> list[dict]:

@@ -1,8 +1,11 @@
-"""Mission files: one pydantic schema, loaded from YAML, with one-line errors.
+"""Mission files: pydantic schemas derived from the registry, loaded from YAML, with one-line errors.
 
-A mission names its parts by ``type``; each part's config class lives next to its implementation
-and the union below lists the registered choices. ``load_mission`` raises ``MissionError`` whose
-message is a single line naming the file, the field and what is allowed.
+A mission names its parts by ``type``; each part's config class lives next to its implementation and is
+registered in ``launch/registry.py``, the one list: the unions below are built from it, so a registered part is
+a valid ``type`` with no edit here. The embodiment's registry ``kind`` picks the schema: ``Mission`` (drones:
+embodiment, perception, policy, safety, duration) or ``ArmMission`` (arms: embodiment, a video planner and an
+executor or an arm policy, replans). ``load_mission`` raises ``MissionError`` whose message is a single line
+naming the file, the field and what is allowed.
 """
 
 from __future__ import annotations
@@ -13,24 +16,18 @@ from pathlib import Path
 from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
-from plansight.agent.control.avoidance import AvoidanceConfig
 from plansight.agent.control.safety import SafetyConfig
-from plansight.agent.perception.config_mono import MonoConfig
-from plansight.agent.perception.config_persistent import PersistentSSLConfig
-from plansight.agent.perception.stereo import StereoConfig
-from plansight.hardware.ardrone.config_ardrone import ArdroneConfig
-from plansight.sim.airsim.config_airsim import AirSimConfig
-from plansight.sim.drone.config_drone import DroneSimConfig
+from plansight.launch import registry
 
-# Registered choices per slot. A new backend adds its config class here and its builder in
-# launch/registry.py; pydantic picks the class from the ``type`` field.
-EmbodimentConfig = Annotated[Union[DroneSimConfig, AirSimConfig, ArdroneConfig],  # noqa: UP007
-                             Field(discriminator="type")]
-PerceptionConfig = Annotated[Union[StereoConfig, PersistentSSLConfig, MonoConfig],  # noqa: UP007
-                             Field(discriminator="type")]
-PolicyConfig = Annotated[Union[AvoidanceConfig], Field(discriminator="type")]  # noqa: UP007
+
+def _union(slot: str, **flags: Any) -> Any:
+    """The discriminated union (on ``type``) of every config class registered under ``slot`` with ``flags``."""
+    classes = tuple(registry.config_class(slot, n) for n in registry.names(slot, **flags))
+    if not classes:
+        raise RuntimeError(f"nothing is registered under {slot} with {flags}")
+    return Annotated[Union[classes], Field(discriminator="type")]  # noqa: UP007
 
 
 class RecordConfig(BaseModel):
@@ -45,20 +42,98 @@ class RecordConfig(BaseModel):
     dataset_every: int = Field(2, ge=1, le=100, description="log every n-th control step")
 
 
-class Mission(BaseModel):
-    """A mission: which embodiment, perception and policy, for how long, with which limits."""
+class ArmRecordConfig(BaseModel):
+    """What an arm run folder records besides metrics and events."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    video: bool = Field(True, description="episode.mp4: the camera beside the current plan with its tracked points "
+                        "and subgoals")
+    video_every: int = Field(2, ge=1, le=100, description="record every n-th control step")
+
+
+class _MissionFields(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     description: str = ""
     seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+class _DroneFields(_MissionFields):
+    """A drone mission: which embodiment, perception and policy, for how long, with which limits."""
+
     duration_s: float = Field(gt=0.0, le=3600.0, description="flight time after take-off, seconds")
-    embodiment: EmbodimentConfig
-    perception: PerceptionConfig = StereoConfig()
-    policy: PolicyConfig = AvoidanceConfig()
     safety: SafetyConfig = SafetyConfig()
     record: RecordConfig = RecordConfig()
+
+
+class _ArmFields(_MissionFields):
+    """An arm mission: one episode of a task (the embodiment's), planned and executed, or run by an arm policy.
+
+    ``seed`` is the episode's initial state (Meta-World's AVDC test seeds are 0–24: tune on others).
+    """
+
+    camera: str | None = Field(None, description="the camera the planner sees; null: the embodiment's first")
+    replans: int = Field(5, ge=0, le=50, description="most new plans after the first (AVDC-Replan: 5)")
+    plan_res: tuple[int, int] | None = Field(None, description="degrade predicted frames to (width, height) and back")
+    record: ArmRecordConfig = ArmRecordConfig()
+
+    @model_validator(mode="after")
+    def _one_controller(self):
+        planner, policy = getattr(self, "planner", None), getattr(self, "arm_policy", None)
+        if planner is not None and policy is not None:
+            raise ValueError("give a planner (with an executor) or an arm_policy, not both")
+        if planner is None and policy is None:
+            raise ValueError("give a planner (with an executor) or an arm_policy")
+        cams = getattr(self.embodiment, "cameras", ())  # type: ignore[attr-defined]
+        if self.camera is not None and cams and self.camera not in cams:
+            raise ValueError(f"camera {self.camera!r} is not one of the embodiment's cameras {list(cams)}")
+        return self
+
+
+def _build_models() -> tuple[type[BaseModel], type[BaseModel]]:
+    """(Mission, ArmMission) with unions from the registry as it is now."""
+    default = {slot: registry.config_class(slot, registry.names(slot)[0])()
+               for slot in ("perception", "policy", "executor")}
+    drone = create_model("Mission", __base__=_DroneFields, __module__=__name__,
+                         embodiment=(_union("embodiment", kind="drone"), ...),
+                         perception=(_union("perception"), default["perception"]),
+                         policy=(_union("policy"), default["policy"]))
+    arm = create_model("ArmMission", __base__=_ArmFields, __module__=__name__,
+                       embodiment=(_union("embodiment", kind="arm"), ...),
+                       planner=(_union("planner") | None, None),
+                       executor=(_union("executor"), default["executor"]),
+                       arm_policy=(_union("arm_policy") | None, None))
+    return drone, arm
+
+
+Mission, ArmMission = _build_models()
+_models = (registry.version(), Mission, ArmMission)
+
+
+def mission_models() -> tuple[type[BaseModel], type[BaseModel]]:
+    """(Mission, ArmMission) for the registry as it is now (rebuilt after a ``registry.register``)."""
+    global _models
+    if _models[0] != registry.version():
+        _models = (registry.version(), *_build_models())
+    return _models[1], _models[2]
+
+
+def is_arm(mission: BaseModel) -> bool:
+    """Whether ``mission`` is an arm mission (by its embodiment's registry kind)."""
+    return registry.entry("embodiment", mission.embodiment.type).kind == "arm"  # type: ignore[attr-defined]
+
+
+def schema_for(raw: dict[str, Any]) -> type[BaseModel]:
+    """The schema a raw mission mapping is validated against: its embodiment's registry ``kind``."""
+    drone, arm = mission_models()
+    emb = raw.get("embodiment")
+    kind = None
+    if isinstance(emb, dict) and isinstance(emb.get("type"), str):
+        e = registry.REGISTRY.get("embodiment", {}).get(emb["type"])
+        kind = e.kind if e is not None else None
+    return arm if kind == "arm" else drone
 
 
 class MissionError(ValueError):
@@ -79,19 +154,22 @@ def load_mission(path: str | Path, overrides: dict[str, Any] | None = None) -> M
     if not isinstance(raw, dict):
         raise MissionError(f"{p}: a mission file must be a mapping of keys to values, got {type(raw).__name__}")
     raw.update(overrides or {})
+    model = schema_for(raw)
     try:
-        return Mission.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as e:
-        raise MissionError(f"{p}: {describe_error(e)}") from None
+        raise MissionError(f"{p}: {describe_error(e, model)}") from None
 
 
-def describe_error(e: ValidationError) -> str:
-    """The first validation error as ``field.path: problem (got value)``; allowed keys for typos."""
+def describe_error(e: ValidationError, root: type[BaseModel] | None = None) -> str:
+    """The first validation error as ``field.path: problem (got value)``; allowed keys for typos. ``root``: the
+    schema that raised it (default: the drone ``Mission``)."""
+    root = root or mission_models()[0]
     err = e.errors(include_url=False)[0]
     kind, loc = err["type"], err["loc"]
-    field = ".".join(str(x) for x in _model_path(loc)[0]) or "<top level>"
+    field = ".".join(str(x) for x in _model_path(loc, root)[0]) or "<top level>"
     if kind == "extra_forbidden":
-        owner = _model_path(loc[:-1])[1]
+        owner = _model_path(loc[:-1], root)[1]
         allowed = ", ".join(sorted(owner.model_fields)) if owner is not None else "?"
         return f"{field}: unknown key; allowed keys here: {allowed}"
     if kind == "missing":
@@ -105,9 +183,9 @@ def describe_error(e: ValidationError) -> str:
     return f"{field}: {msg}{shown}"
 
 
-def _model_path(loc: tuple) -> tuple[list[Any], type[BaseModel] | None]:
+def _model_path(loc: tuple, root: type[BaseModel]) -> tuple[list[Any], type[BaseModel] | None]:
     """Strip the union tags pydantic inserts into ``loc`` and find the model owning the last key."""
-    model: type[BaseModel] | None = Mission
+    model: type[BaseModel] | None = root
     out: list[Any] = []
     parts = list(loc)
     while parts:

@@ -1,47 +1,142 @@
-"""Registered implementations, by the ``type`` a mission file gives: no if/elif over backends.
+"""Registered implementations, by the ``type`` a mission file gives: the one list of pluggable parts.
 
-Entries are ``"module:Class"`` strings imported on first use, so a mission that flies the MuJoCo
-drone never imports an AirSim or AR.Drone stack. Third-party code can add entries with
-``register``.
+Each entry names its implementation and its typed config class as ``"module:attribute"`` strings, imported on first
+use, so a mission that flies the MuJoCo drone never imports an AirSim or AR.Drone stack. The mission schema's unions
+(``launch/mission.py``) and the list of hardware drones (``deploy``) are derived from here. Adding a part is one
+file (implementation and config) plus one ``Entry`` line, or a ``register`` call from third-party code.
+
+Slots and how ``build`` constructs their parts (``target(cfg, *args)``):
+
+* ``embodiment``: ``(cfg)``; ``kind`` is ``drone`` or ``arm`` (which mission schema and runner), ``hardware``
+  marks real vehicles ``plansight deploy`` can fly.
+* ``perception``, ``policy`` (drone policies): ``(cfg, camera_model)``.
+* ``executor`` (video plan → arm commands): ``(cfg, cameras, seed)``.
+* ``planner`` (video planners): ``(cfg, arm, executor)``; a learned planner ignores both.
+* ``arm_policy`` (observation → arm command, no plan): ``(cfg, arm)``.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
-REGISTRY: dict[str, dict[str, str]] = {
-    "embodiment": {"mujoco_drone": "plansight.sim.drone.drone_sim:DroneSim",
-                   "ardrone": "plansight.hardware.ardrone.drone:ArdroneDrone",
-                   "airsim": "plansight.sim.airsim.adapter:AirSimDrone",
-                   "metaworld_arm": "plansight.sim.metaworld.arm_sim:MetaWorldArm"},
-    "perception": {"sgbm": "plansight.agent.perception.stereo:SgbmStereoDepth",
-                   "persistent_ssl": "plansight.agent.perception.persistent:PersistentSSLPerception",
-                   "mono_cnn": "plansight.agent.perception.mono:MonoDepthPerception"},
-    "policy": {"avoidance": "plansight.agent.control.avoidance:ReactiveAvoidance"},
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered part: ``target`` builds it, ``config`` is its pydantic config class (with a ``type`` field
+    whose default is the entry's name)."""
+
+    target: str
+    config: str
+    kind: Literal["drone", "arm"] | None = None
+    hardware: bool = False
+    preflight: str | None = None  # "module:callable" checking a config before an evaluation starts (ValueError)
+
+
+_MW = "plansight.sim.metaworld"
+REGISTRY: dict[str, dict[str, Entry]] = {
+    "embodiment": {
+        "mujoco_drone": Entry("plansight.sim.drone.drone_sim:DroneSim",
+                              "plansight.sim.drone.config_drone:DroneSimConfig", kind="drone"),
+        "airsim": Entry("plansight.sim.airsim.adapter:AirSimDrone", "plansight.sim.airsim.config_airsim:AirSimConfig",
+                        kind="drone"),
+        "ardrone": Entry("plansight.hardware.ardrone.drone:ArdroneDrone",
+                         "plansight.hardware.ardrone.config_ardrone:ArdroneConfig", kind="drone", hardware=True),
+        "metaworld_arm": Entry(f"{_MW}.arm_sim:MetaWorldArm", f"{_MW}.config_metaworld:MetaWorldConfig", kind="arm"),
+    },
+    "perception": {
+        "sgbm": Entry("plansight.agent.perception.stereo:SgbmStereoDepth",
+                      "plansight.agent.perception.stereo:StereoConfig"),
+        "persistent_ssl": Entry("plansight.agent.perception.persistent:PersistentSSLPerception",
+                                "plansight.agent.perception.config_persistent:PersistentSSLConfig"),
+        "mono_cnn": Entry("plansight.agent.perception.mono:MonoDepthPerception",
+                          "plansight.agent.perception.config_mono:MonoConfig"),
+    },
+    "policy": {
+        "avoidance": Entry("plansight.agent.control.avoidance:ReactiveAvoidance",
+                           "plansight.agent.control.avoidance:AvoidanceConfig"),
+    },
+    "executor": {
+        "flow": Entry("plansight.agent.planning.executor:FlowPlanExecutor.from_config",
+                      "plansight.agent.planning.config_executor:ExecutorConfig"),
+    },
+    "planner": {
+        "oracle": Entry(f"{_MW}.oracle:OraclePlanner.from_config", f"{_MW}.config_oracle:OracleConfig"),
+        "diffusion": Entry("plansight.agent.planning.video_planner:DiffusionVideoPlanner.from_config",
+                           "plansight.agent.planning.config_planner:DiffusionPlannerConfig",
+                           preflight="plansight.agent.planning.video_planner:DiffusionVideoPlanner.preflight"),
+    },
+    "arm_policy": {
+        "expert": Entry(f"{_MW}.expert:ExpertArmPolicy.from_config", f"{_MW}.config_expert:ExpertPolicyConfig"),
+    },
 }
 
-
-def register(slot: str, type_name: str, target: str) -> None:
-    """Add ``type_name`` → ``"module:Class"`` under ``slot`` (embodiment, perception, policy, …)."""
-    if ":" not in target:
-        raise ValueError(f"target must be 'module:Class', got {target!r}")
-    REGISTRY.setdefault(slot, {})[type_name] = target
+_version = 0  # bumped by ``register``: derived schemas rebuild when it changes
 
 
-def resolve(slot: str, type_name: str) -> type:
-    """Import and return the class registered for ``type_name`` under ``slot``."""
+def version() -> int:
+    """A counter that changes whenever an entry is added (for caches of derived schemas)."""
+    return _version
+
+
+def register(slot: str, type_name: str, target: str | Entry, config: str | None = None, **flags: Any) -> None:
+    """Add ``type_name`` under ``slot``: ``register("planner", "mine", "pkg.mod:Planner", "pkg.mod:MineConfig")``."""
+    global _version
+    entry = target if isinstance(target, Entry) else Entry(target, config or "", **flags)
+    for what in (entry.target, entry.config):
+        if ":" not in what:
+            raise ValueError(f"register {slot}/{type_name}: expected 'module:attribute', got {what!r}")
+    REGISTRY.setdefault(slot, {})[type_name] = entry
+    _version += 1
+
+
+def entry(slot: str, type_name: str) -> Entry:
     try:
-        target = REGISTRY[slot][type_name]
+        return REGISTRY[slot][type_name]
     except KeyError:
         known = ", ".join(sorted(REGISTRY.get(slot, {})))
         raise KeyError(f"no {slot} registered as {type_name!r}; known: {known}") from None
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
+
+
+@functools.cache
+def _import(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def resolve(slot: str, type_name: str) -> Any:
+    """Import and return what builds ``type_name`` under ``slot`` (a class or a ``from_config`` classmethod)."""
+    return _import(entry(slot, type_name).target)
+
+
+def config_class(slot: str, type_name: str) -> type[BaseModel]:
+    """The pydantic config class of ``type_name`` under ``slot``."""
+    return _import(entry(slot, type_name).config)
+
+
+def config_classes(slot: str) -> list[type[BaseModel]]:
+    """Every config class registered under ``slot``, in registration order."""
+    return [config_class(slot, name) for name in REGISTRY.get(slot, {})]
+
+
+def preflight(slot: str, type_name: str) -> Any:
+    """The entry's preflight check ``check(cfg, tasks, width, height)``, or ``None``."""
+    target = entry(slot, type_name).preflight
+    return _import(target) if target else None
+
+
+def names(slot: str, **flags: Any) -> list[str]:
+    """Type names under ``slot`` whose entry has every given flag, e.g. ``names("embodiment", hardware=True)``."""
+    return [n for n, e in REGISTRY.get(slot, {}).items() if all(getattr(e, k) == v for k, v in flags.items())]
 
 
 def build(slot: str, cfg: BaseModel, *args: Any) -> Any:
-    """Construct the implementation for ``cfg.type`` as ``Class(cfg, *args)``."""
+    """Construct the implementation for ``cfg.type`` as ``target(cfg, *args)``."""
     return resolve(slot, cfg.type)(cfg, *args)  # type: ignore[attr-defined]

@@ -1,127 +1,246 @@
-"""Constants of the video→action executor. Defaults are AVDC's (``AVDC_experiments`` ``mypolicy.py``,
-``myutils.py``), except where a field's comment says otherwise."""
+"""Constants of the video→action executor (``type: flow``), in five sections: tracking, fit, grasp, controller and
+replan. Defaults are AVDC's (``AVDC_experiments`` ``mypolicy.py``, ``myutils.py``) except where a field's description
+says otherwise; what each departure measured is in BENCHMARKS.md (executor sections).
+
+Every field name is unique across the sections, so a field can be given by its name alone (``gripper_tracker=lk``,
+``ExecutorConfig(motion="rigid")``) or by its path (``tracking.gripper_tracker=lk``); both mean the same field, and
+``flat()`` lists the fields by name (what evaluation keys hash). Import-light: pydantic only.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, get_type_hints
+from typing import Any, Literal
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 TRACKERS = ("dense", "lk")
 """Point trackers of ``subgoals.track_points``: ``dense`` (the configured flow field) and ``lk`` (pyramidal
 Lucas-Kanade)."""
 
+MotionModel = Literal["translation", "rigid", "yaw"]
+"""Frame-to-frame object motion: 3-DoF translation, 6-DoF rigid (AVDC's) or yaw (translation and a turn about the
+vertical axis, 4 DoF)."""
 
-@dataclass(frozen=True, kw_only=True)
-class ExecutorConfig:
-    # --- points and flow
-    n_points: int = 500  # mask pixels sampled and lifted with first-frame depth (AVDC 500)
-    jitter_px: float = 0.5  # uniform jitter of the sampled pixels, ± pixels (AVDC ±0.5)
-    flow: str = "dis"  # OpenCV flow backend (AVDC: GMFlow, a learned network)
-    fb_tol_px: float | None = 1.0  # forward-backward check; None = off (AVDC has no check)
-    plan_depth: bool = True  # lift tracked points with the plan's own depth in every frame when it has one (RGB-D
-    # plans: the oracle's) and fit 3-D to 3-D; False: first-frame depth and reprojection only (AVDC)
-    ransac_m: float = 0.01  # 3-D fits (RGB-D plans): RANSAC inlier distance, metres
-    icp_radius_m: float | None = 0.02  # RGB-D plans: after each frame's fit, ICP onto the frame's depth cloud
-    # around the object, pairing points this close (agent/planning/icp.py); None: off
-    # --- rigid fit
-    ransac_px: float = 1.0  # PnP RANSAC inlier threshold, pixels (AVDC 0.5 px on a 2-D similarity model)
-    ransac_iters: int = 100  # (AVDC 100)
-    motion: str = "yaw"  # frame-to-frame model: translation (3 DoF), rigid (6 DoF, AVDC's) or yaw (RGB-D plans:
-    # translation and a turn about the vertical axis, 4 DoF: doors and faucet handles turn on vertical hinges; RGB
-    # plans fit it as a translation)
-    depth_prior_px_per_m: float = 20.0  # translation model: along-axis motion costs 1 px per point per 5 cm
-    static_margin: float = 1.5  # a motion must explain this many times more points than "it stayed put"
-    reseed_px: float = 2.0  # a tracked point farther than this from the fitted motion is re-seeded onto it
-    min_track_frac: float = 0.1  # stop chaining when fewer tracked points remain (AVDC iTHOR: 10 %)
-    object_tracker: str = "dense"  # how object points move frame to frame: dense flow (AVDC) or lk; "truth" reads
-    # the object's true poses from an oracle plan (privileged; an ablation of tracking, not a tracker)
-    gripper_tracker: str | None = None  # the same for gripper points: lk tracks the gripper and carries lifted
-    # objects with it (measured: no gain on oracle plans, BENCHMARKS.md); None: no gripper track (AVDC)
-    lk_win_px: int = 21  # Lucas-Kanade window, pixels...
-    lk_levels: int = 4  # ...and pyramid levels
-    # --- the gripper in the plan (tracked from geometry: first-frame depth near the known fingertip point)
-    hand_radius_m: float = 0.06  # gripper pixels: lifted within this of the fingertip point (AVDC: no gripper track)
-    surface_z_m: float = 0.0  # work surface height in the world frame (Meta-World's table top)...
-    surface_clear_m: float = 0.01  # ...pixels closer than this to it are the table, not the gripper
-    surface_gate: bool = True  # RGB-D plans: reject a frame's motion that puts the tracked points (10th
-    # percentile) more than surface_clear_m below the work surface (AVDC: no such check)
-    occlusion_m: float | None = None  # RGB-D plans: a tracked point whose depth comes nearer than its predicted
-    # depth by more than this is occluded (the arm passing in front), left out of the frame's fit; None: off
-    verify_m: float | None = None  # RGB-D plans: a frame's motion (and its ICP refinement) must agree with the
-    # frame's depth at least as well as staying put does (subgoals.depth_support, points within this); None: off
-    # (measured with 0.01 on 102 oracle episodes, seeds 0-3 × 5 replans: 92 successes against 93 without)
-    verify_margin: float = 0.1  # ...and a motion the flow test rejected is taken when the depth supports it by
-    # this fraction of the points more than staying put
-    max_step_m: float | None = 0.15  # RGB-D plans: reject a frame's motion that moves a point farther than this
-    # (the expert's largest step between 24 plan frames is 10.6 cm, door-close); None: no limit
-    carry_lift_m: float = 0.04  # an object lifted this far off its first-frame height...
-    carry_dist_m: float = 0.10  # ...with its contact point this close to the fingertips rides in the hand
-    # --- grasp or push
-    grasp_dz_m: float = 0.10  # grasp when the subgoals' height range exceeds this (AVDC 0.10 m)
-    push_lower_m: float = 0.03  # push: subgoals lowered (AVDC 0.03 m)
-    push_behind_m: float = 0.08  # push: start this far behind the object (AVDC 0.08 m)
-    push_dir_min_m: float = 0.10  # push direction: to the first subgoal this far away (AVDC 0.1 m)
-    # --- controller (Meta-World move(): action = p·error, each axis clipped to ±1 = ±1 cm)
-    tool_offset_m: tuple[float, float, float] = (0.0, 0.0, -0.045)  # controlled point = hand + this: the
-    # fingertip centre of Meta-World's Sawyer gripper is 4.5 cm below the reported hand position
-    gain: float = 20.0  # P gain, action units per metre (AVDC p=20)
-    approach_height_m: float = 0.2  # go this far above the grasp point first (AVDC 0.2 m)
-    xy_tol_m: float = 0.02  # above the grasp point when the xy error is below this (AVDC 0.02)
-    z_tol_m: float = 0.04  # at the grasp point when the z error is below this (AVDC 0.04)
-    grip_effort: float = 0.8  # gripper command when closed, -effort when open (AVDC 0.8)
-    grasp_lower_m: float = 0.02  # grasp this far below the visible contact point (AVDC: at it)...
-    grasp_behind_m: float = 0.02  # ...and this far behind it along the camera ray: the object's middle
-    grasp_top_radius_m: float | None = 0.03  # horizontally, grasp over the highest object points within this of
-    # the contact point (subgoals.grasp_xy) instead of behind it along the ray; None: along the ray only
-    grasp_top_band_m: float = 0.005  # ...the points this close to the highest one
-    grasp_z_tol_m: float = 0.01  # grasp mode: descend to within this of the grasp height (AVDC 0.04)...
-    blocked_steps: int = 3  # ...or until the hand has stopped for this many steps (fingers on the table)
-    close_steps: int = 10  # grasp mode: hold still this many steps while the gripper closes (AVDC: none)
-    subgoal_tol_grasp_m: float = 0.04  # (AVDC 0.04 m)
-    subgoal_tol_push_m: float = 0.12  # (AVDC 0.12 m)
-    # --- replanning
-    stall_move_m: float = 0.001  # a step moving the hand less than this counts as stalled (AVDC 1 mm)
-    stall_steps: int = 15  # replan after this many stalled steps (AVDC plan_timeout 15)
-    stall_consecutive: bool = True  # reset the count when the hand moves (AVDC never resets it)
-    replan_on_finish: bool = False  # also ask for a new plan once the last subgoal is reached (AVDC: only on stall)
-    holding_opening: float = 0.8  # a replan finds the object held when the gripper opening (state[3]) is below
-    holding_dist_m: float = 0.05  # this and the contact point is this close to the fingertips
-    held_with_hand: bool = True  # a held object's plan follows the fingertip region (object and fingers, as one
-    # body, with the object tracker) even without a gripper_tracker; False: the object's own points (AVDC)
+PlanMode = Literal["grasp", "push"]
+"""How the executor handles the object: close the gripper on it and carry it, or push it with closed fingers."""
 
-    def __post_init__(self) -> None:
-        if self.n_points < 10:
-            raise ValueError(f"n_points must be ≥ 10, got {self.n_points}")
-        if self.motion not in ("translation", "rigid", "yaw"):
-            raise ValueError(f"unknown motion model {self.motion!r}; allowed: translation, rigid, yaw")
-        for name, extra in (("object_tracker", ("truth",)), ("gripper_tracker", (None,))):
-            if getattr(self, name) not in TRACKERS + extra:
-                allowed = ", ".join(str(x) for x in TRACKERS + extra)
-                raise ValueError(f"unknown {name} {getattr(self, name)!r}; allowed: {allowed}")
-        for name in ("ransac_m", "icp_radius_m", "max_step_m", "occlusion_m", "verify_m", "grasp_top_radius_m",
-                     "grasp_top_band_m"):
-            value = getattr(self, name)
+Phase = Literal["approach", "descend", "close", "follow"]
+"""Controller phases: above the start point, down to it, closing the fingers (grasp), following the subgoals."""
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrackingConfig(BaseModel):
+    """Which points of the plan are tracked, and how (pixels, metres)."""
+
+    model_config = _FROZEN
+
+    n_points: int = Field(500, ge=10, description="mask pixels sampled and lifted with first-frame depth (AVDC 500)")
+    jitter_px: float = Field(0.5, ge=0.0, description="uniform jitter of the sampled pixels, ± pixels (AVDC ±0.5)")
+    flow: str = Field("dis", description="OpenCV flow backend (AVDC: GMFlow, a learned network)")
+    fb_tol_px: float | None = Field(1.0, description="forward-backward check, pixels; None = off (AVDC: no check)")
+    object_tracker: Literal["dense", "lk", "truth"] = Field(
+        "dense", description="how object points move frame to frame: dense flow (AVDC) or lk; 'truth' reads the "
+        "object's true poses from an oracle plan (privileged; an ablation of tracking, not a tracker)")
+    gripper_tracker: Literal["dense", "lk"] | None = Field(
+        None, description="the same for gripper points: lk tracks the gripper and carries lifted objects with it; "
+        "None: no gripper track (AVDC)")
+    lk_win_px: int = Field(21, ge=3, description="Lucas-Kanade window, pixels")
+    lk_levels: int = Field(4, ge=0, description="Lucas-Kanade pyramid levels")
+    hand_radius_m: float = Field(0.06, gt=0.0, description="gripper pixels: lifted within this of the fingertip point")
+    surface_z_m: float = Field(0.0, description="work surface height in the world frame (Meta-World's table top)")
+    surface_clear_m: float = Field(0.01, ge=0.0, description="pixels closer than this to the surface are the table")
+    held_with_hand: bool = Field(
+        True, description="a held object's plan follows the fingertip region (object and fingers as one body, with "
+        "the object tracker) even without a gripper_tracker; False: the object's own points (AVDC)")
+    carry_lift_m: float = Field(0.04, description="an object lifted this far off its first-frame height...")
+    carry_dist_m: float = Field(0.10, description="...with its contact point this close to the fingertips rides in "
+                                "the hand")
+
+    @field_validator("object_tracker", "gripper_tracker", mode="before")
+    @classmethod
+    def _known_tracker(cls, v: Any, info) -> Any:
+        allowed = (*TRACKERS, "truth") if info.field_name == "object_tracker" else (*TRACKERS, None)
+        if v not in allowed:
+            raise ValueError(f"unknown {info.field_name} {v!r}; allowed: {', '.join(str(a) for a in allowed)}")
+        return v
+
+
+class FitConfig(BaseModel):
+    """The object's frame-to-frame motion fit and the gates that reject implausible frames (pixels, metres)."""
+
+    model_config = _FROZEN
+
+    plan_depth: bool = Field(True, description="lift tracked points with the plan's own depth in every frame when it "
+                             "has one (RGB-D plans) and fit 3-D to 3-D; False: first-frame depth and reprojection "
+                             "only (AVDC)")
+    ransac_m: float = Field(0.01, description="3-D fits (RGB-D plans): RANSAC inlier distance, metres")
+    icp_radius_m: float | None = Field(0.02, description="RGB-D plans: after each frame's fit, ICP onto the frame's "
+                                       "depth cloud around the object, pairing points this close; None: off")
+    ransac_px: float = Field(1.0, gt=0.0, description="PnP RANSAC inlier threshold, pixels (AVDC 0.5 px, 2-D model)")
+    ransac_iters: int = Field(100, ge=1, description="RANSAC iterations (AVDC 100)")
+    motion: MotionModel = Field("yaw", description="frame-to-frame model; RGB plans fit yaw as a translation")
+    depth_prior_px_per_m: float = Field(20.0, description="translation model: along-axis motion costs 1 px per "
+                                        "point per 5 cm")
+    static_margin: float = Field(1.5, description="a motion must explain this many times more points than "
+                                 "'it stayed put'")
+    reseed_px: float = Field(2.0, description="a tracked point farther than this from the fitted motion is re-seeded")
+    min_track_frac: float = Field(0.1, ge=0.0, le=1.0, description="stop chaining when fewer tracked points remain "
+                                  "(AVDC iTHOR: 10 %)")
+    surface_gate: bool = Field(True, description="RGB-D plans: reject a frame's motion that puts the tracked points "
+                               "(10th percentile) more than surface_clear_m below the work surface")
+    occlusion_m: float | None = Field(None, description="RGB-D plans: a point whose depth comes nearer than "
+                                      "predicted by more than this is occluded and left out; None: off")
+    verify_m: float | None = Field(None, description="RGB-D plans: a frame's motion must agree with the frame's depth "
+                                   "at least as well as staying put does (points within this); None: off")
+    verify_margin: float = Field(0.1, description="...and a motion the flow test rejected is taken when the depth "
+                                 "supports it by this fraction of the points more than staying put")
+    max_step_m: float | None = Field(0.15, description="RGB-D plans: reject a frame's motion that moves a point "
+                                     "farther than this; None: no limit")
+
+
+class GraspConfig(BaseModel):
+    """Grasp or push, and where the hand meets the object (metres)."""
+
+    model_config = _FROZEN
+
+    grasp_dz_m: float = Field(0.10, description="grasp when the subgoals' height range exceeds this (AVDC 0.10 m)")
+    push_lower_m: float = Field(0.03, description="push: subgoals lowered (AVDC 0.03 m)")
+    push_behind_m: float = Field(0.08, description="push: start this far behind the object (AVDC 0.08 m)")
+    push_dir_min_m: float = Field(0.10, description="push direction: to the first subgoal this far away (AVDC 0.1 m)")
+    grasp_lower_m: float = Field(0.02, description="grasp this far below the visible contact point (AVDC: at it)...")
+    grasp_behind_m: float = Field(0.02, description="...and this far behind it along the camera ray")
+    grasp_top_radius_m: float | None = Field(0.03, description="horizontally, grasp over the highest object points "
+                                             "within this of the contact point; None: along the ray only")
+    grasp_top_band_m: float = Field(0.005, description="...the points this close to the highest one")
+    holding_opening: float = Field(0.8, description="a replan finds the object held when the gripper opening "
+                                   "(state[3]) is below this...")
+    holding_dist_m: float = Field(0.05, description="...and the contact point is this close to the fingertips")
+
+
+class ControllerConfig(BaseModel):
+    """The P controller (Meta-World move(): action = gain·error, each axis clipped to ±1 = ±1 cm)."""
+
+    model_config = _FROZEN
+
+    tool_offset_m: tuple[float, float, float] = Field(
+        (0.0, 0.0, -0.045), description="controlled point = hand + this: the fingertip centre of Meta-World's Sawyer "
+        "gripper is 4.5 cm below the reported hand position")
+    gain: float = Field(20.0, gt=0.0, description="P gain, action units per metre (AVDC p=20)")
+    approach_height_m: float = Field(0.2, description="go this far above the grasp point first (AVDC 0.2 m)")
+    xy_tol_m: float = Field(0.02, gt=0.0, description="above the grasp point when the xy error is below this")
+    z_tol_m: float = Field(0.04, gt=0.0, description="at the grasp point when the z error is below this (AVDC 0.04)")
+    grip_effort: float = Field(0.8, ge=0.0, le=1.0, description="gripper command when closed, -effort when open")
+    grasp_z_tol_m: float = Field(0.01, gt=0.0, description="grasp: descend to within this of the grasp height "
+                                 "(AVDC 0.04)...")
+    blocked_steps: int = Field(3, ge=1, description="...or until the hand has stopped this many steps")
+    close_steps: int = Field(10, ge=0, description="grasp: hold still this many steps while the gripper closes")
+    subgoal_tol_grasp_m: float = Field(0.04, gt=0.0, description="subgoal reached, grasp mode (AVDC 0.04 m)")
+    subgoal_tol_push_m: float = Field(0.12, gt=0.0, description="subgoal reached, push mode (AVDC 0.12 m)")
+
+
+class ReplanConfig(BaseModel):
+    """When the executor asks for a new plan."""
+
+    model_config = _FROZEN
+
+    stall_move_m: float = Field(0.001, description="a step moving the hand less than this counts as stalled (1 mm)")
+    stall_steps: int = Field(15, description="replan after this many stalled steps (AVDC plan_timeout 15)")
+    stall_consecutive: bool = Field(True, description="reset the count when the hand moves (AVDC never resets it)")
+    replan_on_finish: bool = Field(False, description="also replan once the last subgoal is reached (AVDC: no)")
+
+
+SECTIONS: dict[str, type[BaseModel]] = {"tracking": TrackingConfig, "fit": FitConfig, "grasp": GraspConfig,
+                                        "controller": ControllerConfig, "replan": ReplanConfig}
+SECTION_OF: dict[str, str] = {name: sec for sec, model in SECTIONS.items() for name in model.model_fields}
+"""Field name → its section (the names are unique across sections)."""
+
+_POSITIVE_M = ("fit.ransac_m", "fit.icp_radius_m", "fit.max_step_m", "fit.occlusion_m", "fit.verify_m",
+               "grasp.grasp_top_radius_m", "grasp.grasp_top_band_m")
+
+
+class ExecutorConfig(BaseModel):
+    """The flow executor's configuration (``executor: {type: flow, ...}`` in an arm mission)."""
+
+    model_config = _FROZEN
+
+    type: Literal["flow"] = "flow"
+    tracking: TrackingConfig = TrackingConfig()
+    fit: FitConfig = FitConfig()
+    grasp: GraspConfig = GraspConfig()
+    controller: ControllerConfig = ControllerConfig()
+    replan: ReplanConfig = ReplanConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _route_flat_names(cls, data: Any) -> Any:
+        """Accept fields by name alone (``motion="rigid"``) beside the sections (``fit={"motion": "rigid"}``)."""
+        if not isinstance(data, dict):
+            return data
+        out: dict[str, Any] = {}
+        sections: dict[str, dict[str, Any]] = {}
+        for key, value in data.items():
+            if key in SECTION_OF:
+                sections.setdefault(SECTION_OF[key], {})[key] = value
+            else:
+                out[key] = value
+        for sec, values in sections.items():
+            given = out.get(sec, {})
+            if isinstance(given, BaseModel):
+                given = given.model_dump()
+            out[sec] = {**given, **values} if isinstance(given, dict) else given
+        return out
+
+    @model_validator(mode="after")
+    def _check(self) -> ExecutorConfig:
+        for path in _POSITIVE_M:
+            sec, name = path.split(".")
+            value = getattr(getattr(self, sec), name)
             if value is not None and not value > 0:
                 raise ValueError(f"{name} must be > 0 metres, got {value}")
-        if self.stall_steps < 1:
-            raise ValueError(f"stall_steps must be ≥ 1, got {self.stall_steps}")
+        if self.replan.stall_steps < 1:
+            raise ValueError(f"stall_steps must be ≥ 1, got {self.replan.stall_steps}")
+        return self
+
+    def replace(self, **changes: Any) -> ExecutorConfig:
+        """A copy with ``changes`` (fields by name) applied and validated."""
+        return type(self)(**{**self.flat(), **changes})
+
+    def flat(self) -> dict[str, Any]:
+        """Every field by name (no sections, no ``type``), JSON-ready: what an evaluation key's hash covers."""
+        return {k: v for sec in SECTIONS for k, v in getattr(self, sec).model_dump(mode="json").items()}
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any]) -> ExecutorConfig:
-        """The defaults with ``overrides`` (field name → value) applied, each value validated (and coerced, e.g.
-        a list to a tuple) against its field's type. ``ValueError`` names an unknown field or a bad value."""
-        hints = get_type_hints(cls)
-        unknown = sorted(set(overrides) - {f.name for f in fields(cls)})
+        """The defaults with ``overrides`` (field name or ``section.field`` → value) applied, each value validated
+        (and coerced, e.g. a list to a tuple) against its field's type. ``ValueError`` names an unknown field or a
+        bad value in one line."""
+        flat: dict[str, Any] = {}
+        unknown = []
+        for key, value in overrides.items():
+            name = canonical_field(key)
+            if name is None:
+                unknown.append(key)
+            else:
+                flat[name] = value
         if unknown:
-            raise ValueError(f"unknown executor field(s) {', '.join(unknown)}; the fields are in "
+            raise ValueError(f"unknown executor field(s) {', '.join(sorted(unknown))}; the fields are in "
                              "agent/planning/config_executor.py")
-        values = {}
-        for name, value in overrides.items():
-            try:
-                values[name] = TypeAdapter(hints[name]).validate_python(value)
-            except ValidationError as e:
-                kind = getattr(hints[name], "__name__", hints[name])
-                raise ValueError(f"executor field {name}: {value!r} is not a {kind}: {e.errors()[0]['msg']}") from None
-        return cls(**values)
+        try:
+            return cls(**flat)
+        except ValidationError as e:
+            err = e.errors(include_url=False)[0]
+            loc = [str(x) for x in err["loc"]]
+            name = loc[-1] if loc else "executor"
+            msg = err["msg"].removeprefix("Value error, ")
+            if not loc:
+                raise ValueError(msg) from None
+            raise ValueError(f"executor field {name}: {flat.get(name)!r} is not valid: {msg}") from None
+
+
+def canonical_field(key: str) -> str | None:
+    """``"motion"`` or ``"fit.motion"`` → ``"motion"``; ``None`` for a name no section has."""
+    sec, _, name = key.rpartition(".")
+    if sec:
+        return name if SECTION_OF.get(name) == sec else None
+    return key if key in SECTION_OF else None

@@ -27,7 +27,7 @@ def _translation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 STEPS = {"translation": _translation, "rigid": kabsch, "yaw": kabsch_yaw}
-"""ICP's least-squares step per motion model (the names of ``ExecutorConfig.motion``): pairs (N×3, N×3) → 4×4."""
+"""ICP's least-squares step per motion model (the names of ``ExecutorConfig.fit.motion``): pairs (N×3, N×3) → 4×4."""
 
 
 def depth_cloud(depth: np.ndarray, cam: CameraModel, around: np.ndarray, margin_px: int = 8,

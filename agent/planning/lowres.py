@@ -9,6 +9,7 @@ learned model's errors cost.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import cv2
 import numpy as np
@@ -23,6 +24,10 @@ class LowResPlanner:
         if width < 8 or height < 8:
             raise ValueError(f"plan resolution {width}x{height} is below 8x8")
         self.planner, self.width, self.height = planner, width, height
+
+    @property
+    def timings(self) -> Mapping[str, float]:
+        return self.planner.timings
 
     def _degrade(self, frame: np.ndarray) -> np.ndarray:
         h, w = frame.shape[:2]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from plansight.agent.contracts import CameraModel, VideoPlan
-from plansight.agent.planning.config_executor import ExecutorConfig
+from plansight.agent.planning.config_executor import ExecutorConfig, PlanMode
 from plansight.agent.planning.flow import flow_fn, lk_points, move_points
 from plansight.agent.planning.geometry import apply, lift, project, sample_bilinear
 from plansight.agent.planning.icp import depth_cloud, icp
@@ -31,19 +31,21 @@ log = logging.getLogger(__name__)
 
 
 MOTION_MODELS: dict[str, Callable[[np.ndarray, np.ndarray, CameraModel, ExecutorConfig], RigidFit]] = {
-    "rigid": lambda X, uv, cam, cfg: fit_rigid_pnp(X, uv, cam, ransac_px=cfg.ransac_px, iterations=cfg.ransac_iters),
-    "translation": lambda X, uv, cam, cfg: fit_translation(X, uv, cam, ransac_px=cfg.ransac_px,
-                                                           iterations=cfg.ransac_iters,
-                                                           depth_prior=cfg.depth_prior_px_per_m),
+    "rigid": lambda X, uv, cam, cfg: fit_rigid_pnp(X, uv, cam, ransac_px=cfg.fit.ransac_px,
+                                                   iterations=cfg.fit.ransac_iters),
+    "translation": lambda X, uv, cam, cfg: fit_translation(X, uv, cam, ransac_px=cfg.fit.ransac_px,
+                                                           iterations=cfg.fit.ransac_iters,
+                                                           depth_prior=cfg.fit.depth_prior_px_per_m),
 }
 MOTION_MODELS["yaw"] = MOTION_MODELS["translation"]
 """Frame-to-frame object motion models from pixels: full 6-DoF (PnP) or 3-DoF translation. ``yaw`` is fitted as a
 translation here: without depth, a few hundred pixels barely show a turn."""
 
 MOTION_MODELS_3D: dict[str, Callable[[np.ndarray, np.ndarray, ExecutorConfig], RigidFit]] = {
-    "rigid": lambda X, Y, cfg: fit_rigid_3d(X, Y, thresh_m=cfg.ransac_m, iterations=cfg.ransac_iters),
-    "translation": lambda X, Y, cfg: fit_translation_3d(X, Y, thresh_m=cfg.ransac_m, iterations=cfg.ransac_iters),
-    "yaw": lambda X, Y, cfg: fit_yaw_3d(X, Y, thresh_m=cfg.ransac_m, iterations=cfg.ransac_iters),
+    "rigid": lambda X, Y, cfg: fit_rigid_3d(X, Y, thresh_m=cfg.fit.ransac_m, iterations=cfg.fit.ransac_iters),
+    "translation": lambda X, Y, cfg: fit_translation_3d(X, Y, thresh_m=cfg.fit.ransac_m,
+                                                        iterations=cfg.fit.ransac_iters),
+    "yaw": lambda X, Y, cfg: fit_yaw_3d(X, Y, thresh_m=cfg.fit.ransac_m, iterations=cfg.fit.ransac_iters),
 }
 """The same models fitted 3-D to 3-D, for RGB-D plans (tracked pixels lifted with the frame's own depth)."""
 
@@ -65,9 +67,10 @@ class SubgoalPlan:
         held: the object was in the closed gripper at frame 0; the subgoals follow the gripper.
         carried_from: frame from which the object rides in the gripper (``carry_start``), or None.
         timings: seconds spent in ``flow`` and ``fit``.
+        points: N×3 world points sampled on the object in frame 0 (``transforms[t]`` moves them to frame t).
     """
 
-    mode: str
+    mode: PlanMode
     start: np.ndarray
     subgoals: np.ndarray
     transforms: np.ndarray
@@ -75,6 +78,7 @@ class SubgoalPlan:
     held: bool = False
     carried_from: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    points: np.ndarray | None = None
 
 
 def sample_object_points(mask: np.ndarray, depth: np.ndarray, cam: CameraModel, n: int, jitter_px: float,
@@ -120,19 +124,20 @@ def grasp_xy(points: np.ndarray, contact: np.ndarray, radius_m: float, band_m: f
 def hand_points(depth: np.ndarray, cam: CameraModel, hand: np.ndarray, cfg: ExecutorConfig, exclude: np.ndarray,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
     """Pixels (N×2) and world points (N×3) of the gripper in the first frame, found by geometry, not by
-    segmentation: pixels whose depth-lifted point lies within ``cfg.hand_radius_m`` of ``hand`` (the controlled
-    fingertip point, world metres) and above the work surface (``cfg.surface_z_m + cfg.surface_clear_m``), less
+    segmentation: pixels whose depth-lifted point lies within ``tracking.hand_radius_m`` of ``hand`` (the controlled
+    fingertip point, world metres) and above the work surface (``tracking.surface_z_m + surface_clear_m``), less
     ``exclude`` (H×W bool, the object). ``None`` when fewer than 10 such pixels are visible."""
     H, W = depth.shape
     v, u = np.mgrid[0:H, 0:W]
     uv = np.stack([u.ravel(), v.ravel()], axis=1).astype(np.float64)
     X = lift(cam, uv, depth.ravel())
-    near = ((np.linalg.norm(X - hand, axis=1) <= cfg.hand_radius_m) & (X[:, 2] >= cfg.surface_z_m + cfg.surface_clear_m)
+    tr = cfg.tracking
+    near = ((np.linalg.norm(X - hand, axis=1) <= tr.hand_radius_m) & (X[:, 2] >= tr.surface_z_m + tr.surface_clear_m)
             & ~exclude.ravel())
     idx = np.nonzero(near)[0]
     if len(idx) < 10:
         return None
-    pick = rng.choice(idx, min(cfg.n_points, len(idx)), replace=False)
+    pick = rng.choice(idx, min(cfg.tracking.n_points, len(idx)), replace=False)
     return uv[pick], X[pick]
 
 
@@ -163,8 +168,8 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
     (identity first); where the points are lost the motion is held (an occluded object is assumed to stay
     where it was).
     """
-    fit_motion = MOTION_MODELS[cfg.motion]
-    fit_motion_3d = MOTION_MODELS_3D[cfg.motion]
+    fit_motion = MOTION_MODELS[cfg.fit.motion]
+    fit_motion_3d = MOTION_MODELS_3D[cfg.fit.motion]
 
     def implausible(T: np.ndarray, T_prev: np.ndarray) -> bool:
         """RGB-D fits: the motion sinks the points into the work surface, or jumps farther than any arm moves an
@@ -172,54 +177,55 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
         if depths is None:
             return False
         X = apply(T, X0)
-        sinks = cfg.surface_gate and float(np.percentile(X[:, 2], 10)) < cfg.surface_z_m - cfg.surface_clear_m
+        floor = cfg.tracking.surface_z_m - cfg.tracking.surface_clear_m
+        sinks = cfg.fit.surface_gate and float(np.percentile(X[:, 2], 10)) < floor
         step = float(np.linalg.norm(X - apply(T_prev, X0), axis=1).max())
-        jumps = cfg.max_step_m is not None and step > cfg.max_step_m
+        jumps = cfg.fit.max_step_m is not None and step > cfg.fit.max_step_m
         return sinks or jumps
 
-    verify = depths is not None and cfg.verify_m is not None
+    verify = depths is not None and cfg.fit.verify_m is not None
 
     def support(k: int, T: np.ndarray) -> int:
-        return depth_support(T, X0, depths[k], cam, cfg.verify_m)
+        return depth_support(T, X0, depths[k], cam, cfg.fit.verify_m)
 
     transforms = [np.eye(4)]
     uv_k = uv0  # where the points are in frame k under the current estimate
     for k in range(1, len(frames)):
         uv_next, ok = mover(k, uv_k)
         T_prev = transforms[-1]
-        if ok.sum() < max(6, cfg.min_track_frac * len(uv0)):
+        if ok.sum() < max(6, cfg.fit.min_track_frac * len(uv0)):
             transforms.append(T_prev)
             log.debug("%s frame %d: %d of %d points tracked: lost", what, k, ok.sum(), len(uv0))
         else:
             X_prev = apply(T_prev, X0[ok])
             if depths is None:
-                n_static = int((np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1) <= cfg.ransac_px).sum())
+                n_static = int((np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1) <= cfg.fit.ransac_px).sum())
                 fit = fit_motion(X_prev, uv_next[ok], cam, cfg)
             else:
                 z = depth_at(depths[k], uv_next[ok])
-                seen = (np.ones(len(z), bool) if cfg.occlusion_m is None  # else: something nearer covers the point
-                        else z >= project(cam, X_prev)[1] - cfg.occlusion_m)
+                seen = (np.ones(len(z), bool) if cfg.fit.occlusion_m is None  # else: something nearer covers the point
+                        else z >= project(cam, X_prev)[1] - cfg.fit.occlusion_m)
                 X_prev, Y = X_prev[seen], lift(cam, uv_next[ok][seen], z[seen])
-                n_static = int((np.linalg.norm(Y - X_prev, axis=1) <= cfg.ransac_m).sum())
+                n_static = int((np.linalg.norm(Y - X_prev, axis=1) <= cfg.fit.ransac_m).sum())
                 fit = fit_motion_3d(X_prev, Y, cfg)
             T_move = fit.T @ T_prev
             plausible = fit.ok and not implausible(T_move, T_prev)
             # the points stay put unless a motion explains clearly more of them (occluders passing in
             # front of a still object drag part of its points along)
-            accepted = plausible and fit.inliers.sum() > cfg.static_margin * n_static
+            accepted = plausible and fit.inliers.sum() > cfg.fit.static_margin * n_static
             if plausible and verify:
                 # the frame's depth checks both hypotheses without the flow: the object still seen where it
                 # was keeps it there; seen where the motion puts it, and not where it was, moves it
                 s_move, s_stay = support(k, T_move), support(k, T_prev)
                 accepted = (s_move >= s_stay if accepted
-                            else s_move > s_stay + cfg.verify_margin * len(X0))
+                            else s_move > s_stay + cfg.fit.verify_margin * len(X0))
             transforms.append(T_move if accepted else T_prev)
             log.debug("%s frame %d: %d tracked, %d static, %d inliers, motion %s", what, k, ok.sum(), n_static,
                       fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
-        if depths is not None and cfg.icp_radius_m is not None:  # onto the frame's geometry around the object
+        if depths is not None and cfg.fit.icp_radius_m is not None:  # onto the frame's geometry around the object
             cloud = depth_cloud(depths[k], cam, apply(transforms[-1], X0))
-            T_icp, n = icp(X0, cloud, transforms[-1], cfg.icp_radius_m, model_name=cfg.motion)
-            used = (n >= cfg.min_track_frac * len(X0) and not implausible(T_icp, transforms[-2])
+            T_icp, n = icp(X0, cloud, transforms[-1], cfg.fit.icp_radius_m, model_name=cfg.fit.motion)
+            used = (n >= cfg.fit.min_track_frac * len(X0) and not implausible(T_icp, transforms[-2])
                     and (not verify or support(k, T_icp) >= support(k, transforms[-1])))
             log.debug("%s frame %d: ICP %d pairs of %d, moved %.3f m, %s", what, k, n, len(cloud),
                       float(np.linalg.norm(T_icp[:3, 3] - transforms[-1][:3, 3])), "used" if used else "rejected")
@@ -228,7 +234,7 @@ def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: Camer
         # points that agree with the motion follow the flow (no bias from the model, e.g. the depth prior);
         # the rest (occluded, lost) are re-seeded where the model puts them, so they can come back
         predicted = project(cam, apply(transforms[-1], X0))[0]
-        agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= cfg.reseed_px)
+        agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= cfg.fit.reseed_px)
         uv_k = np.where(agree[:, None], uv_next, predicted)
     return np.stack(transforms)
 
@@ -244,12 +250,12 @@ def truth_transforms(plan: VideoPlan) -> np.ndarray:
 
 def carry_start(obj: np.ndarray, hand: np.ndarray, contact: np.ndarray, tool: np.ndarray, cfg: ExecutorConfig
                 ) -> int | None:
-    """First frame at which the object rides in the hand: it has been lifted ``cfg.carry_lift_m`` off its
-    first-frame height and its contact point is within ``cfg.carry_dist_m`` of the fingertips (both T×4×4
+    """First frame at which the object rides in the hand: it has been lifted ``cfg.tracking.carry_lift_m`` off its
+    first-frame height and its contact point is within ``cfg.tracking.carry_dist_m`` of the fingertips (both T×4×4
     cumulative transforms; ``contact`` and ``tool`` are their frame-0 points). ``None`` if never."""
     for k in range(1, len(obj)):
         c, t = apply(obj[k], contact[None])[0], apply(hand[k], tool[None])[0]
-        if c[2] - contact[2] >= cfg.carry_lift_m and np.linalg.norm(c - t) <= cfg.carry_dist_m:
+        if c[2] - contact[2] >= cfg.tracking.carry_lift_m and np.linalg.norm(c - t) <= cfg.tracking.carry_dist_m:
             return k
     return None
 
@@ -267,34 +273,35 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
     if frames.ndim != 4 or frames.shape[0] < 2 or frames.shape[1:3] != depth.shape or depth.shape != mask.shape:
         raise PlanError(f"plan frames {frames.shape}, depth {depth.shape} and mask {mask.shape} do not match")
     rng = np.random.default_rng(seed)
-    uv0, X0 = sample_object_points(mask, depth, cam, cfg.n_points, cfg.jitter_px, rng)
+    uv0, X0 = sample_object_points(mask, depth, cam, cfg.tracking.n_points, cfg.tracking.jitter_px, rng)
     contact = contact_point(X0)
-    held = bool(tool is not None and gripper_closed and np.linalg.norm(tool - contact) < cfg.holding_dist_m)
+    held = bool(tool is not None and gripper_closed and np.linalg.norm(tool - contact) < cfg.grasp.holding_dist_m)
 
     timings = {"flow": 0.0, "fit": 0.0}
-    flow = flow_fn(cfg.flow)
+    flow = flow_fn(cfg.tracking.flow)
     fields: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
 
     def flow_pair(k: int) -> tuple[np.ndarray, np.ndarray | None]:
         if k not in fields:
             t = time.perf_counter()
             a, b = frames[k - 1], frames[k]
-            fields[k] = (flow(a, b), flow(b, a) if cfg.fb_tol_px is not None else None)
+            fields[k] = (flow(a, b), flow(b, a) if cfg.tracking.fb_tol_px is not None else None)
             timings["flow"] += time.perf_counter() - t
         return fields[k]
 
     def dense(k: int, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return move_points(*flow_pair(k), uv, cfg.fb_tol_px)
+        return move_points(*flow_pair(k), uv, cfg.tracking.fb_tol_px)
 
     def sparse(k: int, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t = time.perf_counter()
-        out = lk_points(frames[k - 1], frames[k], uv, cfg.fb_tol_px, cfg.lk_win_px, cfg.lk_levels)
+        tr = cfg.tracking
+        out = lk_points(frames[k - 1], frames[k], uv, tr.fb_tol_px, tr.lk_win_px, tr.lk_levels)
         timings["flow"] += time.perf_counter() - t
         return out
 
     movers: dict[str, PointMover] = {"dense": dense, "lk": sparse}
 
-    depths = plan.depth if cfg.plan_depth else None
+    depths = plan.depth if cfg.fit.plan_depth else None
     if depths is not None and depths.shape != frames.shape[:3]:
         raise PlanError(f"plan depth {depths.shape} does not match its frames {frames.shape}")
 
@@ -307,7 +314,8 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
     # the gripper is tracked when configured; a held object is always tracked together with the fingers
     # around it (``held_with_hand``): under the fingers too few of its own pixels stay visible to track
     # (``truth`` is no point mover: a held object then keeps its true poses)
-    hand_tracker = cfg.gripper_tracker or (cfg.object_tracker if held and cfg.held_with_hand else None)
+    tr = cfg.tracking
+    hand_tracker = tr.gripper_tracker or (tr.object_tracker if held and tr.held_with_hand else None)
     gripper = None
     if tool is not None and hand_tracker in movers:
         gripper = hand_points(depth, cam, tool, cfg, np.zeros_like(mask) if held else mask, rng)
@@ -315,40 +323,44 @@ def extract_subgoals(plan: VideoPlan, mask: np.ndarray, depth: np.ndarray, cam: 
     if held and hand_Ts is not None:
         transforms, contact, carried = hand_Ts, np.asarray(tool, dtype=np.float64).copy(), 0
     else:
-        transforms = (truth_transforms(plan) if cfg.object_tracker == "truth"
-                      else timed_track(uv0, X0, "object", cfg.object_tracker))
+        transforms = (truth_transforms(plan) if cfg.tracking.object_tracker == "truth"
+                      else timed_track(uv0, X0, "object", cfg.tracking.object_tracker))
         carried = None if hand_Ts is None else carry_start(transforms, hand_Ts, contact, tool, cfg)
         if carried is not None:  # from then on the object moves as the hand does
             for j in range(carried + 1, len(transforms)):
                 transforms[j] = hand_Ts[j] @ np.linalg.inv(hand_Ts[carried]) @ transforms[carried]
     log.debug("plan %s: gripper %s, held %s, carried from frame %s", plan.task,
               "tracked" if hand_Ts is not None else "not visible", held, carried)
-    Ts = transforms
+    mode, start, subgoals = place_subgoals(transforms, contact, X0, cam, cfg, held, hand_Ts is not None)
+    log.debug("plan %s: mode %s, contact %s", plan.task, mode, np.round(contact, 3))
+    return SubgoalPlan(mode=mode, start=start, subgoals=subgoals, transforms=transforms, contact=contact, held=held,
+                       carried_from=carried, timings=timings, points=X0)
+
+
+def place_subgoals(Ts: np.ndarray, contact: np.ndarray, X0: np.ndarray, cam: CameraModel, cfg: ExecutorConfig,
+                   held: bool, hand_tracked: bool) -> tuple[PlanMode, np.ndarray, np.ndarray]:
+    """Grasp or push, the start point and the K×3 subgoals (world metres) from the object's motion ``Ts`` (T×4×4,
+    cumulative from frame 0) carried onto the ``contact`` point. A grasp aims at the object's middle (below the
+    visible contact, over its top: ``grasp_xy``); a push starts behind the object along its direction of travel
+    and moves lowered subgoals."""
     subgoals = np.stack([apply(T, contact[None])[0] for T in Ts[1:]])
     path = np.vstack([contact[None], subgoals])
     dz = float(path[:, 2].max() - path[:, 2].min())
-    # the contact point is on the visible surface; a grasp aims lower, around the object's middle
+    g = cfg.grasp
     ray = contact - cam.T_body_cam[:3, 3]
-    grasp_offset = cfg.grasp_behind_m * ray / np.linalg.norm(ray) - np.array([0.0, 0.0, cfg.grasp_lower_m])
-    if cfg.grasp_top_radius_m is not None:  # horizontally: over the top of the object around the contact
-        grasp_offset[:2] = grasp_xy(X0, contact, cfg.grasp_top_radius_m, cfg.grasp_top_band_m) - contact[:2]
+    grasp_offset = g.grasp_behind_m * ray / np.linalg.norm(ray) - np.array([0.0, 0.0, g.grasp_lower_m])
+    if g.grasp_top_radius_m is not None:  # horizontally: over the top of the object around the contact
+        grasp_offset[:2] = grasp_xy(X0, contact, g.grasp_top_radius_m, g.grasp_top_band_m) - contact[:2]
     if held:  # in the hand already: keep holding and follow from where the fingertips are
-        mode, start = "grasp", contact
-        if hand_Ts is None and dz > cfg.grasp_dz_m:  # the object's own track: the path of its grasp point
+        if not hand_tracked and dz > g.grasp_dz_m:  # the object's own track: the path of its grasp point
             subgoals = subgoals + grasp_offset
-    elif dz > cfg.grasp_dz_m:  # carry the grasp point along the object's motion
-        mode = "grasp"
-        start = contact + grasp_offset
-        subgoals = subgoals + grasp_offset
-    else:
-        mode = "push"
-        dist = np.linalg.norm(subgoals - contact, axis=1)
-        far = np.nonzero(dist > cfg.push_dir_min_m)[0]
-        target = subgoals[far[0]] if len(far) else subgoals[-1]
-        d = target - contact
-        norm = np.linalg.norm(d)
-        start = contact - cfg.push_behind_m * d / norm if norm > 1e-6 else contact
-        subgoals = subgoals - np.array([0.0, 0.0, cfg.push_lower_m])
-    log.debug("plan %s: mode %s, dz %.3f m, contact %s", plan.task, mode, dz, np.round(contact, 3))
-    return SubgoalPlan(mode=mode, start=start, subgoals=subgoals, transforms=Ts, contact=contact, held=held,
-                       carried_from=carried, timings=timings)
+        return "grasp", contact, subgoals
+    if dz > g.grasp_dz_m:  # carry the grasp point along the object's motion
+        return "grasp", contact + grasp_offset, subgoals + grasp_offset
+    dist = np.linalg.norm(subgoals - contact, axis=1)
+    far = np.nonzero(dist > g.push_dir_min_m)[0]
+    target = subgoals[far[0]] if len(far) else subgoals[-1]
+    d = target - contact
+    norm = np.linalg.norm(d)
+    start = contact - g.push_behind_m * d / norm if norm > 1e-6 else contact
+    return "push", start, subgoals - np.array([0.0, 0.0, g.push_lower_m])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 import cv2
@@ -19,6 +20,7 @@ import torch
 
 from plansight.agent.contracts import Observation, VideoPlan
 from plansight.agent.learning.video_clips import resize_to
+from plansight.agent.planning.config_planner import DiffusionPlannerConfig
 from plansight.agent.planning.config_video import DiffusionConfig
 from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
@@ -46,9 +48,38 @@ class DiffusionVideoPlanner:
         update = {k: v for k, v in (("sample_steps", steps), ("guidance_scale", guidance_scale)) if v is not None}
         self.diffusion = VideoDiffusion(self.net, cfg.model_copy(update=update))
         self.meta = meta
+        self._sample_s = 0.0
         c = self.net.config
         log.info("video planner %s: %dx%d, %d future frames, tasks %s", path, c.width, c.height, c.n_future,
                  ", ".join(c.tasks))
+
+    @classmethod
+    def from_config(cls, cfg: DiffusionPlannerConfig, *_context: object) -> DiffusionVideoPlanner:
+        """The registry's constructor: ``build("planner", cfg, arm, executor)`` (a learned planner sees only
+        observations: the arm and executor are not used)."""
+        return cls(cfg.checkpoint, steps=cfg.sample_steps, guidance_scale=cfg.guidance_scale)
+
+    @staticmethod
+    def preflight(cfg: DiffusionPlannerConfig, tasks: list[str], width: int, height: int) -> None:
+        """``PlannerError`` (one line) when the checkpoint does not load, lacks one of ``tasks`` or plans at
+        another aspect ratio than ``width``×``height``: checked before an evaluation starts."""
+        try:
+            model = DiffusionVideoPlanner(cfg.checkpoint)
+        except PlannerError as e:
+            raise PlannerError(f"checkpoint: {e}") from None
+        missing = [t for t in tasks if t not in model.tasks]
+        if missing:
+            raise PlannerError(f"tasks: the checkpoint does not know {', '.join(missing)}; it knows "
+                               f"{', '.join(model.tasks)}")
+        c = model.net.config
+        if abs(width / height - c.width / c.height) > 1e-3:
+            raise PlannerError(f"res: {width}x{height} has another aspect ratio than the checkpoint's "
+                               f"{c.width}x{c.height}")
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds spent sampling (``sample``), summed over plans."""
+        return {"sample": self._sample_s}
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -78,7 +109,9 @@ class DiffusionVideoPlanner:
         if abs(w / h - c.width / c.height) > 1e-3:
             raise PlannerError(f"camera {camera!r} is {w}x{h} but the checkpoint plans at {c.width}x{c.height}: "
                                "aspect ratios differ; collect and train at the camera's aspect ratio")
+        t0 = time.perf_counter()
         video = self.sample_frames(resize_to(img, c.height, c.width), task, n, seed)
+        self._sample_s += time.perf_counter() - t0
         plans = []
         for v in video:
             up = [cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) for f in v]

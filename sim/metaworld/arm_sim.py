@@ -67,7 +67,7 @@ def expert_policy(task: str):
 
 
 class MetaWorldArm:
-    """One Meta-World task as an embodiment. ``dt`` = 12.5 ms (5 × 2.5 ms MuJoCo steps)."""
+    """One Meta-World task as an ``Arm`` embodiment. ``dt`` = 12.5 ms (5 × 2.5 ms MuJoCo steps)."""
 
     def __init__(self, cfg: MetaWorldConfig) -> None:
         self.cfg = cfg
@@ -98,7 +98,13 @@ class MetaWorldArm:
 
     @property
     def step_count(self) -> int:
-        return int(self.env.curr_path_length)
+        """Env steps since ``reset``; 0 before the first reset and after ``close``."""
+        return int(self._env.curr_path_length) if self._env is not None else 0
+
+    @property
+    def max_steps(self) -> int:
+        """The episode budget in env steps (``MetaWorldConfig.max_steps``; Meta-World's is 500)."""
+        return self.cfg.max_steps
 
     @property
     def raw_obs(self) -> np.ndarray:
@@ -159,7 +165,7 @@ class MetaWorldArm:
 
     @property
     def steps_left(self) -> int:
-        return self.cfg.max_steps - self.step_count
+        return self.max_steps - self.step_count
 
     def step_raw(self, action: np.ndarray) -> tuple[np.ndarray, dict]:
         """Step with a raw Meta-World action (4,) in [-1, 1]; returns (obs39, info)."""

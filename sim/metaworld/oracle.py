@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from plansight.agent.contracts import Observation, VideoPlan
+from plansight.agent.contracts import Observation, PlanExecutor, VideoPlan
 from plansight.sim.metaworld.arm_sim import MetaWorldArm, expert_policy
+from plansight.sim.metaworld.config_oracle import OracleConfig
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,19 @@ class OraclePlanner:
         self.arm, self.n_frames, self.horizon, self.tail_steps = arm, n_frames, horizon, tail_steps
         self.depth = depth
         self.stats = OracleStats()
+
+    @classmethod
+    def from_config(cls, cfg: OracleConfig, arm: MetaWorldArm, executor: PlanExecutor | None = None) -> OraclePlanner:
+        """The registry's constructor: ``build("planner", cfg, arm, executor)``. Depth is rendered when
+        ``cfg.depth`` says so, or (``None``) when the executor reads plan depth: each frame's depth costs a second
+        render pass."""
+        depth = cfg.depth if cfg.depth is not None else (executor is None or executor.reads_plan_depth)
+        return cls(arm, n_frames=cfg.plan_frames, horizon=cfg.horizon, tail_steps=cfg.tail_steps, depth=depth)
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds simulating the expert (``oracle_sim``) and rendering plan frames (``oracle_render``)."""
+        return {"oracle_sim": self.stats.simulate_s, "oracle_render": self.stats.render_s}
 
     def plan(self, obs: Observation, task: str, camera: str, n: int = 1, seed: int | None = None) -> list[VideoPlan]:
         """``n`` identical plans (the expert is deterministic); frame 0 is rendered from the current state."""

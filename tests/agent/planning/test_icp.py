@@ -69,6 +69,6 @@ def test_an_rgbd_plan_tracks_the_object_in_depth_where_flow_sees_nothing():
     top = lift(cam, np.array([[60.0, 60.0], [60.0 + 2.0 * (n - 1), 60.0]]), np.full(2, HEIGHT_M - PLANE_Z - 0.05))
     expected = top[1] - top[0]
     assert expected[0] > 0.04 and np.allclose(moved, expected, atol=0.01), (moved, expected)
-    still = extract_subgoals(rgbd, mask, depths[0], cam, dataclasses.replace(cfg, icp_radius_m=None, verify_m=None),
+    still = extract_subgoals(rgbd, mask, depths[0], cam, cfg.replace(icp_radius_m=None, verify_m=None),
                              seed=0)
     assert np.allclose(still.transforms[-1], np.eye(4))  # without ICP or depth verification the still frames win

@@ -136,7 +136,7 @@ def test_the_surface_gate_keeps_objects_out_of_the_table():
     table = ExecutorConfig(surface_z_m=PLANE_Z - 0.02, surface_gate=True)
     dz = extract_subgoals(sinking, mask, depth, cam, table).transforms[-1][2, 3]
     assert -0.03 <= dz <= 0.0  # down to the surface (2 cm below the object) less its 1 cm clearance, no further
-    no_gate = dataclasses.replace(table, surface_gate=False)
+    no_gate = table.replace(surface_gate=False)
     assert extract_subgoals(sinking, mask, depth, cam, no_gate).transforms[-1][2, 3] < -0.09
 
 
@@ -151,7 +151,7 @@ def test_an_occluder_passing_in_front_is_not_the_object(guard):
     unguarded = ExecutorConfig(max_step_m=None)
     free = extract_subgoals(occluded, mask, depth, cam, unguarded, seed=0).transforms[-1][2, 3]
     assert free > 0.25  # the object seems to jump towards the camera
-    limited = extract_subgoals(occluded, mask, depth, cam, dataclasses.replace(unguarded, **guard), seed=0)
+    limited = extract_subgoals(occluded, mask, depth, cam, unguarded.replace(**guard), seed=0)
     assert np.linalg.norm(limited.transforms[-1][:3, 3]) < 0.02  # it stays (ICP slides it on the flat table a little)
 
 
@@ -173,7 +173,7 @@ def test_gripper_pixels_come_from_geometry_near_the_fingertips():
     tool = np.array([0.0, 0.0, PLANE_Z])
     cfg = ExecutorConfig()
     uv, X = hand_points(depth, cam, tool, cfg, np.zeros_like(mask), np.random.default_rng(0))
-    assert np.all(np.linalg.norm(X - tool, axis=1) <= cfg.hand_radius_m + 1e-9) and len(uv) > 50
+    assert np.all(np.linalg.norm(X - tool, axis=1) <= cfg.tracking.hand_radius_m + 1e-9) and len(uv) > 50
     assert np.allclose(uv.mean(axis=0), (cam.cx, cam.cy), atol=2.0)
     # the work surface is not the gripper, and neither is the object
     low = ExecutorConfig(surface_z_m=PLANE_Z - 0.005)
