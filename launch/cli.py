@@ -2,6 +2,7 @@
 
 Examples::
 
+    plansight run launch/missions/metaworld_door_open.yaml      # any mission: drone or arm
     plansight fly launch/missions/drone_room_stereo.yaml
     plansight fly launch/missions/drone_room_stereo.yaml --seed 3 --duration 20 --runs-dir /tmp/runs
     plansight validate my_mission.yaml
@@ -28,7 +29,7 @@ from rich.table import Table
 from plansight.launch.collect_metaworld import app as collect_app
 from plansight.launch.errors import console, fail
 from plansight.launch.eval_metaworld import app as eval_app
-from plansight.launch.mission import Mission, MissionError, load_mission
+from plansight.launch.mission import Mission, MissionError, is_arm, load_mission
 from plansight.launch.plan import plan as plan_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -46,6 +47,18 @@ def _load(mission: Path, overrides: dict[str, Any]):
         fail(str(e))
 
 
+@app.command("run")
+def run(
+    mission: Annotated[Path, typer.Argument(help="mission YAML file: a drone or an arm mission")],
+    runs_dir: Annotated[Path, typer.Option(help="where run folders are created")] = Path("runs"),
+    seed: Annotated[int | None, typer.Option(min=0, help="override the mission's seed")] = None,
+    duration: Annotated[float | None, typer.Option(min=0.0, help="drone missions: override duration_s, s")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Run any mission and write its run folder (metrics, events, video, plot, report)."""
+    _run(mission, runs_dir, seed, duration, quiet)
+
+
 @app.command()
 def fly(
     mission: Annotated[Path, typer.Argument(help="mission YAML file")],
@@ -54,13 +67,51 @@ def fly(
     duration: Annotated[float | None, typer.Option(min=0.0, help="override duration_s, seconds")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
-    """Fly a mission and write its run folder (metrics, events, video, plot, report)."""
-    _fly(_load(mission, _overrides(seed, duration)), runs_dir, quiet)
+    """Fly a mission and write its run folder (the same as ``run``; arm missions work too)."""
+    _run(mission, runs_dir, seed, duration, quiet)
 
 
 def _overrides(seed: int | None, duration: float | None) -> dict[str, Any]:
     """Top-level mission keys given on the command line."""
     return {k: v for k, v in (("seed", seed), ("duration_s", duration)) if v is not None}
+
+
+def _run(mission: Path, runs_dir: Path, seed: int | None, duration: float | None, quiet: bool) -> None:
+    m = _load(mission, _overrides(seed, None))
+    if is_arm(m):
+        if duration is not None:
+            fail("duration: an arm mission runs one episode; its budget is embodiment.max_steps")
+        _run_arm(m, runs_dir, quiet)
+    else:
+        _fly(_load(mission, _overrides(seed, duration)) if duration is not None else m, runs_dir, quiet)
+
+
+def _run_arm(m, runs_dir: Path, quiet: bool) -> None:
+    from plansight.launch.arm_mission import run_arm_mission  # heavy imports (MuJoCo, Meta-World) only when run
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console,
+                  disable=quiet, transient=False) as progress:
+        task = progress.add_task(m.name, total=m.embodiment.max_steps, info="")
+
+        def on_step(k: int, n: int, info: dict) -> None:
+            progress.update(task, completed=k, total=n,
+                            info=f"{info['plans']} plan(s)" + (", success" if info["success"] else ""))
+
+        result = run_arm_mission(m, runs_dir, on_step=on_step)
+    _print_result(m.name, result)
+    if not result.ok or not result.metrics.get("success"):
+        console.print(f"[bold red]mission {result.status}, success: {result.metrics.get('success')}[/]; "
+                      f"run folder kept: {result.run_dir}")
+        raise typer.Exit(1)
+
+
+def _print_result(name: str, result) -> None:
+    table = Table(title=f"{name} → {result.run_dir}", show_header=False)
+    for k, v in result.metrics.items():
+        if not isinstance(v, dict):
+            table.add_row(k, f"{v:.3f}" if isinstance(v, float) else str(v))
+    Console().print(table)
 
 
 def _fly(m: Mission, runs_dir: Path, quiet: bool) -> None:
@@ -76,10 +127,7 @@ def _fly(m: Mission, runs_dir: Path, quiet: bool) -> None:
                             info=f"{info['distance_m']:.1f} m, {info['collisions']} collisions")
 
         result = run_mission(m, runs_dir, on_step=on_step)
-    table = Table(title=f"{m.name} → {result.run_dir}", show_header=False)
-    for k, v in result.metrics.items():
-        table.add_row(k, f"{v:.3f}" if isinstance(v, float) else str(v))
-    Console().print(table)
+    _print_result(m.name, result)
     if not result.ok:
         console.print(f"[bold red]mission {result.status}[/]; run folder kept: {result.run_dir}")
         raise typer.Exit(1)
@@ -100,6 +148,8 @@ def deploy(
     from plansight.launch.deploy import deploy_mission
 
     m = _load(mission, _overrides(seed, duration))
+    if is_arm(m):
+        fail(f"{mission}: an arm mission cannot be deployed to a drone; run it with `plansight run`")
     try:
         m = deploy_mission(m, drone, host)
     except MissionError as e:
@@ -283,7 +333,8 @@ def serve_airsim(
 def validate(mission: Annotated[Path, typer.Argument(help="mission YAML file")]) -> None:
     """Check a mission file against the schema without flying it."""
     m = _load(mission, {})
-    Console().print(f"[green]ok[/]: {mission} ({m.name}, {m.embodiment.type}, {m.duration_s:g} s)")
+    length = f"{m.embodiment.max_steps} steps" if is_arm(m) else f"{m.duration_s:g} s"
+    Console(soft_wrap=True).print(f"[green]ok[/]: {mission} ({m.name}, {m.embodiment.type}, {length})")
 
 
 @app.command()

@@ -489,8 +489,11 @@ def _preflight(spec: EpisodeSpec, tasks: list[str], width: int, height: int) -> 
     except ValidationError as e:
         err = e.errors(include_url=False)[0]
         field = ".".join(str(x) for x in err["loc"]) or "planner"
-        hint = " (--checkpoint)" if field == "checkpoint" else ""
-        fail(f"planner {spec.planner}: {field}{hint}: {err['msg']}")
+        flag = f"--{field.replace('_', '-')}" if field in ("checkpoint", "sample_steps") else f"--planner-opt {field}="
+        if err["type"] == "missing":
+            fail(f"{field}: the {spec.planner} planner needs {flag}"
+                 + (" (a model folder from `plansight train video`)" if field == "checkpoint" else ""))
+        fail(f"planner {spec.planner}: {field} ({flag}): {err['msg']}")
     except ValueError as e:
         fail(f"planner {spec.planner}: {e}")
     check = registry.preflight("planner", spec.planner)

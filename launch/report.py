@@ -1,4 +1,4 @@
-"""Run reports: the top-down trajectory plot (PNG) and a one-page HTML summary."""
+"""Run reports: the top-down trajectory plot and time-series plots (PNG), and a one-page HTML summary."""
 
 from __future__ import annotations
 
@@ -63,18 +63,53 @@ def plot_trajectory(path: str | Path, room: Mapping[str, Any] | None, xyt: Seque
     plt.close(fig)
 
 
-def write_report(path: str | Path, mission_name: str, metrics: Mapping[str, Any], files: Mapping[str, str]) -> None:
-    """A self-contained HTML page linking the run's video, plot and raw files."""
+def plot_series(path: str | Path, t: Sequence[float], series: Mapping[str, Sequence[float]],
+                marks: Sequence[tuple[float, str]] = (), title: str = "") -> None:
+    """One panel per series against time ``t`` (seconds), with a labelled vertical line per ``(t, kind)`` mark."""
+    fig, axes = plt.subplots(len(series), 1, figsize=(7, 1.8 * len(series) + 0.6), dpi=100, sharex=True,
+                             squeeze=False)
+    colours = {}
+    for ax, (label, ys) in zip(axes[:, 0], series.items(), strict=True):
+        ax.plot(t, ys, lw=1.5)
+        ax.set_ylabel(label, fontsize=8)
+        ax.grid(alpha=0.3)
+        for tm, kind in marks:
+            c = colours.setdefault(kind, f"C{len(colours) + 1}")
+            ax.axvline(tm, color=c, lw=1, alpha=0.8)
+    for kind, c in colours.items():
+        axes[0, 0].plot([], [], color=c, label=kind)
+    if colours:
+        axes[0, 0].legend(fontsize=7, ncol=min(4, len(colours)), loc="upper left")
+    axes[-1, 0].set_xlabel("time [s]")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def write_report(path: str | Path, mission_name: str, metrics: Mapping[str, Any], files: Mapping[str, str],
+                 video_title: str = "Left camera | stereo depth | ground truth", plot_title: str = "Trajectory",
+                 events: Sequence[Mapping[str, Any]] = ()) -> None:
+    """A self-contained HTML page: the metrics, the run's video and plot inline, an events table (``events``: the
+    dicts of ``events.jsonl``) and links to every file."""
     rows = "\n".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>"
                      for k, v in metrics.items() if not isinstance(v, dict))
     video = files.get("video")
-    plot = files.get("trajectory")
+    plot = files.get("trajectory") or files.get("plot")
     body = [f"<h1>{html.escape(mission_name)}</h1>", f"<table>{rows}</table>"]
     if video:
-        body.append('<h2>Left camera | stereo depth | ground truth</h2>'
-                    f'<video src="{video}" controls width="100%"></video>')
+        poster = f' poster="{files["poster"]}"' if files.get("poster") else ""
+        body.append(f"<h2>{html.escape(video_title)}</h2>"
+                    f'<video src="{video}"{poster} controls width="100%"></video>')
     if plot:
-        body.append(f'<h2>Trajectory</h2><img src="{plot}" width="600">')
+        body.append(f'<h2>{html.escape(plot_title)}</h2><img src="{plot}" width="600">')
+    if events:
+        cells = "".join(
+            f"<tr><td>{_fmt(e.get('t'))}</td><td>{html.escape(str(e.get('kind')))}</td><td>"
+            + html.escape(", ".join(f"{k}={_fmt(v)}" for k, v in e.items() if k not in ("t", "kind"))) + "</td></tr>"
+            for e in events[:500])
+        body.append(f"<h2>Events</h2><table><tr><th>t [s]</th><th>event</th><th>details</th></tr>{cells}</table>")
     body.append("<ul>" + "".join(f'<li><a href="{f}">{html.escape(k)}</a></li>' for k, f in files.items()) + "</ul>")
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>" + html.escape(mission_name) +
             "</title><style>body{font-family:sans-serif;max-width:1200px;margin:auto}td{padding:2px 12px}"
@@ -83,4 +118,6 @@ def write_report(path: str | Path, mission_name: str, metrics: Mapping[str, Any]
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, list) and len(v) <= 4 and all(isinstance(x, float) for x in v):
+        return "[" + ", ".join(f"{x:.3f}" for x in v) + "]"
     return f"{v:.3f}" if isinstance(v, float) else str(v)

@@ -235,7 +235,11 @@ class ExecutorConfig(BaseModel):
             msg = err["msg"].removeprefix("Value error, ")
             if not loc:
                 raise ValueError(msg) from None
-            raise ValueError(f"executor field {name}: {flat.get(name)!r} is not valid: {msg}") from None
+            if name in SECTION_OF and err["type"] not in ("value_error", "assertion_error"):
+                ann = SECTIONS[SECTION_OF[name]].model_fields[name].annotation
+                kind = getattr(ann, "__name__", str(ann))
+                raise ValueError(f"executor field {name}: {flat.get(name)!r} is not a {kind}: {msg}") from None
+            raise ValueError(f"executor field {name}: {msg}") from None
 
 
 def canonical_field(key: str) -> str | None:

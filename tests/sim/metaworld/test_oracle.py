@@ -90,7 +90,9 @@ def test_executor_ablations_are_typed_and_kept_apart_when_resuming():
     assert overrides == (("gain", "25"), ("gripper_tracker", "lk"), ("tool_offset_m", "[0, 0, -0.04]"))
     spec = ev.EpisodeSpec("door-open", "corner", 0, 5, executor=overrides)
     cfg = spec.executor_config()
-    assert cfg.tracking.gripper_tracker == "lk" and cfg.controller.tool_offset_m == (0.0, 0.0, -0.04) and cfg.controller.gain == 25.0
+    assert cfg.tracking.gripper_tracker == "lk" and cfg.controller.tool_offset_m == (0.0, 0.0, -0.04)
+    assert cfg.controller.gain == 25.0 and cfg == ExecutorConfig(tracking={"gripper_tracker": "lk"}, gain=25,
+                                                                 controller={"tool_offset_m": [0, 0, -0.04]})
     plain = ev.EpisodeSpec("door-open", "corner", 0, 5)
     assert plain.executor_config() == ExecutorConfig() and plain.key != spec.key
 
