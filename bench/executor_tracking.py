@@ -55,7 +55,7 @@ class Case:
 
 def render_case(case: Case) -> Path:
     """Reset the arm as ``run_episode`` does and save the observation and the oracle plan (24 frames, 320×240)."""
-    from plansight.agent.atomic import atomic_path
+    from plansight.agent.shared.atomic import atomic_path
     from plansight.sim.metaworld.arm_sim import MetaWorldArm
     from plansight.sim.metaworld.config_metaworld import make_config
     from plansight.sim.metaworld.oracle import OraclePlanner

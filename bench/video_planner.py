@@ -83,8 +83,8 @@ def figure(checkpoint: Path, path: Path, cases: tuple[tuple[str, str], ...] = ((
     """A PNG for the README: per case, the model's plan (top) over the expert's real future (bottom), seed 0."""
     from PIL import Image
 
-    from plansight.agent.atomic import atomic_path
     from plansight.agent.planning.video_planner import DiffusionVideoPlanner
+    from plansight.agent.shared.atomic import atomic_path
     from plansight.sim.metaworld.arm_sim import MetaWorldArm
     from plansight.sim.metaworld.config_metaworld import make_config
 

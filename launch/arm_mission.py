@@ -19,6 +19,7 @@ import numpy as np
 import yaml
 
 from plansight.agent.contracts import Arm, Event, PlanTrace
+from plansight.agent.shared.atomic import read_jsonl
 from plansight.launch.arm_runner import ArmEpisode, ArmParts, EpisodeOutcome, run_arm_episode
 from plansight.launch.registry import build
 from plansight.launch.report import plot_series, write_report
@@ -175,17 +176,5 @@ def _finalise(run_dir: Path, mission, recorder: _Recorder, outcome: EpisodeOutco
     write_report(run_dir / "report.html", mission.name, metrics, files,
                  video_title="Camera (subgoals drawn) | plan frame being executed (tracked points, subgoals)",
                  plot_title="Hand position over time (vertical lines: events)",
-                 events=_read_events(run_dir / "events.jsonl"))
+                 events=read_jsonl(run_dir / "events.jsonl"))
     return files, metrics
-
-
-def _read_events(path: Path) -> list[dict]:
-    import json
-
-    out = []
-    for line in path.read_text().splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out

@@ -24,11 +24,11 @@ from pydantic import BaseModel
 from plansight.agent.contracts import Arm, ArmCommand, ArmPolicy, Event, PlanExecutor, PlanTrace, VideoPlanner
 from plansight.agent.planning.lowres import LowResPlanner
 from plansight.launch.registry import build
+from plansight.sim.metaworld.tasks import EXTRA_STEPS  # AVDC's success rule
 
 log = logging.getLogger(__name__)
 
-EXTRA_STEPS = 10
-"""AVDC: the success flag must be followed by this many more steps within the budget."""
+__all__ = ["EXTRA_STEPS", "ArmEpisode", "ArmParts", "EpisodeObserver", "EpisodeOutcome", "run_arm_episode"]
 
 TIMING_KEYS = ("plan", "render_obs", "oracle_sim", "oracle_render", "flow", "fit", "control_sim")
 

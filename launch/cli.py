@@ -236,15 +236,12 @@ def _print_summary(title: str, summary: dict) -> None:
 
 def _parse_rooms(spec: str) -> list[int]:
     """``"1000-1004"`` or ``"7,9,11"`` → room seeds."""
+    from plansight.agent.shared.ranges import parse_ints
+
     try:
-        if "-" in spec:
-            lo, hi = (int(x) for x in spec.split("-", 1))
-            if hi < lo:
-                raise ValueError
-            return list(range(lo, hi + 1))
-        return [int(x) for x in spec.split(",")]
-    except ValueError:
-        raise typer.BadParameter(f"expected a range like 1000-1004 or a list like 7,9,11, got {spec!r}") from None
+        return parse_ints(spec, "rooms", bare_is_count=False)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
 
 
 @app.command("retrain-depth")

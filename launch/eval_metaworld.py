@@ -34,6 +34,8 @@ from pydantic import BaseModel, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from plansight.agent.planning.config_executor import ExecutorConfig, canonical_field
+from plansight.agent.shared.atomic import JsonlAppender, read_jsonl
+from plansight.agent.shared.ranges import parse_ints
 from plansight.launch.arm_runner import (
     EXTRA_STEPS,
     TIMING_KEYS,
@@ -190,32 +192,13 @@ class _FrameRecorder:
 
 def read_log(path: Path) -> dict[str, dict]:
     """Finished episodes in ``episodes.jsonl`` by key; a torn last line (killed mid-write) is ignored."""
-    done: dict[str, dict] = {}
-    if not path.exists():
-        return done
-    for line in path.read_text().splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        done[rec["key"]] = rec
-    return done
+    return {rec["key"]: rec for rec in read_jsonl(path) if isinstance(rec, dict) and "key" in rec}
 
 
 def append_log(path: Path, rec: dict) -> None:
-    """Append one JSON line with a single ``write`` then ``fsync`` (O_APPEND: whole lines from one writer)."""
-    data = (json.dumps(rec, sort_keys=True) + "\n").encode()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        if os.fstat(fd).st_size > 0:  # a torn last line from a killed run: start a fresh line
-            with open(path, "rb") as f:
-                f.seek(-1, os.SEEK_END)
-                if f.read(1) != b"\n":
-                    data = b"\n" + data
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Append one JSON line with a single ``write`` then ``fsync`` (whole lines from one writer)."""
+    with JsonlAppender(path, fsync_each=True, sort_keys=True) as out:
+        out.append(rec)
 
 
 def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[int], replans: Iterable[int],
@@ -372,21 +355,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 def parse_seeds(spec: str) -> list[int]:
     """``25`` → seeds 0–24; ``10-24`` → 10…24; ``3,5`` → [3, 5]; ``ValueError`` otherwise."""
-    try:
-        if "-" in spec:
-            lo, hi = (int(x) for x in spec.split("-", 1))
-            if hi < lo or lo < 0:
-                raise ValueError
-            return list(range(lo, hi + 1))
-        if "," in spec:
-            return [int(x) for x in spec.split(",")]
-        n = int(spec)
-        if n < 1:
-            raise ValueError
-        return list(range(n))
-    except ValueError:
-        raise ValueError(f"seeds: expected a count like 25, a range like 0-24 or a list like 3,5; "
-                         f"got {spec!r}") from None
+    return parse_ints(spec, "seeds", bare_is_count=True)
 
 
 @app.command("metaworld")

@@ -10,8 +10,6 @@ naming the file, the field and what is allowed.
 
 from __future__ import annotations
 
-import types
-import typing
 from pathlib import Path
 from typing import Annotated, Any, Union
 
@@ -19,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from plansight.agent.control.safety import SafetyConfig
+from plansight.agent.shared.errors import describe_error as _describe
 from plansight.launch import registry
 
 
@@ -162,59 +161,5 @@ def load_mission(path: str | Path, overrides: dict[str, Any] | None = None) -> M
 
 
 def describe_error(e: ValidationError, root: type[BaseModel] | None = None) -> str:
-    """The first validation error as ``field.path: problem (got value)``; allowed keys for typos. ``root``: the
-    schema that raised it (default: the drone ``Mission``)."""
-    root = root or mission_models()[0]
-    err = e.errors(include_url=False)[0]
-    kind, loc = err["type"], err["loc"]
-    field = ".".join(str(x) for x in _model_path(loc, root)[0]) or "<top level>"
-    if kind == "extra_forbidden":
-        owner = _model_path(loc[:-1], root)[1]
-        allowed = ", ".join(sorted(owner.model_fields)) if owner is not None else "?"
-        return f"{field}: unknown key; allowed keys here: {allowed}"
-    if kind == "missing":
-        return f"{field}: required field is missing"
-    ctx = err.get("ctx", {})
-    if kind == "union_tag_invalid":
-        return f"{field}.type: unknown type {ctx.get('tag')!r}; allowed: {ctx.get('expected_tags')}"
-    msg = err["msg"].removeprefix("Value error, ")
-    got = err.get("input")
-    shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
-    return f"{field}: {msg}{shown}"
-
-
-def _model_path(loc: tuple, root: type[BaseModel]) -> tuple[list[Any], type[BaseModel] | None]:
-    """Strip the union tags pydantic inserts into ``loc`` and find the model owning the last key."""
-    model: type[BaseModel] | None = root
-    out: list[Any] = []
-    parts = list(loc)
-    while parts:
-        key = parts.pop(0)
-        out.append(key)
-        field = model.model_fields.get(key) if model is not None and isinstance(key, str) else None
-        if field is None:
-            return out, None
-        choices = [a for a in _flatten(field.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if parts and any(_tag_of(c) == parts[0] for c in choices):
-            tag = parts.pop(0)
-            choices = [c for c in choices if _tag_of(c) == tag]
-        model = choices[0] if len(choices) == 1 else None
-    return out, model
-
-
-def _flatten(ann: Any) -> list[Any]:
-    origin = typing.get_origin(ann)
-    if origin is Annotated:
-        return _flatten(typing.get_args(ann)[0])
-    if origin in (Union, types.UnionType):
-        return [x for a in typing.get_args(ann) for x in _flatten(a)]
-    return [ann]
-
-
-def _tag_of(model: type[BaseModel]) -> Any:
-    f = model.model_fields.get("type")
-    return f.default if f else None
-
-
-def _is_tag(choices: list[type[BaseModel]], part: Any) -> bool:
-    return any(_tag_of(c) == part for c in choices)
+    """``agent.shared.errors.describe_error`` against ``root`` (default: the drone ``Mission``)."""
+    return _describe(e, root or mission_models()[0])

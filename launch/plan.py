@@ -36,9 +36,9 @@ def plan(
     """Sample video plans for a task from the current frame and write them as a GIF next to the observation."""
     from PIL import Image
 
-    from plansight.agent.atomic import atomic_path
     from plansight.agent.learning.train_video import write_gif
     from plansight.agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
+    from plansight.agent.shared.atomic import atomic_path
     from plansight.launch.rundir import write_json
     from plansight.sim.metaworld.arm_sim import MetaWorldArm
     from plansight.sim.metaworld.config_metaworld import ConfigError, make_config, parse_resolution

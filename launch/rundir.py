@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from plansight.agent.atomic import atomic_path
 from plansight.agent.contracts import Event
+from plansight.agent.shared.atomic import JsonlAppender, atomic_path
 
 __all__ = ["EventLog", "atomic_path", "make_run_dir", "write_atomic", "write_json"]
 
@@ -48,21 +47,19 @@ def write_json(path: str | Path, obj: Any) -> None:
 
 
 class EventLog:
-    """Append-only JSON-lines event log."""
+    """Append-only JSON-lines event log (``JsonlAppender``: one write per event, fsynced at close)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._f = open(self.path, "a", buffering=1)
+        self._out = JsonlAppender(self.path, encode=_jsonable)
         self.counts: dict[str, int] = {}
 
     def write(self, event: Event) -> None:
         self.counts[event.kind] = self.counts.get(event.kind, 0) + 1
-        self._f.write(json.dumps(_jsonable({"t": event.t, "kind": event.kind, **event.data})) + "\n")
+        self._out.append({"t": event.t, "kind": event.kind, **event.data})
 
     def close(self) -> None:
-        self._f.flush()
-        os.fsync(self._f.fileno())
-        self._f.close()
+        self._out.close()
 
 
 def _jsonable(x: Any) -> Any:

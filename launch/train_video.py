@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from plansight.agent.planning.config_video import TrainVideoConfig
+from plansight.agent.shared.errors import describe_error
 from plansight.launch.mission import MissionError
 
 
@@ -29,9 +30,7 @@ def load_train_config(path: Path | None, overrides: dict[str, Any]) -> TrainVide
     try:
         return TrainVideoConfig.model_validate(raw)
     except ValidationError as e:
-        err = e.errors(include_url=False)[0]
-        where = ".".join(str(x) for x in err["loc"])
-        raise MissionError(f"{path or 'config'}: {where}: {err['msg']}") from None
+        raise MissionError(f"{path or 'config'}: {describe_error(e, TrainVideoConfig)}") from None
 
 
 def run(data: Path, out: Path, cfg: TrainVideoConfig, resume: bool,

@@ -5,8 +5,10 @@ functions):
 
 * ``plansight.launch`` may import everything.
 * ``plansight.agent`` imports only ``plansight.agent``.
-* ``plansight.sim`` and ``plansight.hardware`` import from ``plansight.agent`` only ``SHARED`` (the contracts and
-  the standard-library-only atomic-write helpers), and nothing from ``plansight.launch``.
+* ``plansight.sim`` and ``plansight.hardware`` import from ``plansight.agent`` only ``SHARED``: the contracts and
+  ``agent/shared/`` (helpers on the standard library, numpy and pydantic: atomic writes and JSON lines, one-line
+  validation errors, integer ranges, polling), and nothing from ``plansight.launch``.
+* ``plansight.agent.contracts`` and ``plansight.agent.shared`` import no other plansight module.
 * ``plansight.sim`` does not import ``plansight.hardware``. ``plansight.hardware`` imports ``plansight.sim.drone``
   only in the AR.Drone emulator's modules (``EMULATOR``): it emulates a drone on our physics.
 * No module anywhere imports the folders by their old top-level names (``agent``, ``sim``, ``hardware``,
@@ -24,7 +26,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("agent", "sim", "hardware", "launch")
-SHARED = ("plansight.agent.contracts", "plansight.agent.atomic")
+SHARED = ("plansight.agent.contracts", "plansight.agent.shared")
 EMULATOR = ("plansight.hardware.ardrone.emulator", "plansight.hardware.ardrone.firmware",
             "plansight.hardware.ardrone.config_ardrone")
 
@@ -58,6 +60,8 @@ def allowed(importer: str, imported: str) -> bool:
     if not imported.startswith("plansight."):
         return True  # the standard library and third-party packages
     src, dst = importer.split(".")[1], imported.split(".")[1]
+    if any(importer == s or importer.startswith(s + ".") for s in SHARED):
+        return any(imported == s or imported.startswith(s + ".") for s in SHARED)
     if src == "launch" or src == dst:
         return True
     if src == "agent":
@@ -78,7 +82,9 @@ def test_every_import_follows_the_dependency_rule():
 @pytest.mark.parametrize(("importer", "imported", "ok"), [
     ("plansight.agent.planning.executor", "plansight.sim.metaworld.arm_sim", False),
     ("plansight.agent.planning.executor", "plansight.agent.contracts", True),
-    ("plansight.sim.metaworld.dataset", "plansight.agent.atomic", True),
+    ("plansight.sim.metaworld.dataset", "plansight.agent.shared.atomic", True),
+    ("plansight.agent.shared.errors", "plansight.agent.planning.rigid", False),
+    ("plansight.agent.contracts", "plansight.agent.shared.atomic", True),
     ("plansight.sim.metaworld.dataset", "plansight.agent.learning.checkpoint", False),
     ("plansight.sim.drone.env", "plansight.launch.registry", False),
     ("plansight.sim.drone.env", "plansight.hardware.ardrone.at", False),

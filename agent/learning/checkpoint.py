@@ -16,7 +16,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from plansight.agent.atomic import atomic_path
+from plansight.agent.shared.atomic import atomic_path
 
 FORMAT = "plansight-checkpoint-v1"
 

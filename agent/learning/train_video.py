@@ -26,11 +26,11 @@ from accelerate import Accelerator
 from diffusers.training_utils import EMAModel
 from PIL import Image
 
-from plansight.agent.atomic import atomic_path
 from plansight.agent.learning.video_clips import VideoClipDataset, file_hash
 from plansight.agent.planning.config_video import TrainVideoConfig
 from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
+from plansight.agent.shared.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 

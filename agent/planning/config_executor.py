@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from plansight.agent.shared.errors import describe_error
+
 TRACKERS = ("dense", "lk")
 """Point trackers of ``subgoals.track_points``: ``dense`` (the configured flow field) and ``lk`` (pyramidal
 Lucas-Kanade)."""
@@ -28,6 +30,13 @@ Phase = Literal["approach", "descend", "close", "follow"]
 """Controller phases: above the start point, down to it, closing the fingers (grasp), following the subgoals."""
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+def _positive_m(value: float | None, info) -> float | None:
+    """A distance that is off (None) or > 0 metres."""
+    if value is not None and not value > 0:
+        raise ValueError(f"{info.field_name} must be > 0 metres")
+    return value
 
 
 class TrackingConfig(BaseModel):
@@ -98,6 +107,8 @@ class FitConfig(BaseModel):
     max_step_m: float | None = Field(0.15, description="RGB-D plans: reject a frame's motion that moves a point "
                                      "farther than this; None: no limit")
 
+    _positive = field_validator("ransac_m", "icp_radius_m", "max_step_m", "occlusion_m", "verify_m")(_positive_m)
+
 
 class GraspConfig(BaseModel):
     """Grasp or push, and where the hand meets the object (metres)."""
@@ -116,6 +127,8 @@ class GraspConfig(BaseModel):
     holding_opening: float = Field(0.8, description="a replan finds the object held when the gripper opening "
                                    "(state[3]) is below this...")
     holding_dist_m: float = Field(0.05, description="...and the contact point is this close to the fingertips")
+
+    _positive = field_validator("grasp_top_radius_m", "grasp_top_band_m")(_positive_m)
 
 
 class ControllerConfig(BaseModel):
@@ -145,7 +158,7 @@ class ReplanConfig(BaseModel):
     model_config = _FROZEN
 
     stall_move_m: float = Field(0.001, description="a step moving the hand less than this counts as stalled (1 mm)")
-    stall_steps: int = Field(15, description="replan after this many stalled steps (AVDC plan_timeout 15)")
+    stall_steps: int = Field(15, ge=1, description="replan after this many stalled steps (AVDC plan_timeout 15)")
     stall_consecutive: bool = Field(True, description="reset the count when the hand moves (AVDC never resets it)")
     replan_on_finish: bool = Field(False, description="also replan once the last subgoal is reached (AVDC: no)")
 
@@ -154,10 +167,6 @@ SECTIONS: dict[str, type[BaseModel]] = {"tracking": TrackingConfig, "fit": FitCo
                                         "controller": ControllerConfig, "replan": ReplanConfig}
 SECTION_OF: dict[str, str] = {name: sec for sec, model in SECTIONS.items() for name in model.model_fields}
 """Field name → its section (the names are unique across sections)."""
-
-_POSITIVE_M = ("fit.ransac_m", "fit.icp_radius_m", "fit.max_step_m", "fit.occlusion_m", "fit.verify_m",
-               "grasp.grasp_top_radius_m", "grasp.grasp_top_band_m")
-
 
 class ExecutorConfig(BaseModel):
     """The flow executor's configuration (``executor: {type: flow, ...}`` in an arm mission)."""
@@ -191,17 +200,6 @@ class ExecutorConfig(BaseModel):
             out[sec] = {**given, **values} if isinstance(given, dict) else given
         return out
 
-    @model_validator(mode="after")
-    def _check(self) -> ExecutorConfig:
-        for path in _POSITIVE_M:
-            sec, name = path.split(".")
-            value = getattr(getattr(self, sec), name)
-            if value is not None and not value > 0:
-                raise ValueError(f"{name} must be > 0 metres, got {value}")
-        if self.replan.stall_steps < 1:
-            raise ValueError(f"stall_steps must be ≥ 1, got {self.replan.stall_steps}")
-        return self
-
     def replace(self, **changes: Any) -> ExecutorConfig:
         """A copy with ``changes`` (fields by name) applied and validated."""
         return type(self)(**{**self.flat(), **changes})
@@ -229,17 +227,7 @@ class ExecutorConfig(BaseModel):
         try:
             return cls(**flat)
         except ValidationError as e:
-            err = e.errors(include_url=False)[0]
-            loc = [str(x) for x in err["loc"]]
-            name = loc[-1] if loc else "executor"
-            msg = err["msg"].removeprefix("Value error, ")
-            if not loc:
-                raise ValueError(msg) from None
-            if name in SECTION_OF and err["type"] not in ("value_error", "assertion_error"):
-                ann = SECTIONS[SECTION_OF[name]].model_fields[name].annotation
-                kind = getattr(ann, "__name__", str(ann))
-                raise ValueError(f"executor field {name}: {flat.get(name)!r} is not a {kind}: {msg}") from None
-            raise ValueError(f"executor field {name}: {msg}") from None
+            raise ValueError(f"executor field {describe_error(e, cls)}") from None
 
 
 def canonical_field(key: str) -> str | None:

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from plansight.agent.contracts import CameraModel, DroneCommand, Event, Observation
+from plansight.agent.shared.polling import wait_until
 from plansight.hardware.ardrone import navdata as nd
 from plansight.hardware.ardrone.config_ardrone import ArdroneConfig, PortsConfig
 from plansight.hardware.ardrone.link import HOVER, ArdroneLink, LinkError
@@ -195,15 +196,11 @@ class ArdroneDrone:
         return None if demo is None else demo.ctrl_state
 
     def _wait_for(self, cond, timeout: float, what: str, keepalive: bool = False) -> bool:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > deadline:
-                self._emit("timeout", {"waiting_for": what, "timeout_s": timeout})
-                return False
-            if keepalive:
-                self.link.set_pcmd(HOVER)  # keep the command fresh so the stale-command rule stays quiet
-            time.sleep(0.01)
-        return True
+        # keepalive: keep the command fresh so the stale-command rule stays quiet
+        ok = wait_until(cond, timeout, 0.01, on_poll=(lambda: self.link.set_pcmd(HOVER)) if keepalive else None)
+        if not ok:
+            self._emit("timeout", {"waiting_for": what, "timeout_s": timeout})
+        return ok
 
     def _check_faults(self) -> None:
         link = self.link

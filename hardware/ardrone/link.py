@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from plansight.agent.shared.polling import wait_until
 from plansight.hardware.ardrone import navdata as nd
 from plansight.hardware.ardrone.at import CTRL_ACK_CONTROL_MODE, REF_BASE, REF_SELECT, REF_START, ATEncoder
 from plansight.hardware.ardrone.config_ardrone import BridgeSafetyConfig, LinkConfig, PortsConfig
@@ -216,14 +217,10 @@ class ArdroneLink:
         return False
 
     def _wait(self, cond: Callable[[], bool], timeout: float, what: str, raise_: bool = True) -> bool:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > deadline or self._stop.is_set():
-                if raise_:
-                    raise LinkError(f"timed out after {timeout:.1f} s waiting for {what} from {self.host}")
-                return False
-            time.sleep(0.005)
-        return True
+        ok = wait_until(cond, timeout, 0.005, abort=self._stop.is_set)
+        if not ok and raise_:
+            raise LinkError(f"timed out after {timeout:.1f} s waiting for {what} from {self.host}")
+        return ok
 
     # ------------------------------------------------------------------ state
     def navdata_age(self) -> float:

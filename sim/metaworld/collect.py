@@ -13,10 +13,10 @@ import numpy as np
 from plansight.sim.metaworld.arm_sim import MetaWorldArm, expert_policy
 from plansight.sim.metaworld.config_metaworld import make_config
 from plansight.sim.metaworld.dataset import Demo, open_writer
+from plansight.sim.metaworld.tasks import EXTRA_STEPS
 
 log = logging.getLogger(__name__)
 
-EXTRA_STEPS = 10  # keep recording this many steps after the first success (as AVDC's success rule)
 
 
 def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None) -> Demo:

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from plansight.agent.shared.errors import describe_error
 from plansight.sim.metaworld.tasks import TASKS
 
 CAMERAS: tuple[str, ...] = ("corner", "corner2", "corner3")
@@ -68,12 +69,10 @@ def make_config(**kwargs) -> MetaWorldConfig:
     try:
         return MetaWorldConfig(**kwargs)
     except ValidationError as e:
-        err = e.errors()[0]
-        field = ".".join(str(x) for x in err["loc"]) or "config"
-        msg = err["msg"].removeprefix("Value error, ")
-        if field in ("width", "height"):
+        msg = describe_error(e, MetaWorldConfig)
+        if msg.startswith(("width:", "height:")):
             msg = f"{msg} (allowed: {MIN_SIDE}..{MAX_SIDE} pixels)"
-        raise ConfigError(f"{field}: {msg}") from None
+        raise ConfigError(msg) from None
 
 
 def parse_resolution(spec: str) -> tuple[int, int]:

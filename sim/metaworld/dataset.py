@@ -34,7 +34,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from plansight.agent.atomic import atomic_path
+from plansight.agent.shared.atomic import atomic_path
 
 FORMAT_VERSION = 1
 

@@ -54,6 +54,10 @@ class TaskSpec:
         return np.array(sorted(ids), dtype=np.int32)
 
 
+EXTRA_STEPS = 10
+"""AVDC's success rule: the task's success flag, then this many more steps within the episode budget (evaluation
+episodes end there; expert demonstrations keep recording them)."""
+
 TASKS: dict[str, TaskSpec] = {t.name: t for t in (
     TaskSpec("door-open", ("door_link",), ("handle",)),
     TaskSpec("door-close", ("door_link",), ("handle",)),
