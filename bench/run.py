@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import (
     airsim,
+    arm_trajectories,
     ardrone,
     drone_foundation,
     executor_ablation,
@@ -28,7 +29,8 @@ from bench import (
 
 BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
            "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run, "video_planner": video_planner.run,
-           "executor_ablation": executor_ablation.run, "executor_tracking": executor_tracking.run}
+           "executor_ablation": executor_ablation.run, "executor_tracking": executor_tracking.run,
+           "arm_trajectories": arm_trajectories.run}
 
 
 def main() -> None:
@@ -85,6 +87,9 @@ def main() -> None:
     if "executor_tracking" in chosen:
         results = executor_tracking.run(seeds=args.tracking_seeds, workers=args.tracking_workers)
         print(json.dumps({k: v["final_median_m"] for k, v in results.items()}, indent=2))
+    if "arm_trajectories" in chosen:
+        figures = arm_trajectories.run()
+        print(json.dumps({k: figures[k] for k in ("identical", "cases", "reference_commit")}, indent=2))
     if "ardrone" in chosen:
         figures = ardrone.run(n_missions=args.ardrone_missions, seconds=args.ardrone_seconds)
         print(json.dumps({k: v for k, v in figures.items() if k != "missions"}, indent=2))

@@ -124,8 +124,8 @@ def test_bad_arguments_give_one_line_errors():
     (["collect", "metaworld", "--res", "4x4"], "out of range"),
     (["eval", "metaworld", "--executor", "gain"], "executor: expected FIELD=VALUE, got 'gain'"),
     (["eval", "metaworld", "--executor", "gian=20"], "unknown executor field(s) gian"),
-    (["eval", "metaworld", "--executor", "gain=fast"], "executor field controller.gain: Input should be a valid number, unable to parse string as a "
-     "number (got 'fast')"),
+    (["eval", "metaworld", "--executor", "gain=fast"],
+     "executor field controller.gain: Input should be a valid number, unable to parse string as a number (got 'fast')"),
     (["eval", "metaworld", "--executor", "gripper_tracker=sift"], "unknown gripper_tracker 'sift'"),
     (["eval", "metaworld", "--executor", "tool_offset_m=[0, 0"], "the value is not YAML"),
 ])
