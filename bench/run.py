@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bench import (
     airsim,
-    arm_trajectories,
     ardrone,
+    arm_trajectories,
     drone_foundation,
     executor_ablation,
     executor_tracking,

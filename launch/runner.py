@@ -22,13 +22,23 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from plansight.agent.contracts import DroneCommand, DroneState, Event, Observation, RunParticipant
+from plansight.agent.contracts import (
+    CameraModel,
+    DepthEstimate,
+    DepthEstimator,
+    DroneCommand,
+    DronePolicy,
+    DroneState,
+    Event,
+    Observation,
+    RunParticipant,
+)
 from plansight.agent.control.safety import SafeFlyer
 from plansight.agent.learning.flight_log import FlightLogWriter
 from plansight.launch.metrics import FlightMetrics
@@ -57,6 +67,27 @@ class RunResult:
         return self.status == "completed"
 
 
+@dataclass
+class _Flight:
+    """What one mission run holds while it flies (built by ``fly``, filled by ``_prepare``)."""
+
+    mission: Mission
+    run_dir: Path
+    embodiment: SafeFlyer
+    events: EventLog
+    metrics: FlightMetrics
+    video: VideoRecorder | None
+    wall0: float = field(default_factory=time.perf_counter)
+    room: dict | None = None
+    cam: CameraModel | None = None
+    perception: DepthEstimator | None = None
+    policy: DronePolicy | None = None
+    participants: list[RunParticipant] = field(default_factory=list)
+    dataset: FlightLogWriter | None = None
+    obs: Observation | None = None
+    next_flush: float = _METRICS_EVERY_S
+
+
 def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback | None = None) -> RunResult:
     """Fly ``mission`` and return where its files are and what it measured."""
     run_dir = make_run_dir(runs_root, mission.name)
@@ -64,71 +95,19 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
                  lambda f: yaml.safe_dump(mission.model_dump(mode="json"), f, sort_keys=False))
     events = EventLog(run_dir / "events.jsonl")
     metrics = FlightMetrics(max_depth_m=mission.perception.max_depth_m)
-    rec = mission.record
     try:
         embodiment = SafeFlyer(build("embodiment", mission.embodiment), mission.safety)
     except Exception as e:  # e.g. a remote simulator that is not there: the run folder says so, no traceback
         return _not_started(run_dir, mission, events, e)
+    rec = mission.record
     video = VideoRecorder(run_dir / "flight.mp4", fps=1.0 / (embodiment.dt * rec.video_every)) if rec.video else None
-    room: dict | None = None
-    participants: list[RunParticipant] = []
-    dataset: FlightLogWriter | None = None
+    flight = _Flight(mission, run_dir, embodiment, events, metrics, video)
     status = "completed"
-    wall0 = time.perf_counter()
-    obs: Observation | None = None
     try:
-        obs = embodiment.reset(mission.seed)
-        room = obs.info.get("room")
-        if room is not None:
-            write_json(run_dir / "room.json", room)
-        _log_events(obs, events, metrics)
-        cam_name = mission.perception.camera or next(iter(embodiment.cameras))
-        if cam_name not in embodiment.cameras:
-            raise ValueError(f"perception.camera {cam_name!r} does not exist here; cameras: {list(embodiment.cameras)}")
-        cam = embodiment.cameras[cam_name]
-        perception = build("perception", mission.perception, cam)
-        policy = build("policy", mission.policy, cam)
-        policy.reset()
-        participants = [p for p in (perception, policy, embodiment.inner) if isinstance(p, RunParticipant)]
-        for p in participants:
-            p.start_run(run_dir)
-        if rec.dataset:
-            dataset = FlightLogWriter(run_dir / "flight.h5", cam, mission.name, ground_truth=True)
-        if not embodiment.takeoff():
-            raise RuntimeError("take-off failed")
+        _prepare(flight)
         n_steps = max(1, round(mission.duration_s / embodiment.dt))
-        next_flush = _METRICS_EVERY_S
         for k in range(n_steps):
-            obs = embodiment.observe()
-            state = DroneState.from_vector(obs.state)
-            metrics.add_state(obs.t, state, embodiment.dt)
-            _log_events(obs, events, metrics)
-            depth = perception.estimate(obs)
-            named = getattr(perception, "estimates", None) or {"stereo": depth}
-            gt = obs.depth.get(cam.name)
-            if gt is not None:
-                for name, est in named.items():
-                    metrics.add_depth(name, est, gt)
-            for p in participants:
-                for e in p.drain_events():
-                    events.write(e)
-            cmd = policy.act(obs, depth)
-            embodiment.act(cmd)
-            if dataset is not None and k % rec.dataset_every == 0 and "stereo" in named:
-                st = named["stereo"]
-                dataset.add(obs.t, obs.images[cam.name], st.depth, st.valid, obs.state, gt)
-            if video is not None and k % rec.video_every == 0:
-                panels = [obs.images[cam.name], *(depth_panel(e.depth, e.valid) for e in named.values())]
-                if gt is not None:
-                    panels.append(depth_panel(gt, None))
-                speed = float(np.hypot(*state.velocity[:2]))
-                labels = " | ".join([*named, *(["truth"] if gt is not None else [])])
-                video.add(compose(panels, rec.video_scale,
-                                  f"t={obs.t:5.1f}s v={speed:.2f}m/s hits={metrics.collisions} "
-                                  f"[{labels}] flying on {depth.source}"))
-            if obs.t >= next_flush:
-                write_json(run_dir / "metrics.json", _metrics(mission, metrics, embodiment, "running", wall0))
-                next_flush += _METRICS_EVERY_S
+            _step(flight, k)
             if on_step is not None:
                 on_step(k + 1, n_steps, {"distance_m": metrics.distance_m, "collisions": metrics.collisions})
     except KeyboardInterrupt:
@@ -138,28 +117,103 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
         status = f"aborted: {type(e).__name__}: {e}"
         log.error("mission fault (%s): hovering, then landing", e)
     finally:
-        if status != "completed":
-            events.write(Event(obs.t if obs else 0.0, "fault", {"status": status}))
-        _safe_stop(embodiment, hover_first=status != "completed")
-        try:
-            _log_events(embodiment.observe(), events, metrics)
-        except Exception as e:  # the embodiment may be the thing that failed
-            log.warning("could not read final events: %s", e)
-        embodiment.close()
-        extra: dict = {"metrics": {}, "files": {}}
-        for p in participants:
-            try:
-                out = p.finish_run(run_dir)
-                extra["metrics"].update(out.get("metrics", {}))
-                extra["files"].update(out.get("files", {}))
-            except Exception as e:
-                log.error("%s could not finish its run: %s", type(p).__name__, e)
-        if dataset is not None:
-            dataset.close()
-            extra["files"]["dataset"] = "flight.h5"
-        files, result = _finalise(run_dir, mission, metrics, embodiment, status, wall0, video, room, events, extra)
+        extra = _wind_down(flight, status)
+        files, result = _finalise(run_dir, mission, metrics, embodiment, status, flight.wall0, video, flight.room,
+                                  events, extra)
     log.info("run folder %s: %s", run_dir, files)
     return RunResult(run_dir=run_dir, metrics=result, status=status)
+
+
+def _prepare(f: _Flight) -> None:
+    """Reset, write the room, build perception and policy on the mission's camera, start participants and the
+    flight log, take off."""
+    m, emb = f.mission, f.embodiment
+    f.obs = emb.reset(m.seed)
+    f.room = f.obs.info.get("room")
+    if f.room is not None:
+        write_json(f.run_dir / "room.json", f.room)
+    _log_events(f.obs, f.events, f.metrics)
+    cam_name = m.perception.camera or next(iter(emb.cameras))
+    if cam_name not in emb.cameras:
+        raise ValueError(f"perception.camera {cam_name!r} does not exist here; cameras: {list(emb.cameras)}")
+    f.cam = emb.cameras[cam_name]
+    f.perception = build("perception", m.perception, f.cam)
+    f.policy = build("policy", m.policy, f.cam)
+    f.policy.reset()
+    f.participants = [p for p in (f.perception, f.policy, emb.inner) if isinstance(p, RunParticipant)]
+    for p in f.participants:
+        p.start_run(f.run_dir)
+    if m.record.dataset:
+        f.dataset = FlightLogWriter(f.run_dir / "flight.h5", f.cam, m.name, ground_truth=True)
+    if not emb.takeoff():
+        raise RuntimeError("take-off failed")
+
+
+def _step(f: _Flight, k: int) -> None:
+    """One control period: observe, score depth against ground truth, act, record, refresh metrics."""
+    emb, metrics, cam = f.embodiment, f.metrics, f.cam
+    obs = f.obs = emb.observe()
+    state = DroneState.from_vector(obs.state)
+    metrics.add_state(obs.t, state, emb.dt)
+    _log_events(obs, f.events, metrics)
+    depth = f.perception.estimate(obs)
+    named = getattr(f.perception, "estimates", None) or {"stereo": depth}
+    gt = obs.depth.get(cam.name)
+    if gt is not None:
+        for name, est in named.items():
+            metrics.add_depth(name, est, gt)
+    for p in f.participants:
+        for e in p.drain_events():
+            f.events.write(e)
+    emb.act(f.policy.act(obs, depth))
+    _record(f, k, obs, state, depth, named, gt)
+    if obs.t >= f.next_flush:
+        write_json(f.run_dir / "metrics.json", _metrics(f.mission, metrics, emb, "running", f.wall0))
+        f.next_flush += _METRICS_EVERY_S
+
+
+def _record(f: _Flight, k: int, obs: Observation, state: DroneState, depth: DepthEstimate,
+            named: dict[str, DepthEstimate], gt: np.ndarray | None) -> None:
+    """The flight log's row and the video's frame for step ``k``, each at its own rate."""
+    rec, cam = f.mission.record, f.cam
+    if f.dataset is not None and k % rec.dataset_every == 0 and "stereo" in named:
+        st = named["stereo"]
+        f.dataset.add(obs.t, obs.images[cam.name], st.depth, st.valid, obs.state, gt)
+    if f.video is not None and k % rec.video_every == 0:
+        panels = [obs.images[cam.name], *(depth_panel(e.depth, e.valid) for e in named.values())]
+        if gt is not None:
+            panels.append(depth_panel(gt, None))
+        speed = float(np.hypot(*state.velocity[:2]))
+        labels = " | ".join([*named, *(["truth"] if gt is not None else [])])
+        f.video.add(compose(panels, rec.video_scale,
+                            f"t={obs.t:5.1f}s v={speed:.2f}m/s hits={f.metrics.collisions} "
+                            f"[{labels}] flying on {depth.source}"))
+
+
+def _wind_down(f: _Flight, status: str) -> dict:
+    """Safe state (hover first after a fault, then land), the last events, close the vehicle, let participants
+    finish and close the flight log; returns the participants' extra metrics and files."""
+    emb = f.embodiment
+    if status != "completed":
+        f.events.write(Event(f.obs.t if f.obs else 0.0, "fault", {"status": status}))
+    _safe_stop(emb, hover_first=status != "completed")
+    try:
+        _log_events(emb.observe(), f.events, f.metrics)
+    except Exception as e:  # the embodiment may be the thing that failed
+        log.warning("could not read final events: %s", e)
+    emb.close()
+    extra: dict = {"metrics": {}, "files": {}}
+    for p in f.participants:
+        try:
+            out = p.finish_run(f.run_dir)
+            extra["metrics"].update(out.get("metrics", {}))
+            extra["files"].update(out.get("files", {}))
+        except Exception as e:
+            log.error("%s could not finish its run: %s", type(p).__name__, e)
+    if f.dataset is not None:
+        f.dataset.close()
+        extra["files"]["dataset"] = "flight.h5"
+    return extra
 
 
 def _not_started(run_dir: Path, mission: Mission, events: EventLog, e: Exception) -> RunResult:

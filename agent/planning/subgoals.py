@@ -158,84 +158,111 @@ PointMover = Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]]
 """``mover(k, uv)``: points (N×2) in frame k-1 → their pixels in frame k and a (N,) bool of reliable tracks."""
 
 
+@dataclass
+class _MotionChain:
+    """The per-frame steps of ``track_points`` for one set of points ``X0`` (N×3, world, frame 0)."""
+
+    X0: np.ndarray
+    cam: CameraModel
+    cfg: ExecutorConfig
+    depths: np.ndarray | None  # T×H×W metres (RGB-D plan) or None (RGB: reprojection fits)
+    what: str
+
+    @property
+    def verify(self) -> bool:
+        return self.depths is not None and self.cfg.fit.verify_m is not None
+
+    def implausible(self, T: np.ndarray, T_prev: np.ndarray) -> bool:
+        """RGB-D fits: the motion sinks the points into the work surface, or jumps farther than any arm moves an
+        object between two plan frames (an occluder passing in front gives its own depth to the points)."""
+        if self.depths is None:
+            return False
+        cfg = self.cfg
+        X = apply(T, self.X0)
+        floor = cfg.tracking.surface_z_m - cfg.tracking.surface_clear_m
+        sinks = cfg.fit.surface_gate and float(np.percentile(X[:, 2], 10)) < floor
+        step = float(np.linalg.norm(X - apply(T_prev, self.X0), axis=1).max())
+        jumps = cfg.fit.max_step_m is not None and step > cfg.fit.max_step_m
+        return sinks or jumps
+
+    def support(self, k: int, T: np.ndarray) -> int:
+        return depth_support(T, self.X0, self.depths[k], self.cam, self.cfg.fit.verify_m)
+
+    def fit_step(self, k: int, uv_k: np.ndarray, uv_next: np.ndarray, ok: np.ndarray, T_prev: np.ndarray
+                 ) -> np.ndarray:
+        """Frame k's cumulative transform from the points tracked from frame k-1 (``ok``): the fitted motion when
+        it is plausible and explains clearly more points than "it stayed put" (and, with ``verify_m``, the
+        frame's depth agrees), else ``T_prev``."""
+        cfg, X0 = self.cfg, self.X0
+        if ok.sum() < max(6, cfg.fit.min_track_frac * len(uv_k)):
+            log.debug("%s frame %d: %d of %d points tracked: lost", self.what, k, ok.sum(), len(uv_k))
+            return T_prev
+        X_prev = apply(T_prev, X0[ok])
+        if self.depths is None:
+            n_static = int((np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1) <= cfg.fit.ransac_px).sum())
+            fit = MOTION_MODELS[cfg.fit.motion](X_prev, uv_next[ok], self.cam, cfg)
+        else:
+            z = depth_at(self.depths[k], uv_next[ok])
+            seen = (np.ones(len(z), bool) if cfg.fit.occlusion_m is None  # else: something nearer covers the point
+                    else z >= project(self.cam, X_prev)[1] - cfg.fit.occlusion_m)
+            X_prev, Y = X_prev[seen], lift(self.cam, uv_next[ok][seen], z[seen])
+            n_static = int((np.linalg.norm(Y - X_prev, axis=1) <= cfg.fit.ransac_m).sum())
+            fit = MOTION_MODELS_3D[cfg.fit.motion](X_prev, Y, cfg)
+        T_move = fit.T @ T_prev
+        plausible = fit.ok and not self.implausible(T_move, T_prev)
+        # the points stay put unless a motion explains clearly more of them (occluders passing in
+        # front of a still object drag part of its points along)
+        accepted = plausible and fit.inliers.sum() > cfg.fit.static_margin * n_static
+        if plausible and self.verify:
+            # the frame's depth checks both hypotheses without the flow: the object still seen where it
+            # was keeps it there; seen where the motion puts it, and not where it was, moves it
+            s_move, s_stay = self.support(k, T_move), self.support(k, T_prev)
+            accepted = (s_move >= s_stay if accepted
+                        else s_move > s_stay + cfg.fit.verify_margin * len(X0))
+        log.debug("%s frame %d: %d tracked, %d static, %d inliers, motion %s", self.what, k, ok.sum(), n_static,
+                  fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
+        return T_move if accepted else T_prev
+
+    def icp_step(self, k: int, T: np.ndarray, T_prev: np.ndarray) -> np.ndarray:
+        """RGB-D plans: ``T`` pulled onto frame k's depth around the object by ICP, when enough points pair and
+        the result is plausible (and, with ``verify_m``, supported by the depth at least as well)."""
+        cfg = self.cfg
+        cloud = depth_cloud(self.depths[k], self.cam, apply(T, self.X0))
+        T_icp, n = icp(self.X0, cloud, T, cfg.fit.icp_radius_m, model_name=cfg.fit.motion)
+        used = (n >= cfg.fit.min_track_frac * len(self.X0) and not self.implausible(T_icp, T_prev)
+                and (not self.verify or self.support(k, T_icp) >= self.support(k, T)))
+        log.debug("%s frame %d: ICP %d pairs of %d, moved %.3f m, %s", self.what, k, n, len(cloud),
+                  float(np.linalg.norm(T_icp[:3, 3] - T[:3, 3])), "used" if used else "rejected")
+        return T_icp if used else T
+
+    def reseed(self, uv_next: np.ndarray, ok: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """Points that agree with the motion follow the flow (no bias from the model, e.g. the depth prior); the
+        rest (occluded, lost) are re-seeded where the model puts them, so they can come back."""
+        predicted = project(self.cam, apply(T, self.X0))[0]
+        agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= self.cfg.fit.reseed_px)
+        return np.where(agree[:, None], uv_next, predicted)
+
+
 def track_points(frames: np.ndarray, uv0: np.ndarray, X0: np.ndarray, cam: CameraModel, cfg: ExecutorConfig,
                  mover: PointMover, what: str = "object", depths: np.ndarray | None = None) -> np.ndarray:
     """Chain the motion of the points ``X0`` (N×3 world, seen at pixels ``uv0`` in frame 0) through the plan.
 
     ``mover`` moves points from frame k-1 to frame k (dense flow or Lucas-Kanade). Each frame's motion is fitted
     to the tracked pixels by reprojection, or, with ``depths`` (T×H×W metres, an RGB-D plan), to the tracked
-    pixels lifted with their frame's depth (3-D to 3-D). Returns T×4×4 cumulative transforms from frame 0
-    (identity first); where the points are lost the motion is held (an occluded object is assumed to stay
-    where it was).
+    pixels lifted with their frame's depth (3-D to 3-D), then refined by ICP. Returns T×4×4 cumulative transforms
+    from frame 0 (identity first); where the points are lost the motion is held (an occluded object is assumed
+    to stay where it was).
     """
-    fit_motion = MOTION_MODELS[cfg.fit.motion]
-    fit_motion_3d = MOTION_MODELS_3D[cfg.fit.motion]
-
-    def implausible(T: np.ndarray, T_prev: np.ndarray) -> bool:
-        """RGB-D fits: the motion sinks the points into the work surface, or jumps farther than any arm moves an
-        object between two plan frames (an occluder passing in front gives its own depth to the points)."""
-        if depths is None:
-            return False
-        X = apply(T, X0)
-        floor = cfg.tracking.surface_z_m - cfg.tracking.surface_clear_m
-        sinks = cfg.fit.surface_gate and float(np.percentile(X[:, 2], 10)) < floor
-        step = float(np.linalg.norm(X - apply(T_prev, X0), axis=1).max())
-        jumps = cfg.fit.max_step_m is not None and step > cfg.fit.max_step_m
-        return sinks or jumps
-
-    verify = depths is not None and cfg.fit.verify_m is not None
-
-    def support(k: int, T: np.ndarray) -> int:
-        return depth_support(T, X0, depths[k], cam, cfg.fit.verify_m)
-
+    chain = _MotionChain(X0, cam, cfg, depths, what)
+    icp_on = depths is not None and cfg.fit.icp_radius_m is not None
     transforms = [np.eye(4)]
     uv_k = uv0  # where the points are in frame k under the current estimate
     for k in range(1, len(frames)):
         uv_next, ok = mover(k, uv_k)
-        T_prev = transforms[-1]
-        if ok.sum() < max(6, cfg.fit.min_track_frac * len(uv0)):
-            transforms.append(T_prev)
-            log.debug("%s frame %d: %d of %d points tracked: lost", what, k, ok.sum(), len(uv0))
-        else:
-            X_prev = apply(T_prev, X0[ok])
-            if depths is None:
-                n_static = int((np.linalg.norm(uv_next[ok] - uv_k[ok], axis=1) <= cfg.fit.ransac_px).sum())
-                fit = fit_motion(X_prev, uv_next[ok], cam, cfg)
-            else:
-                z = depth_at(depths[k], uv_next[ok])
-                seen = (np.ones(len(z), bool) if cfg.fit.occlusion_m is None  # else: something nearer covers the point
-                        else z >= project(cam, X_prev)[1] - cfg.fit.occlusion_m)
-                X_prev, Y = X_prev[seen], lift(cam, uv_next[ok][seen], z[seen])
-                n_static = int((np.linalg.norm(Y - X_prev, axis=1) <= cfg.fit.ransac_m).sum())
-                fit = fit_motion_3d(X_prev, Y, cfg)
-            T_move = fit.T @ T_prev
-            plausible = fit.ok and not implausible(T_move, T_prev)
-            # the points stay put unless a motion explains clearly more of them (occluders passing in
-            # front of a still object drag part of its points along)
-            accepted = plausible and fit.inliers.sum() > cfg.fit.static_margin * n_static
-            if plausible and verify:
-                # the frame's depth checks both hypotheses without the flow: the object still seen where it
-                # was keeps it there; seen where the motion puts it, and not where it was, moves it
-                s_move, s_stay = support(k, T_move), support(k, T_prev)
-                accepted = (s_move >= s_stay if accepted
-                            else s_move > s_stay + cfg.fit.verify_margin * len(X0))
-            transforms.append(T_move if accepted else T_prev)
-            log.debug("%s frame %d: %d tracked, %d static, %d inliers, motion %s", what, k, ok.sum(), n_static,
-                      fit.inliers.sum() if fit.ok else 0, "accepted" if accepted else "rejected")
-        if depths is not None and cfg.fit.icp_radius_m is not None:  # onto the frame's geometry around the object
-            cloud = depth_cloud(depths[k], cam, apply(transforms[-1], X0))
-            T_icp, n = icp(X0, cloud, transforms[-1], cfg.fit.icp_radius_m, model_name=cfg.fit.motion)
-            used = (n >= cfg.fit.min_track_frac * len(X0) and not implausible(T_icp, transforms[-2])
-                    and (not verify or support(k, T_icp) >= support(k, transforms[-1])))
-            log.debug("%s frame %d: ICP %d pairs of %d, moved %.3f m, %s", what, k, n, len(cloud),
-                      float(np.linalg.norm(T_icp[:3, 3] - transforms[-1][:3, 3])), "used" if used else "rejected")
-            if used:
-                transforms[-1] = T_icp
-        # points that agree with the motion follow the flow (no bias from the model, e.g. the depth prior);
-        # the rest (occluded, lost) are re-seeded where the model puts them, so they can come back
-        predicted = project(cam, apply(transforms[-1], X0))[0]
-        agree = ok & (np.linalg.norm(uv_next - predicted, axis=1) <= cfg.fit.reseed_px)
-        uv_k = np.where(agree[:, None], uv_next, predicted)
+        transforms.append(chain.fit_step(k, uv_k, uv_next, ok, transforms[-1]))
+        if icp_on:  # onto the frame's geometry around the object
+            transforms[-1] = chain.icp_step(k, transforms[-1], transforms[-2])
+        uv_k = chain.reseed(uv_next, ok, transforms[-1])
     return np.stack(transforms)
 
 
