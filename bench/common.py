@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from plansight.agent.shared.stats import wilson  # noqa: F401  (benches import it from here)
 from plansight.launch.rundir import write_atomic, write_json
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -50,7 +50,8 @@ def main() -> None:
     ap.add_argument("--video-checkpoint", type=Path, default=Path("launch/models/video_mw_64x48"),
                     help="video planner benchmark: the model folder")
     ap.add_argument("--video-seeds", type=int, default=3, help="video planner benchmark: held-out seeds for quality")
-    ap.add_argument("--ablation-seeds", type=int, default=2, help="executor ablation: seeds per camera")
+    ap.add_argument("--ablation-seeds", default="100-101",
+                    help="executor ablation: tuning seeds, a range or list (never the test seeds 0-24)")
     ap.add_argument("--ablation-workers", type=int, default=1, help="executor ablation: episode processes")
     ap.add_argument("--ablation-variant", action="append", dest="ablation_variants",
                     help="executor ablation: run only this variant (repeatable; default all)")

@@ -21,28 +21,45 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from plansight.launch.collect_metaworld import app as collect_app
-from plansight.launch.errors import console, fail
+from plansight.launch.errors import console, fail, out
 from plansight.launch.eval_metaworld import app as eval_app
-from plansight.launch.mission import Mission, MissionError, is_arm, load_mission
+from plansight.launch.mission import MISSIONS_DIR, Mission, MissionError, is_arm, load_mission
 from plansight.launch.plan import plan as plan_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="plansight: launch sim missions, deploy them to hardware, train perception.")
-MISSIONS_DIR = Path(__file__).parent / "missions"
+SET_HELP = "override any mission field KEY.PATH=VALUE (YAML value), repeatable: --set safety.max_speed_xy_mps=0.5"
 app.add_typer(collect_app, name="collect")  # plansight collect metaworld …
 app.add_typer(eval_app, name="eval")  # plansight eval metaworld …
 app.command("plan")(plan_cmd)  # plansight plan --task door-open --camera corner
 
 
-def _load(mission: Path, overrides: dict[str, Any]):
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("plansight")
+        except PackageNotFoundError:
+            v = "unknown (not installed)"
+        out.print(f"plansight {v}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="print the version and exit")] = False) -> None:
+    """plansight: launch sim missions, deploy them to hardware, train perception."""
+
+
+def _load(mission: Path, overrides: dict[str, Any], sets: list[str] | None = None):
     try:
-        return load_mission(mission, overrides)
+        return load_mission(mission, overrides, sets)
     except MissionError as e:
         fail(str(e))
 
@@ -54,9 +71,10 @@ def run(
     seed: Annotated[int | None, typer.Option(min=0, help="override the mission's seed")] = None,
     duration: Annotated[float | None, typer.Option(min=0.0, help="drone missions: override duration_s, s")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
 ) -> None:
-    """Run any mission and write its run folder (metrics, events, video, plot, report)."""
-    _run(mission, runs_dir, seed, duration, quiet)
+    """Run any mission (a file, or a bundled mission's name) and write its run folder."""
+    _run(mission, runs_dir, seed, duration, quiet, set_)
 
 
 @app.command()
@@ -66,9 +84,10 @@ def fly(
     seed: Annotated[int | None, typer.Option(min=0, help="override the mission's seed")] = None,
     duration: Annotated[float | None, typer.Option(min=0.0, help="override duration_s, seconds")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
 ) -> None:
     """Fly a mission and write its run folder (the same as ``run``; arm missions work too)."""
-    _run(mission, runs_dir, seed, duration, quiet)
+    _run(mission, runs_dir, seed, duration, quiet, set_)
 
 
 def _overrides(seed: int | None, duration: float | None) -> dict[str, Any]:
@@ -76,14 +95,15 @@ def _overrides(seed: int | None, duration: float | None) -> dict[str, Any]:
     return {k: v for k, v in (("seed", seed), ("duration_s", duration)) if v is not None}
 
 
-def _run(mission: Path, runs_dir: Path, seed: int | None, duration: float | None, quiet: bool) -> None:
-    m = _load(mission, _overrides(seed, None))
+def _run(mission: Path, runs_dir: Path, seed: int | None, duration: float | None, quiet: bool,
+         sets: list[str] | None = None) -> None:
+    m = _load(mission, _overrides(seed, None), sets)
     if is_arm(m):
         if duration is not None:
             fail("duration: an arm mission runs one episode; its budget is embodiment.max_steps")
         _run_arm(m, runs_dir, quiet)
     else:
-        _fly(_load(mission, _overrides(seed, duration)) if duration is not None else m, runs_dir, quiet)
+        _fly(_load(mission, _overrides(seed, duration), sets) if duration is not None else m, runs_dir, quiet)
 
 
 def _run_arm(m, runs_dir: Path, quiet: bool) -> None:
@@ -111,7 +131,7 @@ def _print_result(name: str, result) -> None:
     for k, v in result.metrics.items():
         if not isinstance(v, dict):
             table.add_row(k, f"{v:.3f}" if isinstance(v, float) else str(v))
-    Console().print(table)
+    out.print(table)
 
 
 def _fly(m: Mission, runs_dir: Path, quiet: bool) -> None:
@@ -143,11 +163,12 @@ def deploy(
     seed: Annotated[int | None, typer.Option(min=0, help="override the mission's seed (emulator room)")] = None,
     duration: Annotated[float | None, typer.Option(min=0.0, help="override duration_s, seconds")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
 ) -> None:
     """Fly a mission on hardware through its bridge; same run folder as a simulated mission."""
     from plansight.launch.deploy import deploy_mission
 
-    m = _load(mission, _overrides(seed, duration))
+    m = _load(mission, _overrides(seed, duration), set_)
     if is_arm(m):
         fail(f"{mission}: an arm mission cannot be deployed to a drone; run it with `plansight run`")
     try:
@@ -227,11 +248,23 @@ def emulate_ardrone(
         stop.set()
 
 
+def _builtin(path: Path | None) -> Path | None:
+    """``builtin:<name>`` → the shipped model (``plansight.agent.shared.builtin``); other paths unchanged."""
+    from plansight.agent.shared.builtin import resolve_model
+
+    if path is None:
+        return None
+    try:
+        return resolve_model(str(path))
+    except ValueError as e:
+        fail(str(e))
+
+
 def _print_summary(title: str, summary: dict) -> None:
     table = Table(title=title, show_header=False)
     for k, v in summary.items():
         table.add_row(k, str(v))
-    Console().print(table)
+    out.print(table)
 
 
 def _parse_rooms(spec: str) -> list[int]:
@@ -266,7 +299,7 @@ def retrain_depth(
             progress.update(task, completed=k, info=f"loss {loss:.3f}" if loss is not None else "")
 
         try:
-            summary = run(logs, out, steps, resume, LearnerConfig(batch_size=batch_size), on_step)
+            summary = run(logs, out, steps, _builtin(resume), LearnerConfig(batch_size=batch_size), on_step)
         except (FlightLogError, CheckpointError) as e:
             progress.stop()
             fail(str(e))
@@ -287,6 +320,7 @@ def eval_depth(
     from plansight.launch.rundir import write_json
 
     seeds = _parse_rooms(rooms)
+    checkpoint = _builtin(checkpoint)
     with Progress(TextColumn("[bold]eval-depth"), BarColumn(), MofNCompleteColumn(), console=console) as progress:
         task = progress.add_task("eval", total=None)
         try:
@@ -301,8 +335,8 @@ def eval_depth(
         r = result[name]
         table.add_row(name, f"{r['abs_rel']:.4f}", f"{r['rmse_m']:.3f}", f"{r['delta_1.25']:.3f}",
                       f"{r['coverage']:.2f}")
-    Console().print(table)
-    Console().print(f"mono/stereo AbsRel ratio: {result['mono_to_stereo_abs_rel_ratio']:.2f}")
+    out.print(table)
+    out.print(f"mono/stereo AbsRel ratio: {result['mono_to_stereo_abs_rel_ratio']:.2f}")
     if json_out is not None:
         write_json(json_out, result)
 
@@ -327,29 +361,52 @@ def serve_airsim(
 
 
 @app.command()
-def validate(mission: Annotated[Path, typer.Argument(help="mission YAML file")]) -> None:
+def validate(
+    mission: Annotated[Path, typer.Argument(help="mission YAML file, or a bundled mission's name")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+) -> None:
     """Check a mission file against the schema without flying it."""
-    m = _load(mission, {})
+    m = _load(mission, {}, set_)
     length = f"{m.embodiment.max_steps} steps" if is_arm(m) else f"{m.duration_s:g} s"
-    Console(soft_wrap=True).print(f"[green]ok[/]: {mission} ({m.name}, {m.embodiment.type}, {length})")
+    out.print(f"[green]ok[/]: {mission} ({m.name}, {m.embodiment.type}, {length})", soft_wrap=True)
+
+
+@app.command("show-config")
+def show_config(
+    mission: Annotated[Path, typer.Argument(help="mission YAML file, or a bundled mission's name")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+) -> None:
+    """Print the fully resolved mission (every default written out) as YAML."""
+    import yaml
+
+    m = _load(mission, {}, set_)
+    out.print(yaml.safe_dump(m.model_dump(mode="json"), sort_keys=False, width=1000).rstrip(), highlight=False,
+              markup=False, soft_wrap=True)
 
 
 @app.command()
 def missions() -> None:
-    """List the ready-made missions that ship with plansight."""
-    table = Table("file", "description")
+    """List the ready-made missions that ship with plansight (run one by name: plansight run drone_room_stereo)."""
+    table = Table("name", "kind", "description")
     for p in sorted(MISSIONS_DIR.glob("*.yaml")):
         try:
-            desc = load_mission(p).description
+            m = load_mission(p)
+            kind, desc = ("arm" if is_arm(m) else "drone"), m.description
         except MissionError as e:
-            desc = f"[red]{e}[/]"
-        table.add_row(str(p.relative_to(MISSIONS_DIR.parent.parent)), desc)
-    Console().print(table)
+            kind, desc = "?", f"[red]{e}[/]"
+        table.add_row(p.stem, kind, desc)
+    out.print(table)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(message)s",
-                        handlers=[RichHandler(console=console, show_path=False)])
+    import sys
+
+    if sys.stderr.isatty():
+        handler: logging.Handler = RichHandler(console=console, show_path=False)
+        logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[handler])
+    else:  # piped or logged: one plain line per record, no padding to the console's width
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                            datefmt="%H:%M:%S")
     for noisy in ("matplotlib", "OpenGL", "PIL", "libav"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app()

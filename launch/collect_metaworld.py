@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from plansight.launch.errors import console, fail
@@ -48,5 +47,5 @@ def collect_metaworld(
                           on_demo=lambda k, n, d: progress.update(
                               bar, completed=k, info=f"{d.task} seed {d.seed}: "
                               + ("ok" if d.success else "[red]expert failed[/]")))
-    Console().print(f"[green]wrote[/] {summary['path']}: {summary['demos']} demos, {summary['successful']} "
+    out.print(f"[green]wrote[/] {summary['path']}: {summary['demos']} demos, {summary['successful']} "
                     f"successful, {summary['failed']} failed (kept, flagged in mask/failed)")

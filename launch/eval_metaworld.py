@@ -36,6 +36,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from plansight.agent.planning.config_executor import ExecutorConfig, canonical_field
 from plansight.agent.shared.atomic import JsonlAppender, read_jsonl
 from plansight.agent.shared.ranges import parse_ints
+from plansight.agent.shared.stats import rate_text
 from plansight.launch.arm_runner import (
     EXTRA_STEPS,
     TIMING_KEYS,
@@ -46,6 +47,7 @@ from plansight.launch.arm_runner import (
     run_arm_episode,
 )
 from plansight.launch.errors import console, fail
+from plansight.launch.errors import out as stdout
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +233,18 @@ def complete_seeds(specs: list[EpisodeSpec], done: dict[str, dict]) -> list[dict
             for s in seed_specs]
 
 
+def missing(specs: list[EpisodeSpec], done: dict[str, dict]) -> str:
+    """What ``done`` lacks of ``specs``, seed by seed (e.g. ``seed 3: 12 of 66 episodes (door-open/corner, …)``);
+    empty when nothing is missing."""
+    parts = []
+    for seed in sorted({s.seed for s in specs}):
+        todo = [s for s in specs if s.seed == seed and s.key not in done]
+        if todo:
+            cells = ", ".join(f"{s.task}/{s.camera}/{s.replans}r" for s in todo[:4]) + (", …" if len(todo) > 4 else "")
+            parts.append(f"seed {seed}: {len(todo)} of {sum(s.seed == seed for s in specs)} episodes ({cells})")
+    return "; ".join(parts)
+
+
 def _run_logged(spec: EpisodeSpec) -> dict:
     logging.getLogger("plansight.sim").setLevel(logging.WARNING)
     return run_episode(spec)
@@ -303,8 +317,25 @@ def summarize(records: list[dict]) -> dict:
             "timing_per_episode": {k: float(np.mean([x["timing"].get(k, 0.0) for x in timed])) for k in timing_keys},
             "timed_episodes": len(timed),
             "plans_per_episode": float(np.mean([x["plans"] for x in recs])),
+            "successes": sum(bool(x["success"]) for x in recs),
+            "per_task_counts": {t: [sum(s for c in per_tc[t].values() for s in c),
+                                    sum(len(c) for c in per_tc[t].values())] for t in tasks},
+            "protocol_complete": _full_protocol(recs),
         }
     return out
+
+
+PROTOCOL_EPISODES = 11 * 3 * 25
+"""AVDC's protocol per replanning setting: 11 tasks × 3 cameras × test seeds 0–24."""
+
+
+def _full_protocol(recs: list[dict]) -> bool:
+    """Whether ``recs`` (one replanning setting) are exactly AVDC's 11 tasks × 3 cameras × seeds 0–24."""
+    from plansight.sim.metaworld.config_metaworld import CAMERAS
+    from plansight.sim.metaworld.tasks import TASKS
+
+    cells = {(x["task"], x["camera"], x["seed"]) for x in recs}
+    return len(recs) == PROTOCOL_EPISODES and cells == {(t, c, s) for t in TASKS for c in CAMERAS for s in range(25)}
 
 
 AVDC_PUBLISHED = {  # VideoAgent v1 Table 1 (= AVDC paper): AVDC (no replan), AVDC-Replan, in %
@@ -316,7 +347,10 @@ AVDC_OVERALL = (19.6, 43.1)
 
 
 def markdown_table(summary: dict, label: str = "Oracle") -> str:
-    """Per-task success table (ours, ``label``, with and without replanning next to AVDC's published numbers)."""
+    """Per-task success table (ours, ``label``, with and without replanning next to AVDC's published numbers): each
+    rate with its successes / episodes and a 95 % Wilson interval. The overall rate stands beside AVDC's only when
+    the setting ran the whole protocol (11 tasks × 3 cameras × seeds 0–24); otherwise its cell says how partial the
+    run is."""
     settings = sorted(summary.values(), key=lambda s: s["replans"])
     order = list(AVDC_PUBLISHED)  # AVDC's table order (JSON round trips sort the keys)
     tasks = sorted(dict.fromkeys(t for s in settings for t in s["per_task"]),
@@ -324,12 +358,28 @@ def markdown_table(summary: dict, label: str = "Oracle") -> str:
     head = "| Task | " + " | ".join(f"{label}, {s['replans']} replans" for s in settings)
     head += " | AVDC (no replan) | AVDC-Replan |\n|---|" + "---|" * (len(settings) + 2) + "\n"
     rows = []
+    def cell(s: dict, t: str) -> str:
+        if t not in s["per_task"]:
+            return "–"
+        if "per_task_counts" in s:
+            return rate_text(*s["per_task_counts"][t])
+        return f"{100 * s['per_task'][t]:.1f}%"  # a summary written before counts were kept
+
     for t in tasks:
-        cells = [f"{100 * s['per_task'][t]:.1f}%" if t in s["per_task"] else "–" for s in settings]
         avdc = AVDC_PUBLISHED.get(t, (float("nan"),) * 2)
-        rows.append(f"| {t} | " + " | ".join(cells) + f" | {avdc[0]:.1f}% | {avdc[1]:.1f}% |")
-    rows.append("| **Overall** | " + " | ".join(f"**{100 * s['overall']:.1f}%**" for s in settings)
-                + f" | {AVDC_OVERALL[0]:.1f}% | {AVDC_OVERALL[1]:.1f}% |")
+        rows.append(f"| {t} | " + " | ".join(cell(s, t) for s in settings) + f" | {avdc[0]:.1f}% | {avdc[1]:.1f}% |")
+    complete = all(s.get("protocol_complete", True) for s in settings)
+
+    def overall(s: dict) -> str:
+        if not s.get("protocol_complete", True):
+            return (f"partial: {s['episodes']} of {PROTOCOL_EPISODES} episodes, "
+                    f"{rate_text(s['successes'], s['episodes'])}")
+        if "successes" in s:
+            return f"**{rate_text(s['successes'], s['episodes'])}**"
+        return f"**{100 * s['overall']:.1f}%**"
+
+    avdc_overall = f" | {AVDC_OVERALL[0]:.1f}% | {AVDC_OVERALL[1]:.1f}% |" if complete else " | – | – |"
+    rows.append("| **Overall** | " + " | ".join(overall(s) for s in settings) + avdc_overall)
     return head + "\n".join(rows) + "\n"
 
 
@@ -409,7 +459,11 @@ def eval_metaworld(
                           str(checkpoint) if checkpoint else None, sample_steps, low_res, overrides, opts)
     _preflight(specs[0], task_list, width, height)
     if report_only:
-        records = complete_seeds(specs, read_log(out / "episodes.jsonl"))
+        done = read_log(out / "episodes.jsonl")
+        records = complete_seeds(specs, done)
+        gaps = missing(specs, done)
+        if gaps:
+            console.print(f"missing in {out / 'episodes.jsonl'}: {gaps}", highlight=False, soft_wrap=True)
         if not records:
             fail(f"no seed is complete yet in {out / 'episodes.jsonl'}")
         seed_list = sorted({r["seed"] for r in records})
@@ -421,15 +475,17 @@ def eval_metaworld(
             "height": height, "plan_frames": plan_frames,
             "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}
     summary = write_summary(out, records, meta)
-    console.print(markdown_table(summary, planner.capitalize()), highlight=False, markup=False)
+    stdout.print(markdown_table(summary, planner.capitalize()), highlight=False, markup=False, soft_wrap=True)
     if overrides:
         bench = "executor_ablation --ablation-record-only   (reads runs/ablation_executor/<variant>)"
     elif planner == "oracle" and not plan_res:
         bench = "metaworld_oracle --mw-record-only"
     else:
         bench = "video_planner   (reads runs/eval_video and runs/eval_oracle_8f_64x48)"
+    where = ("python -m bench.run --only " + bench if (Path.cwd() / "bench" / "run.py").is_file()
+             else f"make bench from a clone of the repository (python -m bench.run --only {bench})")
     console.print(f"wrote {out / 'summary.json'}, {out / 'table.md'}, {out / 'episodes.jsonl'}; record it in "
-                  f"BENCHMARKS.md with: python -m bench.run --only {bench}")
+                  f"BENCHMARKS.md with: {where}", highlight=False, soft_wrap=True)
 
 
 def parse_planner_opts(items: Iterable[str]) -> tuple[tuple[str, str], ...]:

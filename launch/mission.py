@@ -139,11 +139,50 @@ class MissionError(ValueError):
     """A mission file that cannot be used; ``str(e)`` is one line for the user."""
 
 
-def load_mission(path: str | Path, overrides: dict[str, Any] | None = None) -> Mission:
-    """Read, merge ``overrides`` (top-level keys) and validate a mission YAML file."""
-    p = Path(path)
+MISSIONS_DIR = Path(__file__).parent / "missions"
+"""The bundled missions: ``plansight run drone_room_stereo`` finds ``MISSIONS_DIR / "drone_room_stereo.yaml"``."""
+
+
+def bundled_missions() -> list[str]:
+    return sorted(p.stem for p in MISSIONS_DIR.glob("*.yaml"))
+
+
+def mission_path(spec: str | Path) -> Path:
+    """A mission file, or the name of a bundled mission (``drone_room_stereo``, with or without ``.yaml``)."""
+    p = Path(spec)
+    if p.is_file() or len(p.parts) > 1:
+        return p
+    bundled = MISSIONS_DIR / (p.name if p.suffix == ".yaml" else f"{p.name}.yaml")
+    return bundled if bundled.is_file() else p
+
+
+def apply_sets(raw: dict[str, Any], sets: list[str], where: str) -> None:
+    """Apply ``a.b.c=value`` overrides (values are YAML) to the mapping ``raw`` in place; ``MissionError`` names a
+    malformed item or a path through something that is not a mapping."""
+    for item in sets:
+        key, sep, text = item.partition("=")
+        parts = key.strip().split(".")
+        if not sep or not all(parts):
+            raise MissionError(f"--set: expected KEY.PATH=VALUE like safety.max_speed_xy_mps=0.5, got {item!r}")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise MissionError(f"--set {key}: the value {text!r} is not YAML") from None
+        node = raw
+        for i, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise MissionError(f"{where}: --set {key}: {'.'.join(parts[:i + 1])} is not a mapping")
+            node = child
+        node[parts[-1]] = value
+
+
+def load_mission(path: str | Path, overrides: dict[str, Any] | None = None, sets: list[str] | None = None) -> Mission:
+    """Read, merge ``overrides`` (top-level keys) and ``sets`` (``a.b.c=value``), and validate a mission YAML
+    file (or a bundled mission's name)."""
+    p = mission_path(path)
     if not p.is_file():
-        raise MissionError(f"{p}: mission file not found")
+        raise MissionError(f"{p}: mission file not found; bundled missions: {', '.join(bundled_missions())}")
     try:
         raw = yaml.safe_load(p.read_text())
     except yaml.YAMLError as e:
@@ -153,6 +192,7 @@ def load_mission(path: str | Path, overrides: dict[str, Any] | None = None) -> M
     if not isinstance(raw, dict):
         raise MissionError(f"{p}: a mission file must be a mapping of keys to values, got {type(raw).__name__}")
     raw.update(overrides or {})
+    apply_sets(raw, sets or [], str(p))
     model = schema_for(raw)
     try:
         return model.model_validate(raw)

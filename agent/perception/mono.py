@@ -19,6 +19,7 @@ from plansight.agent.learning.online_depth import predict_depth
 from plansight.agent.perception.config_mono import BUILTIN_PREFIX, MonoConfig
 from plansight.agent.perception.config_persistent import MonoNetConfig
 from plansight.agent.perception.mono_net import MonoDepthNet
+from plansight.agent.shared.builtin import resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,15 @@ WEIGHTS_DIR = Path(__file__).parent / "weights"
 
 
 def resolve_checkpoint(spec: str) -> Path:
-    """``builtin:<name>`` → the shipped file; anything else is a path. Raises ``CheckpointError``."""
-    if spec.startswith(BUILTIN_PREFIX):
-        name = spec[len(BUILTIN_PREFIX):]
-        path = WEIGHTS_DIR / f"{name}.safetensors"
-        if not path.is_file():
-            known = sorted(p.stem for p in WEIGHTS_DIR.glob("*.safetensors"))
-            raise CheckpointError(f"no built-in depth weights {name!r}; available: {known}")
-        return path
-    return Path(spec)
+    """``builtin:<name>`` → the shipped file (``agent.shared.builtin``); anything else is a path. Raises
+    ``CheckpointError``."""
+    try:
+        path = resolve_model(spec)
+    except ValueError as e:
+        raise CheckpointError(str(e)) from None
+    if spec.startswith(BUILTIN_PREFIX) and path.suffix != ".safetensors":
+        raise CheckpointError(f"{spec} is a video model, not depth weights")
+    return path
 
 
 class MonoDepthPerception:

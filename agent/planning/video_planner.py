@@ -24,6 +24,7 @@ from plansight.agent.planning.config_planner import DiffusionPlannerConfig
 from plansight.agent.planning.config_video import DiffusionConfig
 from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
+from plansight.agent.shared.builtin import resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,10 @@ class DiffusionVideoPlanner:
 
     def __init__(self, checkpoint: str | Path, steps: int | None = None, guidance_scale: float | None = None,
                  device: str = "cpu") -> None:
-        path = Path(checkpoint)
+        try:
+            path = resolve_model(checkpoint)
+        except ValueError as e:
+            raise PlannerError(str(e)) from None
         if not (path / "config.json").is_file():
             raise PlannerError(f"{path}: no video model here (expected config.json + safetensors from "
                                "`plansight train video`)")

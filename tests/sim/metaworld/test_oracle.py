@@ -75,7 +75,9 @@ def test_evaluation_resumes_without_redoing_episodes(tmp_path, monkeypatch):
     assert s["per_task"]["door-open"] == 0.5 and s["overall"] == 0.5 and s["seeds"] == [0, 1]
     ev.write_summary(tmp_path, records, {"planner": "oracle"})
     assert json.loads((tmp_path / "summary.json").read_text())["settings"]["replans_0"]["episodes"] == 4
-    assert "| door-open | 50.0% | 30.7% | 72.0% |" in (tmp_path / "table.md").read_text()
+    table = (tmp_path / "table.md").read_text()
+    assert "| door-open | 50.0 % (2/4, 15.0–85.0) | 30.7% | 72.0% |" in table
+    assert "partial: 4 of 825 episodes" in table.splitlines()[-1]
     # the executor's defaults change: the logged episodes belong to another executor and are run again
     monkeypatch.setattr(ev, "config_hash", lambda cfg: "0123456789")
     calls.clear()
