@@ -57,7 +57,7 @@ test: $(STAMP) $(AIRSIM_STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) -m bench.run
+	$(PY) -m bench.run --record
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check agent sim hardware launch tests bench

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import platform
 import re
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from plansight.agent.shared.stats import wilson  # noqa: F401  (benches import it from here)
 from plansight.launch.rundir import write_atomic, write_json
+
+log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -53,10 +56,60 @@ def timed(fn: Callable[[], None]) -> float:
     return time.perf_counter() - t
 
 
+RECORD = False
+"""``python -m bench.run --record``: write the record (bench/results, BENCHMARKS.md). Otherwise a bench writes its
+figures and its section under ``scratch_dir()`` and leaves the record alone."""
+
+
+def scratch_dir() -> Path:
+    """Where a bench run without ``--record`` puts its figures: ``$PLANSIGHT_BENCH_OUT`` or ``runs/bench``."""
+    return Path(os.environ.get("PLANSIGHT_BENCH_OUT", ROOT / "runs" / "bench"))
+
+
+def _episodes_per_setting(figures: dict) -> str | None:
+    n = {s["episodes"] for s in figures["settings"].values()}
+    return None if n == {825} else f"{sorted(n)} episodes per setting, the protocol is 11 tasks × 3 cameras × 25 seeds"
+
+
+def _ablation_protocol(figures: dict) -> str | None:
+    if set(figures["seeds"]) & set(range(25)):
+        return f"seeds {figures['seeds']} overlap the test seeds 0-24"
+    return None if figures["episodes"] >= 66 else f"{figures['episodes']} episodes, the protocol is ≥ 66 (2 seeds)"
+
+
+PROTOCOLS: dict[str, Callable[[dict], str | None]] = {
+    "metaworld_oracle": _episodes_per_setting,
+    "executor_ablation": _ablation_protocol,
+    "drone_foundation": lambda f: None if len(f["missions"]) >= 10 else f"{len(f['missions'])} missions, need ≥ 10",
+    "arm_trajectories": lambda f: None if f["cases"] >= 19 else f"{f['cases']} cases, need all 19",
+    "executor_tracking": lambda f: (f"seeds {f['seeds']} overlap the test seeds 0-24" if set(f["seeds"]) & set(range(25))
+                                    else None if f["cases"] >= 66 else f"{f['cases']} cases, need ≥ 66"),
+    "persistent_ssl": lambda f: (None if f["online_learning_sim_minutes"] >= 10 else
+                                 f"{f['online_learning_sim_minutes']} simulated minutes, need ≥ 10"),
+}
+"""Per section, what a run must cover to replace the record: ``check(figures)`` → None, or why it falls short."""
+
+
+class ProtocolError(RuntimeError):
+    """A ``--record`` run smaller than its section's protocol."""
+
+
 def record(name: str, figures: dict, markdown: str) -> None:
-    """Write ``bench/results/<name>.json`` and replace this benchmark's section in BENCHMARKS.md."""
+    """With ``RECORD``: write ``bench/results/<name>.json`` and replace this benchmark's section in BENCHMARKS.md,
+    refusing a run smaller than the section's protocol (``PROTOCOLS``). Without: write both under
+    ``scratch_dir()`` only."""
     meta = {"name": name, "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine()}
+    if not RECORD:
+        out = scratch_dir()
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(out / f"{name}.json", {**meta, "figures": figures})
+        write_atomic(out / f"{name}.md", lambda f: f.write(markdown.strip() + "\n"))
+        log.info("%s: figures in %s (BENCHMARKS.md untouched; pass --record to record them)", name, out)
+        return
+    short = PROTOCOLS.get(name, lambda f: None)(figures)
+    if short:
+        raise ProtocolError(f"not recording {name}: {short}")
     write_json(RESULTS / f"{name}.json", {**meta, "figures": figures})
     begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     m = meta["machine"]

@@ -1,6 +1,7 @@
 """``make bench``: run every benchmark, write bench/results/*.json and update BENCHMARKS.md.
 
-    python -m bench.run                 # everything
+    python -m bench.run --record        # everything, and record it (what `make bench` runs)
+    python -m bench.run                 # everything, figures to runs/bench/ only
     python -m bench.run --seeds 3       # fewer mission seeds
     python -m bench.run --only persistent_ssl --ssl-minutes 2
     python -m bench.run --only airsim
@@ -19,6 +20,7 @@ from bench import (
     airsim,
     ardrone,
     arm_trajectories,
+    common,
     drone_foundation,
     executor_ablation,
     executor_tracking,
@@ -37,6 +39,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=10, help="mission seeds for the avoidance evaluation")
     ap.add_argument("--only", choices=sorted(BENCHES), action="append", help="run only these benchmarks")
+    ap.add_argument("--record", action="store_true",
+                    help="update bench/results and BENCHMARKS.md (refused for a run smaller than the section's "
+                         "protocol); without it, figures go to runs/bench/")
     ap.add_argument("--ssl-minutes", type=float, default=10.0, help="simulated minutes of online learning")
     ap.add_argument("--ssl-flight-seeds", type=int, default=5, help="unseen rooms flown per strategy")
     ap.add_argument("--ssl-flight-seconds", type=float, default=60.0)
@@ -57,9 +62,10 @@ def main() -> None:
                     help="executor ablation: run only this variant (repeatable; default all)")
     ap.add_argument("--ablation-record-only", action="store_true",
                     help="executor ablation: compare what runs/ablation_executor holds, run nothing")
-    ap.add_argument("--tracking-seeds", type=int, default=2, help="executor tracking: seeds per camera")
+    ap.add_argument("--tracking-seeds", default="100-101", help="executor tracking: tuning seeds (not 0-24)")
     ap.add_argument("--tracking-workers", type=int, default=2, help="executor tracking: processes")
     args = ap.parse_args()
+    common.RECORD = args.record
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
