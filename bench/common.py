@@ -122,3 +122,6 @@ def record(name: str, figures: dict, markdown: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     write_atomic(BENCHMARKS_MD, lambda f: f.write(text))
+    from bench import readme_table  # the README's results table follows the record
+
+    readme_table.write()
