@@ -164,8 +164,11 @@ def deploy(
     duration: Annotated[float | None, typer.Option(min=0.0, help="override duration_s, seconds")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="take off a real drone (a host) without asking")] = False,
 ) -> None:
     """Fly a mission on hardware through its bridge; same run folder as a simulated mission."""
+    import sys
+
     from plansight.launch.deploy import deploy_mission
 
     m = _load(mission, _overrides(seed, duration), set_)
@@ -175,6 +178,12 @@ def deploy(
         m = deploy_mission(m, drone, host)
     except MissionError as e:
         fail(str(e))
+    target = getattr(m.embodiment, "host", None)
+    if target is not None and not yes:  # a real vehicle (the loopback emulator has no host)
+        if not sys.stdin.isatty():
+            fail(f"--yes: a real take-off (the drone at {target}) needs --yes, or a confirmation on a terminal")
+        if not typer.confirm(f"Take off the drone at {target}? Keep people clear of the propellers"):
+            fail("take-off not confirmed; nothing was sent")
     _fly(m, runs_dir, quiet)
 
 

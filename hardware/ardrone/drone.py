@@ -150,7 +150,13 @@ class ArdroneDrone:
         return ok
 
     def land(self) -> bool:
-        """REF land, held until navdata shows landed."""
+        """REF land, held until navdata shows landed. A drone that never answered (no navdata since connecting)
+        was never reached: nothing to land, said at once (event ``never_reached``) instead of waiting
+        ``land_timeout_s`` for it."""
+        if self._link is not None and self._link.navdata is None:
+            self._emit("never_reached", {"host": self._link.host, "detail": "no navdata since connecting: the "
+                                         "drone was never reached, so it was not flown and there is nothing to land"})
+            return False
         link = self.link
         if len(self._flight_window) == 1:
             self._flight_window.append(time.perf_counter())

@@ -71,6 +71,10 @@ class ArdroneEmulator:
         self._delayed_at: list[tuple[float, int, bytes]] = []
         self._delayed_nav: list[tuple[float, int, bytes]] = []
         self._seq = itertools.count()
+        self._at_sock: socket.socket | None = None
+        self._nav_sock: socket.socket | None = None
+        self._video_sock: socket.socket | None = None
+        self._control_sock: socket.socket | None = None
         self._video_clients: list[socket.socket] = []
         self._control_clients: list[socket.socket] = []
         self.firmware: Firmware | None = None
@@ -85,10 +89,14 @@ class ArdroneEmulator:
         self._room = sim.reset(seed).info.get("room")
         self.firmware = Firmware(self.cfg, sim)
         p = self._ports_cfg
-        self._at_sock = _udp(self.host, p.at)
-        self._nav_sock = _udp(self.host, p.navdata)
-        self._video_sock = _tcp_listener(self.host, p.video)
-        self._control_sock = _tcp_listener(self.host, p.control)
+        try:
+            self._at_sock = _udp(self.host, p.at, "AT")
+            self._nav_sock = _udp(self.host, p.navdata, "navdata")
+            self._video_sock = _tcp_listener(self.host, p.video, "video")
+            self._control_sock = _tcp_listener(self.host, p.control, "control")
+        except OSError:
+            self.stop()  # close what was bound; the caller reports the one line
+            raise
         self.ports_bound = EmulatorPorts(self._at_sock.getsockname()[1], self._nav_sock.getsockname()[1],
                                          self._video_sock.getsockname()[1], self._control_sock.getsockname()[1])
         loops = [self._at_loop, self._nav_loop, self._physics_loop, self._control_loop,
@@ -110,6 +118,8 @@ class ArdroneEmulator:
         self._threads = []
         for s in [self._at_sock, self._nav_sock, self._video_sock, self._control_sock,
                   *self._video_clients, *self._control_clients]:
+            if s is None:
+                continue
             try:
                 s.close()
             except OSError:
@@ -291,18 +301,27 @@ class ArdroneEmulator:
             log.info("TCP client %s on port %d", addr, listener.getsockname()[1])
 
 
-def _udp(host: str, port: int) -> socket.socket:
+def _bind(s: socket.socket, host: str, port: int, what: str) -> None:
+    try:
+        s.bind((host, port))
+    except OSError as e:
+        s.close()
+        raise OSError(e.errno, f"{what} port {port}: {e.strerror}") from None
+
+
+def _udp(host: str, port: int, what: str = "UDP") -> socket.socket:
+    """A UDP socket bound to ``port`` (no SO_REUSEADDR: on Linux it would let a second emulator bind the same
+    port and steal half the datagrams)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((host, port))
+    _bind(s, host, port, f"UDP {what}")
     s.settimeout(_POLL_S)
     return s
 
 
-def _tcp_listener(host: str, port: int) -> socket.socket:
+def _tcp_listener(host: str, port: int, what: str = "TCP") -> socket.socket:
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((host, port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TCP: only lets a new listener reuse TIME_WAIT
+    _bind(s, host, port, f"TCP {what}")
     s.listen(4)
     s.settimeout(_POLL_S)
     return s
