@@ -6,8 +6,36 @@ drone_simulation.md §2.3). One GL context serves RGB, a second one depth.
 
 from __future__ import annotations
 
+import atexit
+import weakref
+
 import mujoco
 import numpy as np
+
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+_registered = False
+
+
+def _close_live_renderers() -> None:
+    """Close every renderer still open at exit, while EGL is still loaded: a user who never calls ``close`` (or
+    ``env.close()``) gets no EGL tracebacks from garbage collection during interpreter teardown."""
+    for r in list(_LIVE):
+        try:
+            r.close()
+        except Exception:  # teardown: nothing useful to report
+            pass
+
+
+def close_at_exit(renderer) -> None:
+    """Register an object with a ``close()`` that owns GL contexts, to be closed at interpreter exit. Call it after
+    the object's first ``mujoco.Renderer`` exists: MuJoCo registers ``eglTerminate`` at exit when it creates its
+    first EGL context, and exit handlers run last-registered first, so ours must come after it."""
+    global _registered
+    _LIVE.add(renderer)
+    if not _registered:
+        atexit.register(_close_live_renderers)
+        _registered = True
+
 
 _OFF_FLAGS = (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION,
               mujoco.mjtRndFlag.mjRND_SKYBOX)
@@ -28,6 +56,7 @@ class CameraRenderer:
         if depth:
             self._depth = mujoco.Renderer(model, height=height, width=width)
             self._depth.enable_depth_rendering()
+        close_at_exit(self)
 
     def _update(self, r: mujoco.Renderer, data: mujoco.MjData, camera: str) -> None:
         r.update_scene(data, camera=camera)
@@ -50,4 +79,4 @@ class CameraRenderer:
         for r in (self._rgb, self._depth):
             if r is not None:
                 r.close()
-        self._depth = None
+        self._rgb = self._depth = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
+from plansight.sim.drone.render import close_at_exit
 from plansight.sim.metaworld.cameras import upright
 
 
@@ -27,6 +28,7 @@ class SceneRenderer:
             for flag in (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION,
                          mujoco.mjtRndFlag.mjRND_SKYBOX):
                 self._r.scene.flags[flag] = False
+        close_at_exit(self)  # closed at interpreter exit if the caller never does
 
     def rgb(self, data: mujoco.MjData, camera: str) -> np.ndarray:
         """H×W×3 uint8 RGB, upright."""
@@ -55,4 +57,6 @@ class SceneRenderer:
         return upright(camera, ids)
 
     def close(self) -> None:
-        self._r.close()
+        if self._r is not None:
+            self._r.close()
+            self._r = None

@@ -29,3 +29,15 @@ def test_env_rewards_forward_flight_and_terminates_on_crash():
     assert terminated and info["collisions"] >= 1
     assert sum(rewards[:-1]) > 0.5  # flew forward before hitting something
     assert rewards[-1] < 0  # the crash step pays the penalty
+
+
+def test_forgetting_env_close_prints_no_egl_traceback_at_exit(tmp_path):
+    """The README's snippet without ``env.close()``: renderers are closed at exit before MuJoCo ends EGL."""
+    import subprocess
+    import sys
+
+    code = ("import gymnasium as gym\nimport plansight.sim.drone\n"
+            "env = gym.make('plansight/DroneRoom-v0')\nobs, info = env.reset(seed=0)\nprint(sorted(obs))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == "['left', 'right', 'state']"
+    assert "Traceback" not in r.stderr and "EGLError" not in r.stderr, r.stderr
