@@ -66,6 +66,21 @@ class _DroneFields(_MissionFields):
     safety: SafetyConfig = SafetyConfig()
     record: RecordConfig = RecordConfig()
 
+    @model_validator(mode="after")
+    def _parts_fit(self):
+        _check_camera(self)
+        return self
+
+
+def _check_camera(m: BaseModel) -> None:
+    """The perception's camera must be one the embodiment will have (known from its config, before flying)."""
+    names = getattr(m.embodiment, "camera_names", None)  # type: ignore[attr-defined]
+    cam = getattr(m.perception, "camera", None)  # type: ignore[attr-defined]
+    if names and cam is not None and cam not in names:
+        raise ValueError(f"perception.camera {cam!r} does not exist on the {m.embodiment.type} embodiment "  # type: ignore
+                         f"(cameras: {', '.join(names)}); a single-camera drone flies on mono depth: perception: "
+                         "{type: mono_cnn}")
+
 
 class _ArmFields(_MissionFields):
     """An arm mission: one episode of a task (the embodiment's), planned and executed, or run by an arm policy.

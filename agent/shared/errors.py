@@ -29,6 +29,8 @@ def describe_error(e: ValidationError, root: type[BaseModel] | None = None) -> s
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
     shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+    if field == "<top level>" and kind == "value_error":  # a model-level check: its message names the fields
+        return msg
     return f"{field}: {msg}{shown}"
 
 

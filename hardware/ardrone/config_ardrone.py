@@ -157,6 +157,11 @@ class ArdroneConfig(_Strict):
     link: LinkConfig = LinkConfig()
     emulator: EmulatorConfig = EmulatorConfig()
 
+    @property
+    def camera_names(self) -> tuple[str, ...]:
+        """The cameras the embodiment will have (one front camera: the AR.Drone flies on mono depth)."""
+        return ("front",)
+
     @field_validator("start_yaw_rad")
     @classmethod
     def _finite_yaw(cls, v: float) -> float:

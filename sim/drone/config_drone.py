@@ -83,6 +83,11 @@ class RoomConfig(_Strict):
 class DroneSimConfig(_Strict):
     """The MuJoCo quadrotor simulator with a stereo pair."""
 
+    @property
+    def camera_names(self) -> tuple[str, ...]:
+        """The cameras the embodiment will have: the stereo pair (``model.LEFT_CAMERA``, ``model.RIGHT_CAMERA``)."""
+        return ("left", "right")
+
     type: Literal["mujoco_drone"] = "mujoco_drone"
     physics_hz: int = Field(400, ge=200, le=2000)
     control_hz: int = Field(50, ge=30, le=50)

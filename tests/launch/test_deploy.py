@@ -48,16 +48,20 @@ def test_deploy_flies_the_emulated_drone_and_writes_the_run_folder(tmp_path):
     assert "drone_state" in kinds and kinds.count("reset") == 1
 
 
-def test_deploying_a_stereo_mission_fails_clearly_and_keeps_the_run_folder(tmp_path):
+def test_deploying_a_stereo_mission_is_refused_before_anything_starts(tmp_path):
     r = subprocess.run([sys.executable, "-m", "plansight.launch.cli", "deploy",
                         str(MISSIONS / "drone_room_stereo.yaml"),
                         "--duration", "2", "--runs-dir", str(tmp_path), "--quiet"],
                        capture_output=True, text=True, cwd=REPO, timeout=300, env={**os.environ, "COLUMNS": "300"})
-    assert r.returncode == 1
-    assert "perception.camera 'left' does not exist here; cameras: ['front']" in r.stderr
-    (run,) = tmp_path.iterdir()
-    m = json.loads((run / "metrics.json").read_text())
-    assert m["status"].startswith("aborted") and (run / "events.jsonl").exists()
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "perception.camera 'left' does not exist on the ardrone embodiment (cameras: front)" in r.stderr
+    assert not any(tmp_path.iterdir())  # refused by the schema: no run folder, no emulator, no take-off
+    stereo_on_ardrone = tmp_path / "stereo_ardrone.yaml"
+    raw = yaml.safe_load((MISSIONS / "drone_room_stereo.yaml").read_text())
+    stereo_on_ardrone.write_text(yaml.safe_dump({**raw, "embodiment": {"type": "ardrone"}}))
+    r = subprocess.run([sys.executable, "-m", "plansight.launch.cli", "validate", str(stereo_on_ardrone)],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and "perception.camera 'left' does not exist on the ardrone embodiment" in r.stderr
 
 
 def test_deploy_rejects_an_unknown_drone(tmp_path):
