@@ -17,6 +17,8 @@ Examples::
 from __future__ import annotations
 
 import logging
+import math
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,6 +39,24 @@ SET_HELP = "override any mission field KEY.PATH=VALUE (YAML value), repeatable: 
 app.add_typer(collect_app, name="collect")  # plansight collect metaworld …
 app.add_typer(eval_app, name="eval")  # plansight eval metaworld …
 app.command("plan")(plan_cmd)  # plansight plan --task door-open --camera corner
+
+
+def _seconds(value: float | None) -> float | None:
+    """``--duration``: a finite number of seconds ≥ 0 (NaN and inf are not durations)."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        fail(f"--duration: must be a finite number of seconds ≥ 0, got {value}")
+    return value
+
+
+def _writable_dir(path: Path, what: str) -> Path:
+    """Create ``path`` (and parents) if needed; one-line failure when it cannot hold files."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fail(f"{what}: cannot create {path}: {e.strerror}")
+    if not os.access(path, os.W_OK | os.X_OK):
+        fail(f"{what}: {path} is not writable")
+    return path
 
 
 def _version(value: bool) -> None:
@@ -69,7 +89,8 @@ def run(
     mission: Annotated[Path, typer.Argument(help="mission YAML file: a drone or an arm mission")],
     runs_dir: Annotated[Path, typer.Option(help="where run folders are created")] = Path("runs"),
     seed: Annotated[int | None, typer.Option(min=0, help="override the mission's seed")] = None,
-    duration: Annotated[float | None, typer.Option(min=0.0, help="drone missions: override duration_s, s")] = None,
+    duration: Annotated[float | None, typer.Option(callback=_seconds, help="drone missions: override duration_s, s")
+                        ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
 ) -> None:
@@ -82,7 +103,7 @@ def fly(
     mission: Annotated[Path, typer.Argument(help="mission YAML file")],
     runs_dir: Annotated[Path, typer.Option(help="where run folders are created")] = Path("runs"),
     seed: Annotated[int | None, typer.Option(min=0, help="override the mission's seed")] = None,
-    duration: Annotated[float | None, typer.Option(min=0.0, help="override duration_s, seconds")] = None,
+    duration: Annotated[float | None, typer.Option(callback=_seconds, help="override duration_s, seconds")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
 ) -> None:
@@ -98,6 +119,7 @@ def _overrides(seed: int | None, duration: float | None) -> dict[str, Any]:
 def _run(mission: Path, runs_dir: Path, seed: int | None, duration: float | None, quiet: bool,
          sets: list[str] | None = None) -> None:
     m = _load(mission, _overrides(seed, None), sets)
+    _writable_dir(runs_dir, "--runs-dir")
     if is_arm(m):
         if duration is not None:
             fail("duration: an arm mission runs one episode; its budget is embodiment.max_steps")
@@ -161,7 +183,7 @@ def deploy(
                                                   "host, or a loopback emulator started here")] = None,
     runs_dir: Annotated[Path, typer.Option(help="where run folders are created")] = Path("runs"),
     seed: Annotated[int | None, typer.Option(min=0, help="override the mission's seed (emulator room)")] = None,
-    duration: Annotated[float | None, typer.Option(min=0.0, help="override duration_s, seconds")] = None,
+    duration: Annotated[float | None, typer.Option(callback=_seconds, help="override duration_s, seconds")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
     yes: Annotated[bool, typer.Option("--yes", help="take off a real drone (a host) without asking")] = False,
@@ -178,6 +200,7 @@ def deploy(
         m = deploy_mission(m, drone, host)
     except MissionError as e:
         fail(str(e))
+    _writable_dir(runs_dir, "--runs-dir")
     target = getattr(m.embodiment, "host", None)
     if target is not None and not yes:  # a real vehicle (the loopback emulator has no host)
         if not sys.stdin.isatty():
@@ -300,6 +323,13 @@ def retrain_depth(
     from plansight.agent.perception.config_persistent import LearnerConfig
     from plansight.launch.retrain_depth import retrain_depth as run
 
+    if out.is_dir():  # checked before training: a result with nowhere to go would be lost
+        fail(f"--out: {out} is a folder; give a file name like {out / 'depth.safetensors'}")
+    if out.suffix != ".safetensors":
+        fail(f"--out: {out} must end in .safetensors")
+    parent = out.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        fail(f"--out: cannot write into {parent} (not a writable folder)")
     with Progress(TextColumn("[bold]retrain-depth"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
         task = progress.add_task("train", total=steps, info="")

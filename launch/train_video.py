@@ -6,11 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from plansight.agent.planning.config_video import TrainVideoConfig
 from plansight.agent.shared.errors import describe_error
+from plansight.agent.shared.yaml_io import YamlInputError, check_finite, load_yaml
 from plansight.launch.mission import MissionError
 
 
@@ -21,9 +21,10 @@ def load_train_config(path: Path | None, overrides: dict[str, Any]) -> TrainVide
         if not path.is_file():
             raise MissionError(f"{path}: config file not found")
         try:
-            raw = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as e:
-            raise MissionError(f"{path}: not valid YAML: {e}") from None
+            raw = load_yaml(path) or {}
+            check_finite(raw)
+        except YamlInputError as e:
+            raise MissionError(str(e) if str(e).startswith(str(path)) else f"{path}: {e}") from None
         if not isinstance(raw, dict):
             raise MissionError(f"{path}: expected a mapping of settings")
     raw.update({k: v for k, v in overrides.items() if v is not None})

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from plansight.agent.shared.builtin import check_weights_file
 
 BUILTIN_PREFIX = "builtin:"
 
@@ -29,3 +31,9 @@ class MonoConfig(BaseModel):
     max_depth_m: float = Field(8.0, gt=0.0, description="depth scored against ground truth up to here")
     torch_threads: int | None = Field(1, ge=1, le=256, description="intra-op threads (process-wide); "
                                       "1 = one 128x96 frame in ~2.5 ms without starving the link threads")
+
+    @field_validator("checkpoint")
+    @classmethod
+    def _checkpoint_exists(cls, v: str) -> str:
+        return check_weights_file(v)
+

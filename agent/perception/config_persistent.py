@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
 from plansight.agent.control.avoidance import AvoidanceConfig
 from plansight.agent.perception.stereo import StereoConfig
 from plansight.agent.perception.switching import SwitchConfig
+from plansight.agent.shared.builtin import check_weights_file
 
 
 class MonoNetConfig(BaseModel):
@@ -22,7 +23,8 @@ class MonoNetConfig(BaseModel):
 
     width: int = Field(128, ge=32, multiple_of=32)
     height: int = Field(96, ge=32, multiple_of=32)
-    channels: tuple[int, ...] = (16, 32, 48, 64, 96)
+    channels: tuple[PositiveInt, ...] = Field((16, 32, 48, 64, 96), min_length=1, max_length=8,
+                                              description="encoder widths, one per level (each ≥ 1)")
     coord_channels: bool = Field(False, description="append normalised row/column maps to the input (CoordConv)")
     min_depth_m: float = Field(0.2, gt=0.0)
     max_depth_m: float = Field(8.0, gt=0.0)
@@ -61,6 +63,11 @@ class PersistentSSLConfig(BaseModel):
     switch: SwitchConfig = SwitchConfig()
     learn: bool = Field(True, description="keep training during the mission")
     init_checkpoint: str | None = Field(None, description="start from this checkpoint (resume)")
+
+    @field_validator("init_checkpoint")
+    @classmethod
+    def _checkpoint_exists(cls, v: str | None) -> str | None:
+        return None if v is None else check_weights_file(v)
     mono_max_rel_std: float = Field(0.5, gt=0.0, description="mono pixels less certain than this are invalid")
     free_space: AvoidanceConfig = Field(AvoidanceConfig(), description="corridor used to judge imminent collision")
 

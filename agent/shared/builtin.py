@@ -36,3 +36,17 @@ def resolve_model(spec: str | Path) -> Path:
     if name not in models:
         raise ValueError(f"no built-in model {name!r}; built-in: {', '.join(PREFIX + n for n in models)}")
     return models[name]
+
+
+def check_weights_file(spec: str) -> str:
+    """A config validator for depth weights: ``spec`` (a path or ``builtin:<name>``) must name an existing
+    ``.safetensors`` file. Returns ``spec``; ``ValueError`` says what is wrong (checked when a mission is
+    validated, not when it flies)."""
+    path = resolve_model(spec)
+    if path.is_dir():
+        raise ValueError(f"{spec} is a folder; depth weights are one .safetensors file")
+    if path.suffix != ".safetensors":
+        raise ValueError(f"{spec} is not a .safetensors file")
+    if not path.is_file():
+        raise ValueError(f"{spec}: no such file")
+    return spec

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 
 class _Strict(BaseModel):
@@ -23,7 +23,7 @@ class QuadrotorConfig(_Strict):
     """
 
     mass_kg: float = Field(0.43, ge=0.1, le=5.0)
-    inertia_kgm2: tuple[float, float, float] = (2.2e-3, 2.9e-3, 4.8e-3)
+    inertia_kgm2: tuple[PositiveFloat, PositiveFloat, PositiveFloat] = (2.2e-3, 2.9e-3, 4.8e-3)
     arm_m: float = Field(0.13, gt=0.02, le=0.5, description="distance from the centre to each rotor")
     max_thrust_per_motor_n: float = Field(2.4, gt=0.0, description="≈ 2.3:1 thrust-to-weight")
     yaw_moment_coeff_m: float = Field(0.016, gt=0.0, description="rotor drag torque / thrust")
