@@ -74,11 +74,16 @@ def missions(seeds: range) -> list[dict]:
     return out
 
 
+HELD_OUT_ROOMS = range(1000, 1010)
+"""Rooms the avoidance was never tuned in (rooms 0–9 were): the demo mission's success count comes from these."""
+
+
 def run(n_seeds: int = 10) -> dict:
     rtf, rtfs = median_rate(physics_rtf, 5)
     pairs, depth_rate, renderer = stereo_pairs_per_s()
     sgbm = sgbm_per_s()
-    runs = missions(range(n_seeds))
+    rooms = list(HELD_OUT_ROOMS)[:n_seeds]
+    runs = missions(rooms)
     ok = [r for r in runs if r["collisions"] == 0 and r["distance_flown_m"] >= 20.0]
     loop_rtf = statistics.median(60.0 / r["wall_time_s"] for r in runs)
     figures = {
@@ -86,7 +91,7 @@ def run(n_seeds: int = 10) -> dict:
         "stereo_pairs_per_s_128x96_median": round(pairs, 1), "gt_depth_frames_per_s_median": round(depth_rate, 1),
         "sgbm_frames_per_s_median": round(sgbm, 1), "gl_renderer": renderer,
         "mission_loop_real_time_factor_median": round(loop_rtf, 2), "missions": runs,
-        "missions_success": f"{len(ok)}/{len(runs)}",
+        "missions_success": f"{len(ok)}/{len(runs)}", "rooms": rooms,
     }
     rows = "\n".join(f"| {r['seed']} | {r['distance_flown_m']:.1f} | {r['collisions']} | {r['mean_speed_mps']:.2f} | "
                      f"{r['stereo_depth_abs_rel']:.3f} | {r['wall_time_s']:.1f} |" for r in runs)
@@ -100,7 +105,8 @@ def run(n_seeds: int = 10) -> dict:
 | SGBM depth (OpenCV, 32 disparities, 128×96) | **{sgbm:.0f} frames/s** | – |
 | Whole mission loop (render + SGBM + avoidance + physics + GT depth error) | {loop_rtf:.1f}× real time | – |
 
-`drone_room_stereo.yaml`, 60 s, seeds 0–{n_seeds - 1}: **{len(ok)}/{len(runs)}** flew ≥ 20 m with 0 collisions.
+`drone_room_stereo.yaml`, 60 s, held-out rooms {rooms[0]}–{rooms[-1]} (the avoidance was tuned in rooms 0–9):
+**{len(ok)}/{len(runs)}** flew ≥ 20 m with 0 collisions.
 
 | Seed | Distance (m) | Collisions | Mean speed (m/s) | Stereo AbsRel | Wall (s) |
 |---|---|---|---|---|---|

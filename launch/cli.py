@@ -200,13 +200,13 @@ def deploy(
         m = deploy_mission(m, drone, host)
     except MissionError as e:
         fail(str(e))
-    _writable_dir(runs_dir, "--runs-dir")
     target = getattr(m.embodiment, "host", None)
     if target is not None and not yes:  # a real vehicle (the loopback emulator has no host)
         if not sys.stdin.isatty():
             fail(f"--yes: a real take-off (the drone at {target}) needs --yes, or a confirmation on a terminal")
         if not typer.confirm(f"Take off the drone at {target}? Keep people clear of the propellers"):
             fail("take-off not confirmed; nothing was sent")
+    _writable_dir(runs_dir, "--runs-dir")
     _fly(m, runs_dir, quiet)
 
 

@@ -104,6 +104,9 @@ def write_report(path: str | Path, mission_name: str, metrics: Mapping[str, Any]
                     f'<video src="{video}"{poster} controls width="100%"></video>')
     if plot:
         body.append(f'<h2>{html.escape(plot_title)}</h2><img src="{plot}" width="600">')
+    for label, name in files.items():  # every other picture inline (time series, learning curve, cue timeline)
+        if name.endswith(".png") and name not in (plot, files.get("poster")):
+            body.append(f'<h2>{html.escape(label.replace("_", " ").capitalize())}</h2><img src="{name}" width="700">')
     if events:
         cells = "".join(
             f"<tr><td>{_fmt(e.get('t'))}</td><td>{html.escape(str(e.get('kind')))}</td><td>"

@@ -41,16 +41,19 @@ from plansight.agent.contracts import (
 )
 from plansight.agent.control.safety import SafeFlyer
 from plansight.agent.learning.flight_log import FlightLogWriter
+from plansight.agent.shared.atomic import read_jsonl
 from plansight.launch.metrics import FlightMetrics
 from plansight.launch.mission import Mission
 from plansight.launch.registry import build
-from plansight.launch.report import plot_trajectory, write_report
+from plansight.launch.report import plot_series, plot_trajectory, write_report
 from plansight.launch.rundir import EventLog, make_run_dir, write_atomic, write_json
 from plansight.launch.video import VideoRecorder, compose, depth_panel
 
 log = logging.getLogger(__name__)
 
 _METRICS_EVERY_S = 5.0
+_SERIES = ("t", "speed [m/s]", "altitude [m]", "command vx [m/s]", "command yaw rate [rad/s]")
+_QUIET_EVENTS = {"safety_clip"}  # too frequent to mark on the time plot
 _HOVER_BEFORE_LAND_S = 0.5
 
 StepCallback = Callable[[int, int, dict], None]
@@ -86,6 +89,8 @@ class _Flight:
     dataset: FlightLogWriter | None = None
     obs: Observation | None = None
     next_flush: float = _METRICS_EVERY_S
+    series: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in _SERIES})
+    panels: str = ""  # what the video's panels show, left to right
 
 
 def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback | None = None) -> RunResult:
@@ -119,7 +124,7 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
     finally:
         extra = _wind_down(flight, status)
         files, result = _finalise(run_dir, mission, metrics, embodiment, status, flight.wall0, video, flight.room,
-                                  events, extra)
+                                  events, extra, flight)
     log.info("run folder %s: %s", run_dir, files)
     return RunResult(run_dir=run_dir, metrics=result, status=status)
 
@@ -165,7 +170,11 @@ def _step(f: _Flight, k: int) -> None:
     for p in f.participants:
         for e in p.drain_events():
             f.events.write(e)
-    emb.act(f.policy.act(obs, depth))
+    cmd = f.policy.act(obs, depth)
+    emb.act(cmd)
+    for key, value in zip(_SERIES, (obs.t, float(np.hypot(*state.velocity[:2])), float(state.position[2]),
+                                    cmd.vx, cmd.yaw_rate), strict=True):
+        f.series[key].append(value)
     _record(f, k, obs, state, depth, named, gt)
     if obs.t >= f.next_flush:
         write_json(f.run_dir / "metrics.json", _metrics(f.mission, metrics, emb, "running", f.wall0))
@@ -185,6 +194,8 @@ def _record(f: _Flight, k: int, obs: Observation, state: DroneState, depth: Dept
             panels.append(depth_panel(gt, None))
         speed = float(np.hypot(*state.velocity[:2]))
         labels = " | ".join([*named, *(["truth"] if gt is not None else [])])
+        f.panels = f"{cam.name} camera | " + " | ".join(f"{n} depth" for n in named) + (
+            " | ground-truth depth" if gt is not None else "") + " (near = red, invalid = black)"
         f.video.add(compose(panels, rec.video_scale,
                             f"t={obs.t:5.1f}s v={speed:.2f}m/s hits={f.metrics.collisions} "
                             f"[{labels}] flying on {depth.source}"))
@@ -256,8 +267,8 @@ def _metrics(mission: Mission, m: FlightMetrics, emb: SafeFlyer, status: str, wa
 
 def _finalise(run_dir: Path, mission: Mission, m: FlightMetrics, emb: SafeFlyer, status: str, wall0: float,
               video: VideoRecorder | None, room: dict | None, events: EventLog,
-              extra: dict) -> tuple[dict[str, str], dict]:
-    """Close the event log and video, write metrics, plot and report; returns (files, metrics)."""
+              extra: dict, flight: _Flight | None = None) -> tuple[dict[str, str], dict]:
+    """Close the event log and video, write metrics, plots and report; returns (files, metrics)."""
     files: dict[str, str] = {"config": "mission.yaml", "events": "events.jsonl", "metrics": "metrics.json",
                              **extra["files"]}
     metrics = {**_metrics(mission, m, emb, status, wall0), **extra["metrics"]}
@@ -271,5 +282,14 @@ def _finalise(run_dir: Path, mission: Mission, m: FlightMetrics, emb: SafeFlyer,
     files["trajectory"] = "trajectory.png"
     if room is not None:
         files["room"] = "room.json"
-    write_report(run_dir / "report.html", mission.name, metrics, files)
+    logged = read_jsonl(run_dir / "events.jsonl")
+    if flight is not None and flight.series["t"]:
+        s = flight.series
+        marks = [(e["t"], e["kind"]) for e in logged if e.get("kind") not in _QUIET_EVENTS][:40]
+        plot_series(run_dir / "timeseries.png", s["t"], {k: v for k, v in s.items() if k != "t"}, marks=marks,
+                    title=f"{mission.name}: speed, altitude and commands over time")
+        files["time series"] = "timeseries.png"
+    write_report(run_dir / "report.html", mission.name, metrics, files,
+                 video_title=(flight.panels if flight is not None and flight.panels else "Camera and depth"),
+                 events=logged)
     return files, metrics

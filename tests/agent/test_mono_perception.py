@@ -38,9 +38,17 @@ def sim_cmd():
 
 
 def test_unknown_builtin_and_size_mismatch_are_clear():
-    with pytest.raises(CheckpointError, match="no built-in depth weights 'nope'; available: \\['mono_depth_room'\\]"):
-        MonoDepthPerception(MonoConfig(checkpoint="builtin:nope"), CameraModel.from_fovy("c", 128, 96, 60))
+    # the config refuses what it can know (checked by `validate`, before any flight) ...
+    with pytest.raises(ValueError, match="no built-in model 'nope'; built-in: builtin:video_mw_64x48, builtin:mono"):
+        MonoConfig(checkpoint="builtin:nope")
+    with pytest.raises(ValueError, match="/nonexistent.safetensors: no such file"):
+        MonoConfig(checkpoint="/nonexistent.safetensors")
+    # ... and the perception still checks what it loads (a config built without validation)
+    with pytest.raises(CheckpointError, match="no built-in model 'nope'"):
+        MonoDepthPerception(MonoConfig.model_construct(checkpoint="builtin:nope"),
+                            CameraModel.from_fovy("c", 128, 96, 60))
     with pytest.raises(CheckpointError, match="network is 128x96 but camera 'c' is 160x120"):
         MonoDepthPerception(MonoConfig(), CameraModel.from_fovy("c", 160, 120, 60))
     with pytest.raises(CheckpointError, match="checkpoint not found"):
-        MonoDepthPerception(MonoConfig(checkpoint="/nonexistent.safetensors"), CameraModel.from_fovy("c", 128, 96, 60))
+        MonoDepthPerception(MonoConfig.model_construct(checkpoint="/nonexistent.safetensors"),
+                            CameraModel.from_fovy("c", 128, 96, 60))
