@@ -440,6 +440,8 @@ def missions() -> None:
 def main() -> None:
     import sys
 
+    if not sys.stdout.isatty():  # piped --help: wide enough that no default is cut short
+        os.environ.setdefault("TERMINAL_WIDTH", "160")
     if sys.stderr.isatty():
         handler: logging.Handler = RichHandler(console=console, show_path=False)
         logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[handler])

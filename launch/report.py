@@ -88,12 +88,29 @@ def plot_series(path: str | Path, t: Sequence[float], series: Mapping[str, Seque
     plt.close(fig)
 
 
+def plot_depth_colorbar(path: str | Path, max_depth_m: float = 5.0) -> None:
+    """The depth panels' colour scale (``video.depth_panel``: turbo, near = red, ``max_depth_m`` and beyond = dark
+    blue, invalid = black) as a horizontal bar in metres."""
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(6, 0.9), dpi=100)
+    ramp = np.linspace(0.0, 1.0, 256)[None, :]
+    ax.imshow(1.0 - ramp, cmap="turbo", aspect="auto", extent=(0.0, max_depth_m, 0.0, 1.0), vmin=0.0, vmax=1.0)
+    ax.set_yticks([])
+    ax.set_xlabel("depth [m] (invalid pixels are black)")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
 def write_report(path: str | Path, mission_name: str, metrics: Mapping[str, Any], files: Mapping[str, str],
                  video_title: str = "Left camera | stereo depth | ground truth", plot_title: str = "Trajectory",
                  events: Sequence[Mapping[str, Any]] = ()) -> None:
     """A self-contained HTML page: the metrics, the run's video and plot inline, an events table (``events``: the
     dicts of ``events.jsonl``) and links to every file."""
-    rows = "\n".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>"
+    why = metrics.get("not_available", {})
+    rows = "\n".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(why.get(k) or _fmt(v))}</td></tr>"
                      for k, v in metrics.items() if not isinstance(v, dict))
     video = files.get("video")
     plot = files.get("trajectory") or files.get("plot")

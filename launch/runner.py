@@ -45,7 +45,7 @@ from plansight.agent.shared.atomic import read_jsonl
 from plansight.launch.metrics import FlightMetrics
 from plansight.launch.mission import Mission
 from plansight.launch.registry import build
-from plansight.launch.report import plot_series, plot_trajectory, write_report
+from plansight.launch.report import plot_depth_colorbar, plot_series, plot_trajectory, write_report
 from plansight.launch.rundir import EventLog, make_run_dir, write_atomic, write_json
 from plansight.launch.video import VideoRecorder, compose, depth_panel
 
@@ -227,6 +227,22 @@ def _wind_down(f: _Flight, status: str) -> dict:
     return extra
 
 
+def _why_missing(metrics: dict) -> dict[str, str]:
+    """For each figure that is None, why: a depth estimator whose pixels were never valid against ground truth,
+    completed by what a participant said in its ``not_available`` metric (by estimator name, e.g. how far its
+    training got), or the participant's own reason for a figure of its own."""
+    given = dict(metrics.get("not_available", {}))
+    out = {k: v for k, v in given.items() if k in metrics}
+    for key, value in metrics.items():
+        if value is None and key.endswith(("_depth_abs_rel", "_depth_mae_m")):
+            name = key.split("_depth_")[0]
+            frames = metrics.get(f"{name}_depth_frames_evaluated", 0)
+            hint = given.get(name)
+            out[key] = (f"not available: {name} depth had no valid pixel against ground truth in this run "
+                        f"({frames} frames scored)" + (f"; {hint}" if hint else ""))
+    return out
+
+
 def _not_started(run_dir: Path, mission: Mission, events: EventLog, e: Exception) -> RunResult:
     status = f"aborted: {type(e).__name__}: {e}"
     log.error("could not start the embodiment: %s", e)
@@ -273,10 +289,15 @@ def _finalise(run_dir: Path, mission: Mission, m: FlightMetrics, emb: SafeFlyer,
                              **extra["files"]}
     metrics = {**_metrics(mission, m, emb, status, wall0), **extra["metrics"]}
     metrics["events"] = dict(events.counts)
+    why = _why_missing(metrics)
+    if why:
+        metrics["not_available"] = why
     events.close()
     write_json(run_dir / "metrics.json", metrics)
     if video is not None and video.close() is not None:
         files["video"] = video.path.name
+        plot_depth_colorbar(run_dir / "depth_colorbar.png")  # the scale of the video's depth panels
+        files["depth colour scale"] = "depth_colorbar.png"
     plot_trajectory(run_dir / "trajectory.png", room, m.trajectory, m.collision_xy,
                     title=f"{mission.name}: {m.distance_m:.1f} m, {m.collisions} collisions")
     files["trajectory"] = "trajectory.png"

@@ -102,4 +102,11 @@ class PersistentSSLPerception:
                    "mono_flight_fraction": round(mono_share, 4), "train_steps": self.learner.step_count,
                    "train_samples_seen": self.learner.buffer.seen, "train_time_s": round(self.learner.train_time_s, 2),
                    "final_loss": self.learner.curve[-1].loss if self.learner.curve else None}
+        progress = (f"{self.learner.step_count} optimiser steps in this run (training starts once "
+                    f"{self.cfg.learner.min_buffer} stereo samples are buffered; an untrained network's pixels are "
+                    "all too uncertain to count: fly longer)")
+        # why a figure is missing, for the report: "mono" completes the runner's reason for mono depth figures
+        metrics["not_available"] = {"mono": progress}
+        if metrics["final_loss"] is None:
+            metrics["not_available"]["final_loss"] = f"not available: no optimiser step yet; {progress}"
         return {"metrics": metrics, "files": files}

@@ -104,3 +104,8 @@ def test_wilson_interval():
     assert 0.94 < lo < 0.945 and 0.968 < hi < 0.972
     assert wilson(0, 0) == (0.0, 1.0) and wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
     assert rate_text(1, 2) == "50.0 % (1/2, 9.5–90.5)"
+
+
+def test_piped_help_shows_whole_defaults(tmp_path):
+    r = cli("eval", "metaworld", "--help", cwd=tmp_path)
+    assert r.returncode == 0 and "[default: corner,corner2,corner3]" in r.stdout

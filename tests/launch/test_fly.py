@@ -75,3 +75,23 @@ def test_a_fault_mid_mission_lands_and_keeps_the_run_folder(tmp_path, monkeypatc
     m = json.loads((result.run_dir / "metrics.json").read_text())
     assert m["status"].startswith("aborted") and m["collisions"] == 0
     assert (result.run_dir / "trajectory.png").exists() and (result.run_dir / "flight.mp4").exists()
+
+
+def test_the_report_is_one_a_person_reads(tmp_path):
+    """Panels named in the video heading, pictures inline (trajectory, time series, depth scale, learning curve,
+    phase timeline), an events table, and a missing figure that says why instead of None."""
+    r = subprocess.run([sys.executable, "-m", "plansight.launch.cli", "fly", "drone_room_persistent", "--duration", "2",
+                        "--runs-dir", str(tmp_path), "--quiet"], capture_output=True, text=True, cwd=tmp_path,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    (run,) = tmp_path.iterdir()
+    page = (run / "report.html").read_text()
+    assert "<h2>left camera | stereo depth | mono depth | ground-truth depth" in page
+    for picture in ("trajectory.png", "timeseries.png", "depth_colorbar.png", "depth_learning_curve.png",
+                    "phase_timeline.png"):
+        assert f'<img src="{picture}"' in page and (run / picture).stat().st_size > 0, picture
+    assert "<h2>Events</h2>" in page and "takeoff" in page
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["mono_depth_abs_rel"] is None  # 2 s: the network has not learned yet, and the page says so
+    assert "not available: mono depth had no valid pixel" in page and "optimiser steps in this run" in page
+    assert "<td>None</td>" not in page.split("<h2>")[0]
