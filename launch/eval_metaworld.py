@@ -434,6 +434,9 @@ def eval_metaworld(
              "--executor gripper_tracker=lk")] = None,
     planner_opt: Annotated[list[str] | None, typer.Option(
         help="a field of the planner's config FIELD=VALUE, repeatable: --planner-opt horizon=200")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="as in a mission file: executor.PATH=VALUE or planner.FIELD=VALUE, repeatable: "
+                      "--set executor.fit.motion=rigid --set planner.horizon=200")] = None,
 ) -> None:
     """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
     from plansight.launch import registry
@@ -445,6 +448,15 @@ def eval_metaworld(
     replans = sorted(set(replan)) if replan else [0, 5]
     if any(r < 0 or r > 50 for r in replans):
         fail(f"replan: must be 0..50, got {replans}")
+    for item in set_ or []:  # the mission-file spelling of --executor and --planner-opt
+        key, sep, value = item.partition("=")
+        part, _, rest = key.strip().partition(".")
+        if not sep or part not in ("executor", "planner") or not rest:
+            fail(f"--set: expected executor.PATH=VALUE or planner.FIELD=VALUE, got {item!r}")
+        if part == "executor":
+            executor = [*(executor or []), f"{rest}={value}"]
+        else:
+            planner_opt = [*(planner_opt or []), f"{rest}={value}"]
     try:
         task_list = parse_list(tasks, tuple(TASKS), "tasks")
         cam_list = parse_list(cameras, CAMERAS, "cameras")

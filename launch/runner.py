@@ -41,6 +41,7 @@ from plansight.agent.contracts import (
 )
 from plansight.agent.control.safety import SafeFlyer
 from plansight.agent.learning.flight_log import FlightLogWriter
+from plansight.agent.perception.depth_metrics import depth_errors
 from plansight.agent.shared.atomic import read_jsonl
 from plansight.launch.metrics import FlightMetrics
 from plansight.launch.mission import Mission
@@ -52,7 +53,8 @@ from plansight.launch.video import VideoRecorder, compose, depth_panel
 log = logging.getLogger(__name__)
 
 _METRICS_EVERY_S = 5.0
-_SERIES = ("t", "speed [m/s]", "altitude [m]", "command vx [m/s]", "command yaw rate [rad/s]")
+_SERIES = ("t", "speed [m/s]", "altitude [m]", "command vx [m/s]", "command yaw rate [rad/s]",
+           "AbsRel of the depth flown on")
 _QUIET_EVENTS = {"safety_clip"}  # too frequent to mark on the time plot
 _HOVER_BEFORE_LAND_S = 0.5
 
@@ -172,8 +174,12 @@ def _step(f: _Flight, k: int) -> None:
             f.events.write(e)
     cmd = f.policy.act(obs, depth)
     emb.act(cmd)
+    err = None
+    if gt is not None:
+        mask = depth.valid & (gt < metrics.max_depth_m)
+        err = depth_errors(depth.depth, gt, mask) if mask.sum() >= 10 else None
     for key, value in zip(_SERIES, (obs.t, float(np.hypot(*state.velocity[:2])), float(state.position[2]),
-                                    cmd.vx, cmd.yaw_rate), strict=True):
+                                    cmd.vx, cmd.yaw_rate, err["abs_rel"] if err else float("nan")), strict=True):
         f.series[key].append(value)
     _record(f, k, obs, state, depth, named, gt)
     if obs.t >= f.next_flush:
@@ -308,7 +314,7 @@ def _finalise(run_dir: Path, mission: Mission, m: FlightMetrics, emb: SafeFlyer,
         s = flight.series
         marks = [(e["t"], e["kind"]) for e in logged if e.get("kind") not in _QUIET_EVENTS][:40]
         plot_series(run_dir / "timeseries.png", s["t"], {k: v for k, v in s.items() if k != "t"}, marks=marks,
-                    title=f"{mission.name}: speed, altitude and commands over time")
+                    title=f"{mission.name}: speed, altitude, commands and depth error over time")
         files["time series"] = "timeseries.png"
     write_report(run_dir / "report.html", mission.name, metrics, files,
                  video_title=(flight.panels if flight is not None and flight.panels else "Camera and depth"),

@@ -109,3 +109,14 @@ def test_wilson_interval():
 def test_piped_help_shows_whole_defaults(tmp_path):
     r = cli("eval", "metaworld", "--help", cwd=tmp_path)
     assert r.returncode == 0 and "[default: corner,corner2,corner3]" in r.stdout
+
+
+@pytest.mark.parametrize(("value", "needle"), [
+    ("executor.fit.motion=bogus", "executor field fit.motion: Input should be 'translation', 'rigid' or 'yaw'"),
+    ("foo=1", "--set: expected executor.PATH=VALUE or planner.FIELD=VALUE"),
+    ("planner.horizon=abc", "planner oracle: horizon"),
+])
+def test_eval_takes_set_like_a_mission_file(tmp_path, value, needle):
+    r = cli("eval", "metaworld", "--seeds", "100-100", "--tasks", "door-open", "--set", value, cwd=tmp_path)
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and needle in lines[0], r.stderr
