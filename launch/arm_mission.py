@@ -77,12 +77,12 @@ class _Recorder:
             self.plans += 1
         self.marks.append((event.t, event.kind))
 
-    def on_step(self, arm: Arm, trace: PlanTrace | None) -> None:
+    def on_step(self, arm: Arm, trace: Callable[[], PlanTrace | None]) -> None:
         k = arm.step_count
         state = arm.observe(()).state
         self.hand.append((k * arm.dt, float(state[0]), float(state[1]), float(state[2])))
         if self.video is not None and (k - 1) % self.every == 0:
-            frame = self._frame(arm, trace, k)
+            frame = self._frame(arm, trace(), k)
             self.video.add(frame)
             if self.video.frames <= _POSTER_FRAME:
                 self.poster = frame

@@ -72,19 +72,23 @@ class EpisodeOutcome:
     timing: dict[str, float] = field(default_factory=dict)
 
 
+TraceFn = Callable[[], PlanTrace | None]
+"""The executor's current ``PlanTrace`` on demand (projecting every tracked point costs; observers that draw it ask)."""
+
+
 class EpisodeObserver(Protocol):
     """Optional hooks: recordings and event logs. ``on_step`` runs after every applied command."""
 
     def on_event(self, event: Event) -> None: ...
 
-    def on_step(self, arm: Arm, trace: PlanTrace | None) -> None: ...
+    def on_step(self, arm: Arm, trace: TraceFn) -> None: ...
 
 
 class _Quiet:
     def on_event(self, event: Event) -> None:
         pass
 
-    def on_step(self, arm: Arm, trace: PlanTrace | None) -> None:
+    def on_step(self, arm: Arm, trace: TraceFn) -> None:
         pass
 
 
@@ -98,13 +102,13 @@ def run_arm_episode(arm: Arm, episode: ArmEpisode, parts: ArmParts,
     def event(kind: str, **data) -> None:
         obs_hook.on_event(Event(arm.step_count * arm.dt, kind, data))
 
-    def step(cmd: ArmCommand, trace: Callable[[], PlanTrace | None]) -> bool:
+    def step(cmd: ArmCommand, trace: TraceFn) -> bool:
         """Apply ``cmd``; True when the episode is over (success and the extra steps done)."""
         t = time.perf_counter()
         arm.act(cmd)
         timing["control_sim"] += time.perf_counter() - t
         t = time.perf_counter()
-        obs_hook.on_step(arm, trace())
+        obs_hook.on_step(arm, trace)
         timing["render_obs"] += time.perf_counter() - t
         if arm.success and out.success_step is None:
             out.success_step = arm.step_count
@@ -133,7 +137,7 @@ def run_arm_episode(arm: Arm, episode: ArmEpisode, parts: ArmParts,
 
 
 def _run_plans(arm: Arm, episode: ArmEpisode, planner: VideoPlanner, executor: PlanExecutor,
-               step: Callable[[ArmCommand, Callable[[], PlanTrace | None]], bool],
+               step: Callable[[ArmCommand, TraceFn], bool],
                event: Callable[..., None], out: EpisodeOutcome) -> None:
     timing = out.timing
 
@@ -159,10 +163,10 @@ def _run_plans(arm: Arm, episode: ArmEpisode, planner: VideoPlanner, executor: P
         executor.may_replan = out.plans <= episode.replans
         cmd = executor.act(arm.observe(()))
         if cmd is None:  # the executor wants a new plan, and one is left
-            reasons = [e.kind for e in executor.drain_events()]
-            for kind in reasons:
-                event(kind)
-            new_plan(reasons[-1] if reasons else "finished")
+            said = executor.drain_events()
+            for e in said:
+                event(e.kind, **e.data)
+            new_plan(said[-1].kind if said else "finished")
             executor.may_replan = out.plans <= episode.replans
             cmd = executor.act(arm.observe(())) or executor.hold()
         drain()
@@ -171,7 +175,7 @@ def _run_plans(arm: Arm, episode: ArmEpisode, planner: VideoPlanner, executor: P
 
 
 def _run_policy(arm: Arm, episode: ArmEpisode, policy: ArmPolicy,
-                step: Callable[[ArmCommand, Callable[[], PlanTrace | None]], bool], timing: dict[str, float]) -> None:
+                step: Callable[[ArmCommand, TraceFn], bool], timing: dict[str, float]) -> None:
     def observe():
         t = time.perf_counter()
         obs = arm.observe((episode.camera,), depth=False, masks=False)

@@ -182,7 +182,7 @@ class _FrameRecorder:
         if self.inner is not None:
             self.inner.on_event(event)
 
-    def on_step(self, arm, trace) -> None:
+    def on_step(self, arm, trace) -> None:  # trace: the executor's PlanTrace on demand
         self.frames.append(arm.observe((self.camera,), depth=False, masks=False).images[self.camera])
         if self.inner is not None:
             self.inner.on_step(arm, trace)
