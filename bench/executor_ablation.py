@@ -40,6 +40,9 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "rgb_dis2x": (*RGB, "flow=dis2x"),
     "rgb_farneback": (*RGB, "flow=farneback"),
     "truth": ("object_tracker=truth",),
+    "no_grasp_top": ("grasp_top_radius_m=null",),
+    "held_object_alone": ("held_with_hand=false",),
+    "verify_1cm": ("verify_m=0.01",),
 }
 """Variant folder → ``--executor`` overrides. ``default`` is the executor of the oracle benchmark: RGB-D plans,
 3-D yaw fits, ICP onto the plan's depth, surface gate, 15 cm step limit; ``translation`` is the default before
@@ -59,7 +62,10 @@ LABELS = {"default": "default: RGB-D plan, 3-D yaw fit + ICP, surface gate, 15 c
           "rgb_depth_prior_5": "RGB, depth prior 5 px/m (default 20)",
           "rgb_dis2x": "RGB, DIS on frames upsampled 2×",
           "rgb_farneback": "RGB, Farneback flow",
-          "truth": "true object motion instead of tracking (privileged)"}
+          "truth": "true object motion instead of tracking (privileged)",
+          "no_grasp_top": "grasp along the camera ray, not over the object's top",
+          "held_object_alone": "a held object tracked by its own points, not with the fingers",
+          "verify_1cm": "default + each frame's motion checked against its depth (1 cm)"}
 
 
 TUNING_SEEDS = "100-101"

@@ -54,10 +54,14 @@ class SafetyEnvelope:
         self.cfg = cfg
 
     def filter(self, cmd: DroneCommand, state: DroneState | None) -> tuple[DroneCommand, list[str]]:
-        """Apply, in order: NaN/inf guard (→ hover), geofence, speed limits."""
+        """Apply, in order: NaN/inf guard (→ hover), a state that cannot be trusted (non-finite position, velocity
+        or attitude: → hover, the fence would be blind), geofence, speed limits. The result is always finite and
+        within the limits, whatever the inputs (huge values included)."""
         c = self.cfg
         if not cmd.is_finite():
             return DroneCommand.hover(), ["nonfinite"]
+        if state is not None and not all(np.isfinite(x).all() for x in (state.position, state.velocity, state.rpy)):
+            return DroneCommand.hover(), ["nonfinite_state"]
         reasons: list[str] = []
         vx, vy, vz, wz = cmd.vx, cmd.vy, cmd.vz, cmd.yaw_rate
         if state is not None and c.geofence_min_m is not None and c.geofence_max_m is not None:
@@ -66,7 +70,8 @@ class SafetyEnvelope:
                 reasons.append("geofence")
         sxy = math.hypot(vx, vy)
         if sxy > c.max_speed_xy_mps:
-            vx, vy = vx * c.max_speed_xy_mps / sxy, vy * c.max_speed_xy_mps / sxy
+            scale = c.max_speed_xy_mps / sxy  # scale first: vx · limit could overflow near 1.8e308
+            vx, vy = vx * scale, vy * scale
             reasons.append("speed_xy")
         if abs(vz) > c.max_speed_z_mps:
             vz = math.copysign(c.max_speed_z_mps, vz)
@@ -74,7 +79,10 @@ class SafetyEnvelope:
         if abs(wz) > c.max_yaw_rate_radps:
             wz = math.copysign(c.max_yaw_rate_radps, wz)
             reasons.append("yaw_rate")
-        return DroneCommand(vx, vy, vz, wz), reasons
+        out = DroneCommand(vx, vy, vz, wz)
+        if not out.is_finite():  # cannot happen with finite inputs; the envelope holds on its own regardless
+            return DroneCommand.hover(), [*reasons, "nonfinite"]
+        return out, reasons
 
     def _fence(self, vx: float, vy: float, vz: float, s: DroneState) -> tuple[float, float, float, bool]:
         c = self.cfg

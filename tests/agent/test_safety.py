@@ -62,3 +62,37 @@ def test_sim_itself_rejects_nonfinite(flying_sim):
     applied = flying_sim.act(DroneCommand(math.nan, 0, 0, 0))
     assert applied == DroneCommand.hover()
     assert "nonfinite_command" in [e.kind for e in flying_sim.observe().events]
+
+
+def test_the_envelope_holds_on_its_own_for_huge_and_non_finite_inputs():
+    """Huge commands do not overflow the speed limit, and a state that cannot be trusted (NaN yaw or position)
+    gives hover, not NaN velocities."""
+    import math
+
+    import numpy as np
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from plansight.agent.contracts import DroneCommand, DroneState
+    from plansight.agent.control.safety import SafetyConfig, SafetyEnvelope
+
+    cfg = SafetyConfig(geofence_min_m=(-2.0, -2.0, 0.0), geofence_max_m=(2.0, 2.0, 2.5))
+    env = SafetyEnvelope(cfg)
+    out, why = env.filter(DroneCommand(1.79e308, 0, 0, 0), None)
+    assert out.is_finite() and math.isclose(out.vx, cfg.max_speed_xy_mps) and why == ["speed_xy"]
+    state = DroneState(np.zeros(3), np.zeros(3), np.array([0.0, 0.0, math.nan]), np.zeros(3), 1.0)
+    out, why = env.filter(DroneCommand(0.5, 0.2, 0, 0), state)
+    assert out == DroneCommand.hover() and why == ["nonfinite_state"]
+
+    floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+    @settings(max_examples=300, deadline=None)
+    @given(cmd=st.tuples(floats, floats, floats, floats), pos=st.tuples(floats, floats, floats), yaw=floats)
+    def check(cmd, pos, yaw):
+        s = DroneState(np.array(pos), np.zeros(3), np.array([0.0, 0.0, yaw]), np.zeros(3), 1.0)
+        out, _ = env.filter(DroneCommand(*cmd), s)
+        assert out.is_finite()
+        assert math.hypot(out.vx, out.vy) <= cfg.max_speed_xy_mps + 1e-9 and abs(out.vz) <= cfg.max_speed_z_mps
+        assert abs(out.yaw_rate) <= cfg.max_yaw_rate_radps
+
+    check()
