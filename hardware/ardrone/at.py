@@ -30,6 +30,9 @@ CTRL_ACK_CONTROL_MODE = 5  # AT*CTRL mode that clears the navdata COMMAND (ACK) 
 CALIB_MAGNETOMETER = 0
 
 
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
 def float_to_int(x: float) -> int:
     """IEEE-754 float32 bits of ``x`` read as a signed int32 (−0.8 → −1085485875)."""
     if not math.isfinite(x):
@@ -145,6 +148,9 @@ def parse_datagram(data: bytes) -> list[ATCommand]:
             fields = _split_args(rest)
             seq = int(fields[0])
             args = tuple(f[1:-1] if f.startswith('"') else int(f) for f in fields[1:])
+            if not 0 <= seq <= INT32_MAX or any(isinstance(a, int) and not INT32_MIN <= a <= INT32_MAX
+                                                 for a in args):
+                continue  # the firmware reads int32: a larger number is a malformed line
         except (ValueError, IndexError):
             continue
         out.append(ATCommand(name, seq, args))

@@ -187,7 +187,11 @@ class ArdroneEmulator:
                 if self._faults.latency_s > 0:
                     heapq.heappush(self._delayed_at, (time.monotonic() + self._faults.latency_s, next(self._seq), data))
                     continue
-                self._apply_at(data, time.monotonic())
+                try:
+                    self._apply_at(data, time.monotonic())
+                except Exception as e:  # a datagram must never stop the AT thread: count it and go on
+                    self.stats["at_errors"] = self.stats.get("at_errors", 0) + 1
+                    log.warning("AT datagram dropped (%s: %s)", type(e).__name__, e)
 
     def _apply_at(self, data: bytes, now: float) -> None:
         fw = self.firmware

@@ -48,6 +48,9 @@ DEFAULT_CONFIG = {
     "video:video_channel": "0", "custom:session_id": DEFAULT_ID, "custom:profile_id": DEFAULT_ID,
     "custom:application_id": DEFAULT_ID,
 }
+NUMERIC_KEYS = frozenset({"general:navdata_options", "control:altitude_max", "control:euler_angle_max",
+                          "control:control_vz_max", "control:control_yaw", "video:video_codec", "video:video_channel"})
+"""Settings the firmware reads as numbers: a CONFIG giving one of them nan, inf or text is refused (no ack)."""
 
 
 class Firmware:
@@ -163,6 +166,8 @@ class Firmware:
             return False  # multiconfig: CONFIG must follow CONFIG_IDS with our session id
         if ":" not in key:
             return False
+        if key in NUMERIC_KEYS and not _finite_number(value):
+            return False  # a numeric setting must be a finite number: nan/inf would reach the physics
         self.config[key] = value
         self.ack = True
         if key == "general:navdata_demo" and value.upper() == "TRUE":
@@ -212,9 +217,10 @@ class Firmware:
 
     def config_float(self, key: str, default: float) -> float:
         try:
-            return float(self.config.get(key, default))
+            value = float(self.config.get(key, default))
         except ValueError:
             return default
+        return value if math.isfinite(value) else default
 
     # ------------------------------------------------------------------ navdata
     @property
@@ -271,3 +277,10 @@ class Firmware:
 _HANDLERS = {"REF": Firmware._ref, "PCMD": Firmware._pcmd, "PCMD_MAG": Firmware._pcmd, "FTRIM": Firmware._ftrim,
              "CALIB": Firmware._calib, "COMWDG": Firmware._comwdg, "CONFIG_IDS": Firmware._config_ids,
              "CONFIG": Firmware._config, "CTRL": Firmware._ctrl}
+
+
+def _finite_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
