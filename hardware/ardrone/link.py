@@ -320,10 +320,17 @@ class ArdroneLink:
     # ------------------------------------------------------------------ navdata thread
     def _nav_loop(self) -> None:
         addr = (self.host, self.ports.navdata)
+        try:
+            drone = (socket.gethostbyname(self.host), self.ports.navdata)
+        except OSError:
+            drone = addr
         self._send_trigger(addr)
         while not self._stop.is_set():
             try:
-                data, _ = self._nav_sock.recvfrom(nd.MAX_SIZE + 1)
+                data, src = self._nav_sock.recvfrom(nd.MAX_SIZE + 1)
+                if (src[0], src[1]) != drone and self.ports.navdata != 0:
+                    self.stats["nav_foreign"] = self.stats.get("nav_foreign", 0) + 1  # spoofed: not the drone
+                    continue
             except TimeoutError:
                 self._send_trigger(addr)  # silence: re-trigger, as node-ar-drone does after 100 ms
                 continue

@@ -127,6 +127,8 @@ def _decode_demo(buf: bytes, options: dict[int, bytes]) -> Demo:
         raise NavdataError(f"demo option has size {len(payload) + 4}, expected {DEMO_SIZE}")
     v = struct.unpack(DEMO_FORMAT, struct.pack("<HH", TAG_DEMO, DEMO_SIZE) + payload)
     ctrl, bat, theta, phi, psi, alt, vx, vy, vz, frames = v[2:12]
+    if not all(math.isfinite(x) for x in (theta, phi, psi, vx, vy, vz)):
+        raise NavdataError("non-finite attitude or velocity in the demo option")  # checksum-valid NaN: refused
     mdeg = math.pi / 180_000.0
     return Demo(ctrl_state=ctrl >> 16, fly_state=ctrl & 0xFFFF, battery_pct=bat, pitch=theta * mdeg,
                 roll=phi * mdeg, yaw=psi * mdeg, altitude_m=alt / 1000.0, vx=vx / 1000.0, vy=vy / 1000.0,

@@ -40,3 +40,45 @@ def test_the_emulator_obeys_after_hostile_datagrams():
             assert emu.stats.get("at_errors", 0) == 0
         finally:
             s.close()
+
+
+def test_checksum_valid_nan_navdata_is_refused():
+    import math
+
+    import pytest
+
+    from plansight.hardware.ardrone import navdata as nd
+
+    good = nd.Demo(ctrl_state=nd.CTRL_HOVERING, fly_state=0, battery_pct=80, pitch=0.0, roll=0.0, yaw=0.1,
+                   altitude_m=1.0, vx=0.2, vy=0.0, vz=0.0, num_frames=0)
+    assert nd.decode(nd.encode(0, 1, good)).demo.vx == pytest.approx(0.2)
+    for field in ("vx", "vy", "pitch", "yaw"):
+        bad = nd.Demo(**{**good.__dict__, field: math.nan})
+        with pytest.raises(nd.NavdataError, match="non-finite"):
+            nd.decode(nd.encode(0, 1, bad))
+
+
+def test_navdata_from_anyone_but_the_drone_is_dropped():
+    from plansight.hardware.ardrone import navdata as nd
+    from plansight.hardware.ardrone.config_ardrone import BridgeSafetyConfig, LinkConfig, PortsConfig
+    from plansight.hardware.ardrone.link import ArdroneLink
+
+    with ArdroneEmulator(EmulatorConfig(video=False), "127.0.0.1") as emu:
+        p = emu.start(0)
+        ports = PortsConfig(at=p.at, navdata=p.navdata, video=p.video, control=p.control)
+        link = ArdroneLink("127.0.0.1", ports, LinkConfig(video=False), BridgeSafetyConfig())
+        try:
+            link.connect()
+            spoof = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            fake = nd.Demo(ctrl_state=nd.CTRL_FLYING, fly_state=0, battery_pct=5, pitch=0.0, roll=0.0, yaw=0.0,
+                           altitude_m=9.0, vx=3.0, vy=0.0, vz=0.0, num_frames=0)
+            for k in range(5):
+                spoof.sendto(nd.encode(0, 10_000 + k, fake), link._nav_sock.getsockname())
+            spoof.close()
+            deadline = time.monotonic() + 2.0
+            while link.stats.get("nav_foreign", 0) < 5 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert link.stats.get("nav_foreign", 0) == 5
+            assert link.last_demo is None or link.last_demo.altitude_m < 9.0  # the spoofed state never landed
+        finally:
+            link.close()
