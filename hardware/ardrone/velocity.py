@@ -9,12 +9,17 @@ Forward tilt is negative PCMD pitch; tilting left (towards +y in FLU) is negativ
 
 from __future__ import annotations
 
+import math
+
 from plansight.agent.contracts import DroneCommand
 from plansight.hardware.ardrone.config_ardrone import FirmwareLimits, VelocityLoopConfig
 from plansight.hardware.ardrone.link import HOVER, Pcmd
 
 
 def _clip(x: float, lim: float) -> float:
+    """``x`` limited to ±``lim``; NaN gives 0 (no tilt), never a limit (``max``/``min`` would return one)."""
+    if math.isnan(x):
+        return 0.0
     return max(-lim, min(lim, x))
 
 
@@ -37,7 +42,7 @@ class VelocityToPcmd:
         c = self.cfg
         tilt_x = c.feedforward_rad_per_mps * cmd.vx
         tilt_y = c.feedforward_rad_per_mps * cmd.vy
-        if v_body is not None:
+        if v_body is not None and all(math.isfinite(v) for v in v_body):  # a NaN estimate: feed-forward only
             ex, ey = cmd.vx - v_body[0], cmd.vy - v_body[1]
             self._ix = _clip(self._ix + c.ki_rad_per_m * ex * dt, c.integral_limit_rad)
             self._iy = _clip(self._iy + c.ki_rad_per_m * ey * dt, c.integral_limit_rad)

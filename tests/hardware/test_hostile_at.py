@@ -82,3 +82,17 @@ def test_navdata_from_anyone_but_the_drone_is_dropped():
             assert link.last_demo is None or link.last_demo.altitude_m < 9.0  # the spoofed state never landed
         finally:
             link.close()
+
+
+def test_a_nan_velocity_estimate_never_gives_full_tilt():
+    import math
+
+    from plansight.agent.contracts import DroneCommand
+    from plansight.hardware.ardrone.config_ardrone import FirmwareLimits, VelocityLoopConfig
+    from plansight.hardware.ardrone.velocity import VelocityToPcmd, _clip
+
+    assert _clip(math.nan, 1.0) == 0.0 and _clip(5.0, 1.0) == 1.0 and _clip(-5.0, 1.0) == -1.0
+    loop = VelocityToPcmd(VelocityLoopConfig(), FirmwareLimits())
+    fed_forward = VelocityToPcmd(VelocityLoopConfig(), FirmwareLimits())(DroneCommand(0.1, 0, 0, 0), None, 0.03)
+    out = loop(DroneCommand(0.1, 0, 0, 0), (math.nan, 0.0), 0.03)
+    assert out == fed_forward and abs(out.roll) < 0.5 and abs(out.pitch) < 0.5
