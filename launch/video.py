@@ -1,4 +1,4 @@
-"""Mission video: H.264 mp4 through PyAV, written under a temporary name and renamed when closed.
+"""Mission video: H.264 fragmented mp4 through PyAV, playable up to the last fragment even after a kill.
 
 Each frame is the left camera next to colour-mapped depth panels (stereo, then ground truth),
 upscaled with nearest-neighbour so single pixels stay visible.
@@ -7,7 +7,6 @@ upscaled with nearest-neighbour so single pixels stay visible.
 from __future__ import annotations
 
 import logging
-import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -38,11 +37,14 @@ def compose(panels: list[np.ndarray], scale: int, caption: str = "") -> np.ndarr
 
 
 class VideoRecorder:
-    """Writes RGB frames to ``path`` (mp4, H.264, yuv420p). Frames must all have one even size."""
+    """Writes RGB frames to ``path`` (mp4, H.264, yuv420p). Frames must all have one even size.
+
+    The file is a fragmented MP4 written under its final name, a keyframe and a fragment every second, each
+    flushed as it is muxed: a run killed with kill -9 leaves a video that plays up to its last second or two.
+    """
 
     def __init__(self, path: str | Path, fps: float) -> None:
         self.path = Path(path)
-        self._tmp = self.path.with_name(f".{self.path.name}.part")
         self.fps = fps
         self._container: av.container.OutputContainer | None = None
         self._stream = None
@@ -51,10 +53,13 @@ class VideoRecorder:
     def add(self, frame: np.ndarray) -> None:
         h, w = frame.shape[:2]
         if self._container is None:
-            self._container = av.open(str(self._tmp), mode="w", format="mp4")
+            self._container = av.open(str(self.path), mode="w", format="mp4",
+                                      options={"movflags": "frag_keyframe+empty_moov+default_base_moof",
+                                               "flush_packets": "1"})
             self._stream = self._container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(1000))
             self._stream.width, self._stream.height = w - w % 2, h - h % 2
             self._stream.pix_fmt = "yuv420p"
+            self._stream.codec_context.gop_size = max(1, round(self.fps))  # a keyframe, so a fragment, per second
             self._stream.options = {"crf": "23", "preset": "veryfast"}
         frame = np.ascontiguousarray(frame[: h - h % 2, : w - w % 2])
         for packet in self._stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
@@ -69,6 +74,5 @@ class VideoRecorder:
             self._container.mux(packet)
         self._container.close()
         self._container = None
-        os.replace(self._tmp, self.path)
         log.info("wrote %s (%d frames)", self.path, self.frames)
         return self.path

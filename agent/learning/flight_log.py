@@ -10,13 +10,14 @@ Layout (format ``plansight-flight-log-v1``; N frames of H×W pixels)::
     /state          (N,13)      float64  DroneState vector (position, velocity, rpy, body rates, airborne)
     attrs: format, camera, width, height, fx, fy, cx, cy, baseline_m, mission
 
-Any HDF5 reader opens it (h5py, h5dump, pandas via h5py). The writer fills ``.flight.h5.part`` and
-renames it on ``close``, so a file under the final name is always complete.
+Any HDF5 reader opens it (h5py, h5dump, pandas via h5py). The writer writes the final name directly in HDF5's
+single-writer/multiple-reader mode (SWMR, ``libver="latest"``) and flushes every ``flush_every`` frames: a flight
+killed with kill -9 leaves a log that ``read_flight_logs`` (or ``h5py.File(path, "r", swmr=True)``) opens with every
+frame up to the last flush.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -35,11 +36,12 @@ class FlightLogError(ValueError):
 class FlightLogWriter:
     """Appends frames; call ``close`` to finish the file."""
 
-    def __init__(self, path: str | Path, camera: CameraModel, mission: str = "", ground_truth: bool = True) -> None:
+    def __init__(self, path: str | Path, camera: CameraModel, mission: str = "", ground_truth: bool = True,
+                 flush_every: int = 25) -> None:
         self.path = Path(path)
-        self._tmp = self.path.with_name(f".{self.path.name}.part")
+        self.flush_every = max(1, flush_every)
         h, w = camera.height, camera.width
-        self._f = h5py.File(self._tmp, "w")
+        self._f = h5py.File(self.path, "w", libver="latest")
         self._f.attrs.update(format=FORMAT, camera=camera.name, width=w, height=h, fx=camera.fx, fy=camera.fy,
                              cx=camera.cx, cy=camera.cy, baseline_m=camera.baseline_m or 0.0, mission=mission)
         shapes = {"t": ((), "f8"), "left": ((h, w, 3), "u1"), "stereo_depth": ((h, w), "f4"),
@@ -49,6 +51,8 @@ class FlightLogWriter:
         self._d = {k: self._f.create_dataset(k, (0, *s), maxshape=(None, *s), dtype=dt,
                                              chunks=(16, *s) if s else (1024,), compression="lzf")
                    for k, (s, dt) in shapes.items()}
+        self._f.swmr_mode = True  # from here on the file on disk is always consistent at its last flush
+        self._f.flush()
         self.frames = 0
 
     def add(self, t: float, left: np.ndarray, stereo_depth: np.ndarray, stereo_valid: np.ndarray,
@@ -63,11 +67,22 @@ class FlightLogWriter:
             d.resize(n + 1, axis=0)
             d[n] = v
         self.frames += 1
+        if self.frames % self.flush_every == 0:
+            self._f.flush()
 
     def close(self) -> Path:
         self._f.close()
-        os.replace(self._tmp, self.path)
         return self.path
+
+
+def _open(path: Path) -> h5py.File:
+    """Open a log for reading; one left by a killed writer (its consistency flag still set) opens through SWMR."""
+    try:
+        return h5py.File(path, "r")
+    except OSError as e:
+        if "already open for write" not in str(e):
+            raise
+        return h5py.File(path, "r", swmr=True)
 
 
 def read_flight_logs(paths: Iterable[str | Path], width: int | None = None, height: int | None = None
@@ -79,7 +94,7 @@ def read_flight_logs(paths: Iterable[str | Path], width: int | None = None, heig
         if not p.is_file():
             raise FlightLogError(f"{p}: flight log not found")
         try:
-            with h5py.File(p, "r") as f:
+            with _open(Path(p)) as f:
                 if f.attrs.get("format") != FORMAT:
                     raise FlightLogError(f"{p}: not a plansight flight log (format {f.attrs.get('format')!r})")
                 h, w = int(f.attrs["height"]), int(f.attrs["width"])
