@@ -213,7 +213,7 @@ def _wind_down(f: _Flight, status: str) -> dict:
     emb = f.embodiment
     if status != "completed":
         f.events.write(Event(f.obs.t if f.obs else 0.0, "fault", {"status": status}))
-    _safe_stop(emb, hover_first=status != "completed")
+    _safe_stop(emb, hover_first=status != "completed", events=f.events, t=f.obs.t if f.obs else 0.0)
     try:
         _log_events(emb.observe(), f.events, f.metrics)
     except Exception as e:  # the embodiment may be the thing that failed
@@ -266,7 +266,9 @@ def _log_events(obs: Observation, events: EventLog, metrics: FlightMetrics) -> N
             metrics.add_collision(DroneState.from_vector(obs.state))
 
 
-def _safe_stop(embodiment: SafeFlyer, hover_first: bool) -> None:
+def _safe_stop(embodiment: SafeFlyer, hover_first: bool, events: EventLog | None = None, t: float = 0.0) -> None:
+    """Hover (after a fault), then land; if landing raises, cut the motors. Each failure is an event in
+    ``events.jsonl`` (``landing_failed``, ``emergency_failed``) as well as a log line."""
     try:
         if hover_first:
             for _ in range(max(1, math.ceil(_HOVER_BEFORE_LAND_S / embodiment.dt))):
@@ -274,10 +276,14 @@ def _safe_stop(embodiment: SafeFlyer, hover_first: bool) -> None:
         embodiment.land()
     except Exception as e:
         log.error("landing failed (%s): cutting motors", e)
+        if events is not None:
+            events.write(Event(t, "landing_failed", {"error": f"{type(e).__name__}: {e}"}))
         try:
             embodiment.emergency()
         except Exception as e2:
             log.error("emergency stop failed too: %s", e2)
+            if events is not None:
+                events.write(Event(t, "emergency_failed", {"error": f"{type(e2).__name__}: {e2}"}))
 
 
 def _metrics(mission: Mission, m: FlightMetrics, emb: SafeFlyer, status: str, wall0: float) -> dict:
