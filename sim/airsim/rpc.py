@@ -38,8 +38,34 @@ def packer() -> msgpack.Packer:
     return msgpack.Packer(use_bin_type=True, use_single_float=True, default=_default)
 
 
+class UnhashableKeyMap(list):
+    """A msgpack map whose keys cannot all be Python dict keys (e.g. an array as a key), kept as (key, value)
+    pairs: decoding it must not fail the whole stream; a handler given one refuses it (rpclib's error)."""
+
+
+def _pairs_to_map(pairs: list) -> dict | UnhashableKeyMap:
+    try:
+        return dict(pairs)
+    except TypeError:
+        return UnhashableKeyMap(pairs)
+
+
 def unpacker() -> msgpack.Unpacker:
-    return msgpack.Unpacker(raw=False, max_buffer_size=MAX_MESSAGE_BYTES, strict_map_key=False)
+    return msgpack.Unpacker(raw=False, max_buffer_size=MAX_MESSAGE_BYTES, strict_map_key=False,
+                            object_pairs_hook=_pairs_to_map)
+
+
+def has_unhashable_map(obj: Any, depth: int = 0) -> bool:
+    """Whether ``obj`` holds an ``UnhashableKeyMap`` anywhere (bounded by msgpack's own nesting limit)."""
+    if isinstance(obj, UnhashableKeyMap):
+        return True
+    if depth > 64:
+        return False
+    if isinstance(obj, dict):
+        return any(has_unhashable_map(v, depth + 1) for v in obj.values())
+    if isinstance(obj, list | tuple):
+        return any(has_unhashable_map(v, depth + 1) for v in obj)
+    return False
 
 
 def no_such_function(method: str, argc: int) -> str:

@@ -146,6 +146,9 @@ class AirSimServer:
             _send(sock, send_lock, [rpc.RESPONSE, msgid, error, result])
 
     def _call(self, method: str, params: list) -> tuple[str | None, Any]:
+        if rpc.has_unhashable_map(params):
+            log.info("%s refused: a map key is an array or a map", method)
+            return rpc.threw(method, len(params), "a map key is an array or a map (unhashable)"), None
         handler = METHODS.get((method, len(params)))
         if handler is None:
             log.info("no method %s with %d argument(s) (not implemented by plansight or wrong arity)",

@@ -53,6 +53,10 @@ _POS_GAIN = 1.0  # 1/s, moveToPosition approach
 _ARRIVED_M = 0.1
 
 
+
+MAX_POSE_M = 1.0e4
+"""Farthest teleport accepted, metres from the world origin (a room is a few metres; 1e300 froze the physics)."""
+
 class VehicleError(RuntimeError):
     """An AirSim-level refusal (no API control, not armed, unknown camera...); becomes an RPC error."""
 
@@ -271,8 +275,16 @@ class SimVehicle:
                     "orientation": cv.quat(*cv.quat_flu_to_ned(self.sim.data.qpos[3:7]))}
 
     def set_pose(self, pose: Mapping[str, Any]) -> None:
-        """Teleport to an AirSim ``Pose``; NaN components keep the current value."""
+        """Teleport to an AirSim ``Pose``; NaN components keep the current value (AirSim's convention). Infinite
+        components, and positions farther than ``MAX_POSE_M`` from the origin, are refused: MuJoCo cannot step
+        them, and the vehicle would stop answering."""
         p_new, q_new = cv.vec_to_np(pose["position"]), cv.quat_to_np(pose["orientation"])
+        for what, v in (("position", p_new), ("orientation", q_new)):
+            if np.isinf(v).any():
+                raise VehicleError(f"pose {what} has an infinite component: {v.tolist()}")
+        far = np.abs(np.nan_to_num(p_new)) > MAX_POSE_M
+        if far.any():
+            raise VehicleError(f"pose position {p_new.tolist()} is more than {MAX_POSE_M:g} m from the origin")
         with self.lock:
             self._task += 1
             p = np.where(np.isnan(p_new), self.position_ned(), p_new)

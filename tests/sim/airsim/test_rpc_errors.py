@@ -101,3 +101,23 @@ def test_garbage_bytes_close_only_that_connection(server, raw):
         fresh.close()
     finally:
         other.close()
+
+
+def test_a_map_with_an_unhashable_key_gets_rpclibs_error_and_the_connection_stays(raw):
+    # [0, 7, "getMultirotorState", [{[1]: 2}]]: a map whose key is an array (Python cannot hash it)
+    request = b"\x94\x00\x07" + msgpack.packb("getMultirotorState") + b"\x91" + b"\x81\x91\x01\x02"
+    raw.sock.sendall(request)
+    kind, msgid, error, result = raw.recv()
+    assert (kind, msgid, result) == (1, 7, None)
+    assert "threw an exception" in error and "unhashable" in error
+    assert raw.call(8, "ping", [])[2:] == [None, True]  # still serving on the same connection
+
+
+@pytest.mark.parametrize("x", [1e300, float("inf"), -2e4])
+def test_absurd_poses_are_refused_and_the_vehicle_keeps_answering(raw, x):
+    pose = {"position": {"x_val": x, "y_val": 0.0, "z_val": -1.0},
+            "orientation": {"w_val": 1.0, "x_val": 0.0, "y_val": 0.0, "z_val": 0.0}}
+    reply = raw.call(1, "simSetVehiclePose", [pose, True, ""])
+    assert reply[0] == 1 and "threw an exception" in reply[2] and ("infinite" in reply[2] or "from the origin" in reply[2])
+    state = raw.call(2, "getMultirotorState", [""])
+    assert state[2] is None and state[3] is not None  # still answering, with a state
