@@ -109,19 +109,24 @@ def executor_config(pairs: Iterable[tuple[str, str]]) -> ExecutorConfig:
 def parse_executor(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """``["gripper_tracker=lk", "gain=25"]`` → sorted (field, value) pairs, validated against ``ExecutorConfig``
     (values are YAML: ``null``, ``0.04``, ``[0, 0, -0.045]``); ``ValueError`` otherwise."""
-    pairs, values = {}, {}
+    parsed = _field_values(items, "executor", " (e.g. lk, 0.04, null, [0, 0, -0.045])")
+    ExecutorConfig.from_overrides({name: value for name, (_, value) in parsed.items()})  # ValueError names the field
+    return tuple(sorted((canonical_field(name) or name, text) for name, (text, _) in parsed.items()))
+
+
+def _field_values(items: Iterable[str], what: str, example: str = "") -> dict[str, tuple[str, object]]:
+    """``FIELD=VALUE`` items → field → (the value's text, the value read as YAML); ``ValueError`` naming ``what``
+    for an item without ``=`` or a value that is not YAML."""
+    out: dict[str, tuple[str, object]] = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise ValueError(f"executor: expected FIELD=VALUE, got {item!r}")
+            raise ValueError(f"{what}: expected FIELD=VALUE, got {item!r}")
         try:
-            values[name.strip()] = yaml.safe_load(value)
+            out[name.strip()] = (value.strip(), yaml.safe_load(value))
         except yaml.YAMLError:
-            raise ValueError(f"executor: {item!r}: the value is not YAML (e.g. lk, 0.04, null, [0, 0, -0.045])"
-                             ) from None
-        pairs[canonical_field(name.strip()) or name.strip()] = value.strip()
-    ExecutorConfig.from_overrides(values)  # ValueError names the field
-    return tuple(sorted(pairs.items()))
+            raise ValueError(f"{what}: {item!r}: the value is not YAML{example}") from None
+    return out
 
 
 def planner_config(spec: EpisodeSpec) -> BaseModel:
@@ -502,17 +507,7 @@ def eval_metaworld(
 
 def parse_planner_opts(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """``["horizon=200"]`` → sorted (field, YAML value) pairs; ``ValueError`` on a malformed item."""
-    pairs = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"planner-opt: expected FIELD=VALUE, got {item!r}")
-        try:
-            yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise ValueError(f"planner-opt: {item!r}: the value is not YAML") from None
-        pairs[name.strip()] = value.strip()
-    return tuple(sorted(pairs.items()))
+    return tuple(sorted((name, text) for name, (text, _) in _field_values(items, "planner-opt").items()))
 
 
 def _preflight(spec: EpisodeSpec, tasks: list[str], width: int, height: int) -> None:

@@ -17,8 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from plansight.agent.control.safety import SafetyConfig
-from plansight.agent.shared.errors import _flatten, _tag_of
 from plansight.agent.shared.errors import describe_error as _describe
+from plansight.agent.shared.errors import reject_bools
 from plansight.agent.shared.yaml_io import YamlInputError, check_finite, load_yaml
 from plansight.launch import registry
 
@@ -173,26 +173,6 @@ def mission_path(spec: str | Path) -> Path:
     return bundled if bundled.is_file() else p
 
 
-def reject_bools(raw: Any, model: type[BaseModel] | None, where: str = "") -> None:
-    """``YamlInputError`` for ``true``/``false`` where ``model`` wants a number (pydantic would read ``seed: true``
-    as 1). Walks nested models and ``type``-tagged unions; other values are left to the schema."""
-    if not isinstance(raw, dict) or model is None:
-        return
-    for key, value in raw.items():
-        field = model.model_fields.get(key) if isinstance(key, str) else None
-        if field is None:
-            continue
-        path = f"{where}.{key}" if where else key
-        choices = [a for a in _flatten(field.annotation) if a is not type(None)]
-        if isinstance(value, bool) and choices and all(a in (int, float) for a in choices):
-            raise YamlInputError(f"{path}: expected a number, got {str(value).lower()}")
-        models = [a for a in choices if isinstance(a, type) and issubclass(a, BaseModel)]
-        if isinstance(value, dict) and models:
-            tag = value.get("type")
-            picked = [m for m in models if _tag_of(m) == tag] or models
-            reject_bools(value, picked[0], path)
-
-
 def apply_sets(raw: dict[str, Any], sets: list[str], where: str) -> None:
     """Apply ``a.b.c=value`` overrides (values are YAML) to the mapping ``raw`` in place; ``MissionError`` names a
     malformed item or a path through something that is not a mapping."""
@@ -228,12 +208,12 @@ def load_mission(path: str | Path, overrides: dict[str, Any] | None = None, sets
         raise MissionError(f"{p}: a mission file must be a mapping of keys to values, got {type(raw).__name__}")
     raw.update(overrides or {})
     apply_sets(raw, sets or [], str(p))
+    model = schema_for(raw)
     try:
         check_finite(raw)
-        reject_bools(raw, schema_for(raw))
-    except YamlInputError as e:
+        reject_bools(raw, model)
+    except ValueError as e:
         raise MissionError(f"{p}: {e}") from None
-    model = schema_for(raw)
     try:
         return model.model_validate(raw)
     except ValidationError as e:

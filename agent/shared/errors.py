@@ -45,23 +45,45 @@ def _model_path(loc: tuple, root: type[BaseModel] | None) -> tuple[list[Any], ty
         field = model.model_fields.get(key) if model is not None and isinstance(key, str) else None
         if field is None:
             return out, None
-        choices = [a for a in _flatten(field.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if parts and any(_tag_of(c) == parts[0] for c in choices):
+        choices = [a for a in annotation_choices(field.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if parts and any(type_tag(c) == parts[0] for c in choices):
             tag = parts.pop(0)
-            choices = [c for c in choices if _tag_of(c) == tag]
+            choices = [c for c in choices if type_tag(c) == tag]
         model = choices[0] if len(choices) == 1 else None
     return out, model
 
 
-def _flatten(ann: Any) -> list[Any]:
+def annotation_choices(ann: Any) -> list[Any]:
+    """The types a field annotation allows (``Annotated`` unwrapped, unions flattened)."""
     origin = typing.get_origin(ann)
     if origin is Annotated:
-        return _flatten(typing.get_args(ann)[0])
+        return annotation_choices(typing.get_args(ann)[0])
     if origin in (Union, types.UnionType):
-        return [x for a in typing.get_args(ann) for x in _flatten(a)]
+        return [x for a in typing.get_args(ann) for x in annotation_choices(a)]
     return [ann]
 
 
-def _tag_of(model: type[BaseModel]) -> Any:
+def type_tag(model: type[BaseModel]) -> Any:
+    """The default of a model's ``type`` field (its tag in a discriminated union), or None."""
     f = model.model_fields.get("type")
     return f.default if f else None
+
+
+def reject_bools(raw: Any, model: type[BaseModel] | None, where: str = "") -> None:
+    """``ValueError`` for ``true``/``false`` where ``model`` wants a number (pydantic would read ``seed: true`` as
+    1). Walks nested models and ``type``-tagged unions; other values are left to the schema."""
+    if not isinstance(raw, dict) or model is None:
+        return
+    for key, value in raw.items():
+        field = model.model_fields.get(key) if isinstance(key, str) else None
+        if field is None:
+            continue
+        path = f"{where}.{key}" if where else key
+        choices = [a for a in annotation_choices(field.annotation) if a is not type(None)]
+        if isinstance(value, bool) and choices and all(a in (int, float) for a in choices):
+            raise ValueError(f"{path}: expected a number, got {str(value).lower()}")
+        models = [a for a in choices if isinstance(a, type) and issubclass(a, BaseModel)]
+        if isinstance(value, dict) and models:
+            tag = value.get("type")
+            picked = [m for m in models if type_tag(m) == tag] or models
+            reject_bools(value, picked[0], path)
