@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -131,20 +132,31 @@ def _run(mission: Path, runs_dir: Path, seed: int | None, duration: float | None
 def _run_arm(m, runs_dir: Path, quiet: bool) -> None:
     from plansight.launch.arm_mission import run_arm_mission  # heavy imports (MuJoCo, Meta-World) only when run
 
+    def failed(r) -> str | None:
+        ok = r.ok and r.metrics.get("success")
+        return None if ok else f"mission {r.status}, success: {r.metrics.get('success')}"
+
+    _run_with_progress(m, runs_dir, quiet, run_arm_mission, m.embodiment.max_steps,
+                       lambda info: f"{info['plans']} plan(s)" + (", success" if info["success"] else ""), failed)
+
+
+def _run_with_progress(m, runs_dir: Path, quiet: bool, run_fn, total: int | None,
+                       describe: Callable[[dict], str], failed: Callable[[Any], str | None]) -> None:
+    """Run ``run_fn(m, runs_dir, on_step=...)`` under a progress bar (``describe`` turns a step's info into its
+    text), print the metrics table, and exit 1 with ``failed(result)``'s message when it gives one."""
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console,
                   disable=quiet, transient=False) as progress:
-        task = progress.add_task(m.name, total=m.embodiment.max_steps, info="")
+        task = progress.add_task(m.name, total=total, info="")
 
         def on_step(k: int, n: int, info: dict) -> None:
-            progress.update(task, completed=k, total=n,
-                            info=f"{info['plans']} plan(s)" + (", success" if info["success"] else ""))
+            progress.update(task, completed=k, total=n, info=describe(info))
 
-        result = run_arm_mission(m, runs_dir, on_step=on_step)
+        result = run_fn(m, runs_dir, on_step=on_step)
     _print_result(m.name, result)
-    if not result.ok or not result.metrics.get("success"):
-        console.print(f"[bold red]mission {result.status}, success: {result.metrics.get('success')}[/]; "
-                      f"run folder kept: {result.run_dir}")
+    why = failed(result)
+    if why is not None:
+        console.print(f"[bold red]{why}[/]; run folder kept: {result.run_dir}")
         raise typer.Exit(1)
 
 
@@ -159,20 +171,9 @@ def _print_result(name: str, result) -> None:
 def _fly(m: Mission, runs_dir: Path, quiet: bool) -> None:
     from plansight.launch.runner import fly as run_mission  # heavy imports (MuJoCo, OpenCV) only when flying
 
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console,
-                  disable=quiet, transient=False) as progress:
-        task = progress.add_task(m.name, total=None, info="")
-
-        def on_step(k: int, n: int, info: dict) -> None:
-            progress.update(task, completed=k, total=n,
-                            info=f"{info['distance_m']:.1f} m, {info['collisions']} collisions")
-
-        result = run_mission(m, runs_dir, on_step=on_step)
-    _print_result(m.name, result)
-    if not result.ok:
-        console.print(f"[bold red]mission {result.status}[/]; run folder kept: {result.run_dir}")
-        raise typer.Exit(1)
+    _run_with_progress(m, runs_dir, quiet, run_mission, None,
+                       lambda info: f"{info['distance_m']:.1f} m, {info['collisions']} collisions",
+                       lambda r: None if r.ok else f"mission {r.status}")
 
 
 @app.command()
