@@ -42,17 +42,19 @@ class FlightMetrics:
         self.collisions += 1
         self.collision_xy.append((float(state.position[0]), float(state.position[1])))
 
-    def add_depth(self, name: str, est: DepthEstimate, gt: np.ndarray) -> None:
-        """Score estimate ``name`` (e.g. ``stereo``, ``mono``) against ground truth on its valid pixels."""
+    def add_depth(self, name: str, est: DepthEstimate, gt: np.ndarray) -> dict[str, float] | None:
+        """Score estimate ``name`` (e.g. ``stereo``, ``mono``) against ground truth on its valid pixels; returns
+        this frame's errors (``abs_rel``, ``mae_m``), or None when fewer than 10 pixels could be scored."""
         acc = self._depth.setdefault(name, {"abs_rel": [], "mae_m": [], "valid": []})
         acc["valid"].append(float(est.valid.mean()))
         m = est.valid & (gt < self.max_depth_m)
         if m.sum() < 10:
-            return
+            return None
         err = depth_errors(est.depth, gt, m)
         if err is not None:
             acc["abs_rel"].append(err["abs_rel"])
             acc["mae_m"].append(err["mae_m"])
+        return err
 
     def summary(self) -> dict[str, float | int | None]:
         def mean(x: list[float]) -> float | None:

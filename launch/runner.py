@@ -41,7 +41,6 @@ from plansight.agent.contracts import (
 )
 from plansight.agent.control.safety import SafeFlyer
 from plansight.agent.learning.flight_log import FlightLogWriter
-from plansight.agent.perception.depth_metrics import depth_errors
 from plansight.agent.shared.atomic import read_jsonl
 from plansight.launch.metrics import FlightMetrics
 from plansight.launch.mission import Mission
@@ -166,18 +165,17 @@ def _step(f: _Flight, k: int) -> None:
     depth = f.perception.estimate(obs)
     named = getattr(f.perception, "estimates", None) or {"stereo": depth}
     gt = obs.depth.get(cam.name)
+    err = None  # the error of the estimate flown on, for the time series
     if gt is not None:
         for name, est in named.items():
-            metrics.add_depth(name, est, gt)
+            scored = metrics.add_depth(name, est, gt)
+            if est is depth:
+                err = scored
     for p in f.participants:
         for e in p.drain_events():
             f.events.write(e)
     cmd = f.policy.act(obs, depth)
     emb.act(cmd)
-    err = None
-    if gt is not None:
-        mask = depth.valid & (gt < metrics.max_depth_m)
-        err = depth_errors(depth.depth, gt, mask) if mask.sum() >= 10 else None
     for key, value in zip(_SERIES, (obs.t, float(np.hypot(*state.velocity[:2])), float(state.position[2]),
                                     cmd.vx, cmd.yaw_rate, err["abs_rel"] if err else float("nan")), strict=True):
         f.series[key].append(value)
