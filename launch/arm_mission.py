@@ -65,7 +65,6 @@ class _Recorder:
         self.every = rec.video_every
         self.video = VideoRecorder(run_dir / "episode.mp4", fps=80.0 / self.every) if rec.video else None
         self.hand: list[tuple[float, float, float, float]] = []
-        self.marks: list[tuple[float, str]] = []
         self.on_step_cb = on_step
         self.max_steps = mission.embodiment.max_steps
         self.plans = 0
@@ -75,7 +74,6 @@ class _Recorder:
         self.events.write(event)
         if event.kind in ("plan", "replan"):
             self.plans += 1
-        self.marks.append((event.t, event.kind))
 
     def on_step(self, arm: Arm, trace: Callable[[], PlanTrace | None]) -> None:
         k = arm.step_count
@@ -163,18 +161,19 @@ def _finalise(run_dir: Path, mission, recorder: _Recorder, outcome: EpisodeOutco
     if recorder.video is not None and recorder.video.close() is not None:
         files["video"] = recorder.video.path.name
         if recorder.poster is not None:
-            ok, png = cv2.imencode(".png", cv2.cvtColor(recorder.poster, cv2.COLOR_RGB2BGR))
+            _, png = cv2.imencode(".png", cv2.cvtColor(recorder.poster, cv2.COLOR_RGB2BGR))
             with atomic_path(run_dir / "episode.png") as tmp:
                 tmp.write_bytes(png.tobytes())
             files["poster"] = "episode.png"
+    logged = read_jsonl(run_dir / "events.jsonl")  # the events as written: the plot's marks and the report's table
     if recorder.hand:
         t = [h[0] for h in recorder.hand]
         series = {f"hand {a} [m]": [h[i + 1] for h in recorder.hand] for i, a in enumerate("xyz")}
-        plot_series(run_dir / "hand.png", t, series, marks=recorder.marks,
+        plot_series(run_dir / "hand.png", t, series, marks=[(e["t"], e["kind"]) for e in logged],
                     title=f"{mission.name}: {'success' if metrics.get('success') else 'no success'}")
         files["plot"] = "hand.png"
     write_report(run_dir / "report.html", mission.name, metrics, files,
                  video_title="Camera (subgoals drawn) | plan frame being executed (tracked points, subgoals)",
                  plot_title="Hand position over time (vertical lines: events)",
-                 events=read_jsonl(run_dir / "events.jsonl"))
+                 events=logged)
     return files, metrics
