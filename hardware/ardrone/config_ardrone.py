@@ -105,6 +105,9 @@ class FaultConfig(_Strict):
 
     packet_loss: float = Field(0.0, ge=0.0, le=1.0, description="probability a datagram is dropped")
     latency_s: float = Field(0.0, ge=0.0, le=1.0, description="added one-way delay")
+    navdata_corruption: float = Field(
+        0.0, ge=0.0, le=1.0, description="probability a navdata packet has random bits of its demo option flipped "
+        "and its checksum recomputed: the multi-bit errors the byte-sum checksum misses")
     seed: int = 0
 
 

@@ -7,9 +7,9 @@ the camera's aspect ratio and resized), the dead-reckoned state and the events s
 the link's safety transitions, the drone's state changes and, with the emulator, the simulator's
 collisions (ground truth for the run folder; a real drone has no collision sensor).
 
-Faults stop the mission: once the link has latched a landing (navdata lost, battery low) or video
-has been silent for ``video_timeout_s`` in flight, ``act`` raises ``LinkLostError`` and the runner
-takes over (hover, land, finalise the run folder).
+Faults stop the mission: once the link has latched a landing (navdata lost, battery low), the state
+estimate is not finite, or video has been silent for ``video_timeout_s`` in flight, ``act`` raises
+``LinkLostError`` and the runner takes over (hover, land, finalise the run folder).
 """
 
 from __future__ import annotations
@@ -215,6 +215,9 @@ class ArdroneDrone:
         if (self._fault is None and self.cfg.link.video and self._airborne_cmd
                 and link.frame_age() > _VIDEO_TIMEOUT_S):
             self._fault = f"no video for {link.frame_age():.1f} s"
+            link.latch_land(self._fault)
+        if self._fault is None and self._airborne_cmd and not np.all(np.isfinite(self._odometry.state().to_vector())):
+            self._fault = "non-finite state estimate"  # the navdata filters make this unreachable; hold anyway
             link.latch_land(self._fault)
         if self._fault is not None:
             raise LinkLostError(f"AR.Drone bridge: {self._fault}; landing")

@@ -10,8 +10,9 @@ Sockets (host and every port configurable; port 0 picks a free one):
 Threads: AT receiver, navdata sender, physics (one control period per ``sim.dt`` of wall clock),
 video (render + encode at ``video_fps``), and two TCP acceptors. One lock guards the firmware.
 
-Fault injection for tests: ``packet_loss`` and ``latency_s`` on UDP in both directions, and
-``cut_link`` (nothing in or out, video included) — see ``set_faults``.
+Fault injection for tests: ``packet_loss`` and ``latency_s`` on UDP in both directions,
+``navdata_corruption`` (checksum-valid bit flips in the demo option), and ``cut_link`` (nothing in or
+out, video included) — see ``set_faults``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import itertools
 import logging
 import random
 import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass
 
 from plansight.agent.contracts import DroneState, Event
+from plansight.hardware.ardrone import navdata as nd
 from plansight.hardware.ardrone.at import parse_datagram
 from plansight.hardware.ardrone.config_ardrone import EmulatorConfig, FaultConfig, PortsConfig
 from plansight.hardware.ardrone.firmware import Firmware
@@ -225,6 +228,9 @@ class ArdroneEmulator:
                     continue
                 next_t = max(next_t + period, now - period)
                 packet = self.firmware.navdata()
+                if self._faults.navdata_corruption > 0 and self._rng.random() < self._faults.navdata_corruption:
+                    packet = corrupt_keeping_checksum(packet, self._rng)
+                    self.stats["nav_corrupted"] = self.stats.get("nav_corrupted", 0) + 1
                 if self._drop(up=False):
                     self.stats["nav_dropped"] += 1
                 elif self._faults.latency_s > 0:
@@ -329,6 +335,19 @@ def _tcp_listener(host: str, port: int, what: str = "TCP") -> socket.socket:
     s.listen(4)
     s.settimeout(_POLL_S)
     return s
+
+
+def corrupt_keeping_checksum(packet: bytes, rng: random.Random, max_bits: int = 8) -> bytes:
+    """``packet`` with 1..``max_bits`` random bits of its demo option flipped and the checksum recomputed, as the
+    rare multi-bit errors that the byte-sum checksum cannot see (ardrone2_protocol.md §4)."""
+    body = bytearray(packet[:-8])
+    if len(body) < 16 + nd.DEMO_SIZE or struct.unpack_from("<H", body, 16)[0] != nd.TAG_DEMO:
+        return packet  # no demo option (bootstrap)
+    lo, hi = 16 + 4, 16 + nd.DEMO_SIZE  # ctrl_state .. the demo's last field
+    for _ in range(rng.randint(1, max_bits)):
+        i = rng.randrange(lo, hi)
+        body[i] ^= 1 << rng.randrange(8)
+    return bytes(body) + struct.pack("<HHI", nd.TAG_CHECKSUM, 8, nd.checksum(body))
 
 
 def _send_or_forget(client: socket.socket, data: bytes, clients: list[socket.socket]) -> None:

@@ -87,6 +87,8 @@ class ArdroneLink:
         self._threads: list[threading.Thread] = []
         self._nav_listeners: list[Callable[[nd.Navdata, float], None]] = []
         self._filter = nd.SequenceFilter()
+        self._plausible = nd.PlausibilityFilter()
+        self._implausible_run = False
         self.navdata: nd.Navdata | None = None
         self.last_demo: nd.Demo | None = None
         self.navdata_time = -math.inf
@@ -102,7 +104,8 @@ class ArdroneLink:
         self.frame_time = -math.inf
         self.send_times: list[float] = []
         self.stats = {"nav_ok": 0, "nav_bad": 0, "nav_stale": 0, "datagrams": 0, "video_units": 0,
-                      "video_frames": 0, "video_errors": 0, "watchdog_resets": 0}
+                      "video_frames": 0, "video_errors": 0, "watchdog_resets": 0, "nav_foreign": 0,
+                      "nav_implausible": 0}
         self._at_sock: socket.socket | None = None
         self._nav_sock: socket.socket | None = None
         self._saved_switch_interval: float | None = None
@@ -329,37 +332,53 @@ class ArdroneLink:
             try:
                 data, src = self._nav_sock.recvfrom(nd.MAX_SIZE + 1)
                 if (src[0], src[1]) != drone and self.ports.navdata != 0:
-                    self.stats["nav_foreign"] = self.stats.get("nav_foreign", 0) + 1  # spoofed: not the drone
+                    self.stats["nav_foreign"] += 1  # spoofed: not the drone
                     continue
             except TimeoutError:
                 self._send_trigger(addr)  # silence: re-trigger, as node-ar-drone does after 100 ms
                 continue
             except OSError:
                 return
-            try:
-                nav = nd.decode(data)
-            except nd.NavdataError as e:
-                self.stats["nav_bad"] += 1
-                log.debug("dropped navdata: %s", e)
-                continue
-            if nav.has(nd.STATE_COM_WATCHDOG):
-                self._filter.reset()  # the drone restarted its numbering
-                with self._lock:
-                    if not self._watchdog_seen:
-                        self.stats["watchdog_resets"] += 1
-                    self._watchdog_seen = True
-            now = time.monotonic()
-            if not self._filter.accept(nav, now):
-                self.stats["nav_stale"] += 1
-                continue
-            previous = self.navdata
-            self.navdata, self.navdata_time = nav, now
-            if nav.demo is not None:
-                self.last_demo = nav.demo
-            self.stats["nav_ok"] += 1
-            self._state_events(previous, nav)
-            for fn in self._nav_listeners:
-                fn(nav, now)
+            self.handle_navdata(data, time.monotonic())
+
+    def handle_navdata(self, data: bytes, now: float) -> bool:
+        """One datagram from the drone's navdata port (the navdata thread; public for tests and the fuzz bench).
+        Returns whether it was accepted. Dropped: undecodable or bad checksum (``nav_bad``), out of order
+        (``nav_stale``), physically impossible or an impossible jump (``nav_implausible``, event
+        ``navdata_implausible`` once per run of drops). Dropped packets do not refresh the navdata age, so a
+        stream of them ends in the hover-then-land rules of the AT thread."""
+        try:
+            nav = nd.decode(data)
+        except nd.NavdataError as e:
+            self.stats["nav_bad"] += 1
+            log.debug("dropped navdata: %s", e)
+            return False
+        if nav.has(nd.STATE_COM_WATCHDOG):
+            self._filter.reset()  # the drone restarted its numbering
+            with self._lock:
+                if not self._watchdog_seen:
+                    self.stats["watchdog_resets"] += 1
+                self._watchdog_seen = True
+        if not self._filter.accept(nav, now):
+            self.stats["nav_stale"] += 1
+            return False
+        reason = self._plausible.check(nav, now)
+        if reason is not None:
+            self.stats["nav_implausible"] += 1
+            if not self._implausible_run:
+                self._event("navdata_implausible", {"reason": reason, "count": self.stats["nav_implausible"]})
+            self._implausible_run = True
+            return False
+        self._implausible_run = False
+        previous = self.navdata
+        self.navdata, self.navdata_time = nav, now
+        if nav.demo is not None:
+            self.last_demo = nav.demo
+        self.stats["nav_ok"] += 1
+        self._state_events(previous, nav)
+        for fn in self._nav_listeners:
+            fn(nav, now)
+        return True
 
     def _send_trigger(self, addr: tuple[str, int]) -> None:
         try:

@@ -185,3 +185,91 @@ class SequenceFilter:
 
     def reset(self) -> None:
         self.last = None
+
+
+# Physical bounds of an AR.Drone 2.0's demo values (ardrone2_protocol.md §4; the airframe tops out near
+# 5 m/s and the firmware caps altitude at 100 m). A checksum-valid packet outside them is corruption.
+MAX_SPEED_MPS = 10.0
+MAX_TILT_RAD = math.pi / 2
+ALTITUDE_RANGE_M = (-0.5, 100.0)
+# Largest change between consecutive accepted packets: rate × gap + allowance for sensor steps (the
+# ultrasound altitude steps by a box's height when the drone flies over it).
+MAX_CLIMB_MPS, ALTITUDE_STEP_M = 5.0, 1.0
+MAX_ACCEL_MPS2, SPEED_STEP_MPS = 20.0, 1.0
+MAX_ANGULAR_RADPS, ANGLE_STEP_RAD = 10.0, 0.3
+
+
+class PlausibilityFilter:
+    """Drops checksum-valid packets whose demo state is physically impossible, or that jump from the last
+    accepted state faster than the airframe can move.
+
+    The byte-sum checksum misses some multi-bit errors (about 3 in 10⁴ multi-bit-flipped packets), so a
+    corrupted packet can decode. A single corrupt packet is dropped; a real step (the drone re-zeroed its
+    heading, the ultrasound saw a table) persists, so ``confirm`` consecutive packets that agree with each
+    other, though not with the old reference, become the new reference. Jumps are not judged across gaps
+    longer than ``max_gap_s`` (the state may really have moved); bounds always are.
+
+    ``check`` returns None for a packet to accept, else the reason to drop it.
+    """
+
+    def __init__(self, confirm: int = 3, max_gap_s: float = 0.5) -> None:
+        self.confirm, self.max_gap_s = confirm, max_gap_s
+        self._ref: tuple[Demo, float] | None = None
+        self._pending: list[tuple[Demo, float]] = []
+        self.dropped = 0
+        self.reanchored = 0
+
+    def reset(self) -> None:
+        self._ref, self._pending = None, []
+
+    def check(self, nav: Navdata, now: float) -> str | None:
+        demo = nav.demo
+        if demo is None:
+            return None
+        reason = out_of_bounds(demo)
+        if reason is None and self._ref is not None and now - self._ref[1] <= self.max_gap_s:
+            reason = implausible_step(self._ref[0], demo, now - self._ref[1])
+        if reason is None:
+            self._ref, self._pending = (demo, now), []
+            return None
+        self.dropped += 1
+        if reason.startswith("jump"):  # maybe a real step: accept it once it persists
+            if self._pending and implausible_step(self._pending[-1][0], demo, now - self._pending[-1][1]):
+                self._pending = []
+            self._pending.append((demo, now))
+            if len(self._pending) >= self.confirm:
+                self._ref, self._pending = (demo, now), []
+                self.reanchored += 1
+                self.dropped -= 1
+                return None
+        return reason
+
+
+def out_of_bounds(d: Demo) -> str | None:
+    """Why ``d`` cannot be a real AR.Drone's state, or None."""
+    if d.ctrl_state not in CTRL_NAMES:
+        return f"unknown ctrl_state {d.ctrl_state}"
+    if not 0 <= d.battery_pct <= 100:
+        return f"battery {d.battery_pct} %"
+    if max(abs(d.vx), abs(d.vy), abs(d.vz)) > MAX_SPEED_MPS:
+        return f"speed ({d.vx:.3g}, {d.vy:.3g}, {d.vz:.3g}) m/s beyond {MAX_SPEED_MPS:g}"
+    if max(abs(d.roll), abs(d.pitch)) > MAX_TILT_RAD or abs(d.yaw) > math.pi + 1e-3:
+        return f"attitude ({d.roll:.3g}, {d.pitch:.3g}, {d.yaw:.3g}) rad out of range"
+    if not ALTITUDE_RANGE_M[0] <= d.altitude_m <= ALTITUDE_RANGE_M[1]:
+        return f"altitude {d.altitude_m:.3g} m out of range"
+    return None
+
+
+def implausible_step(prev: Demo, d: Demo, dt: float) -> str | None:
+    """Why going from ``prev`` to ``d`` in ``dt`` seconds is impossible, or None."""
+    dt = max(dt, 0.0)
+    if abs(d.altitude_m - prev.altitude_m) > MAX_CLIMB_MPS * dt + ALTITUDE_STEP_M:
+        return f"jump in altitude {prev.altitude_m:.3g} → {d.altitude_m:.3g} m in {dt:.3f} s"
+    dv = max(abs(d.vx - prev.vx), abs(d.vy - prev.vy), abs(d.vz - prev.vz))
+    if dv > MAX_ACCEL_MPS2 * dt + SPEED_STEP_MPS:
+        return f"jump in velocity of {dv:.3g} m/s in {dt:.3f} s"
+    dyaw = abs(math.remainder(d.yaw - prev.yaw, 2 * math.pi))
+    da = max(abs(d.roll - prev.roll), abs(d.pitch - prev.pitch), dyaw)
+    if da > MAX_ANGULAR_RADPS * dt + ANGLE_STEP_RAD:
+        return f"jump in attitude of {da:.3g} rad in {dt:.3f} s"
+    return None
