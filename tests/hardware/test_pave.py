@@ -70,3 +70,39 @@ def test_struct_format_matches_reference():
     import struct
 
     assert struct.calcsize(HEADER_FORMAT) == 64
+
+
+def _stream(n: int, first: int = 0, w: int = 128, h: int = 96) -> bytes:
+    return b"".join(build_frame(bytes([i % 251]) * (300 + i % 17), i, i * 66, w, h) for i in range(first, first + n))
+
+
+def test_a_header_claiming_4_mib_loses_no_frame():
+    """The fuzz case: a header claiming 4 MiB swallowed the next 899 frames. Its size does not fit a
+    128 × 96 frame, so it is not believed."""
+    liar = bytearray(build_frame(b"", 0, 0, 128, 96))
+    liar[8:12] = (4 * 1024 * 1024).to_bytes(4, "little")
+    parser = PaveParser()
+    frames = parser.feed(bytes(liar) + _stream(900, first=1))
+    assert len(frames) == 900 and frames[0].frame_number == 1
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_believable_lie_loses_no_real_frame(warm):
+    """A header that fits its claimed (large) frame but lies about the payload: the stream's next frames show
+    up inside the claimed payload and the parser resyncs there, with or without a good frame before it."""
+    liar = bytearray(build_frame(b"", 5, 0, 1280, 720))
+    liar[8:12] = (1_000_000).to_bytes(4, "little")
+    data = (_stream(5) if warm else b"") + bytes(liar) + _stream(300, first=5)
+    parser = PaveParser()
+    frames = []
+    for k in range(0, len(data), 4096):  # TCP-sized reads
+        frames += parser.feed(data[k:k + 4096])
+    assert [f.frame_number for f in frames] == list(range(0 if warm else 5, 305))
+    assert parser.resyncs == 1
+
+
+def test_absurd_header_sizes_are_not_believed():
+    for header_size in (63, 129, 65535):
+        raw = bytearray(build_frame(b"x" * 10, 1, 0, 128, 96))
+        raw[6:8] = header_size.to_bytes(2, "little")
+        assert PaveParser().feed(bytes(raw) + build_frame(b"ok", 2, 0, 128, 96))[-1].payload == b"ok"
