@@ -41,6 +41,8 @@ HOME = (47.641468, -122.140165, 122.0)  # AirSim's default home GeoPoint (lat, l
 EARTH_RADIUS_M = 6378137.0
 SCENE, DEPTH_PLANAR, DEPTH_PERSPECTIVE, DEPTH_VIS = 0, 1, 2, 3
 DEPTH_VIS_MAX_M = 100.0  # AirSim's DepthVis: white = 100 m
+MAX_IMAGE_REQUESTS = 32  # per simGetImages call (AirSim vehicles carry at most a few cameras × 4 types)
+MAX_RESPONSE_BYTES = 64 * 2**20  # estimated size of one simGetImages answer
 # AirSim multirotor camera names (and legacy ids) → our stereo rig. There is no centre camera: the
 # centre and bottom/back names are not served; "front_center"/"0"/"" alias the left (reference) camera.
 CAMERA_ALIASES = {"front_left": LEFT_CAMERA, "2": LEFT_CAMERA, "front_right": RIGHT_CAMERA, "1": RIGHT_CAMERA,
@@ -377,7 +379,15 @@ class SimVehicle:
                 "fov": math.degrees(model.hfov_rad), "proj_mat": {"matrix": proj}}
 
     def images(self, requests: list[Mapping[str, Any]]) -> list[dict]:
-        """AirSim ``ImageResponse`` maps for ``ImageRequest`` maps (all rendered at the same instant)."""
+        """AirSim ``ImageResponse`` maps for ``ImageRequest`` maps (all rendered at the same instant).
+
+        At most ``MAX_IMAGE_REQUESTS`` requests per call, and a response of at most ``MAX_RESPONSE_BYTES``
+        (estimated before rendering: 3 bytes per pixel for images, 5 for float depth as msgpack float32):
+        one small call must not make the server allocate gigabytes. Beyond either, a ``VehicleError`` says
+        so and nothing is rendered."""
+        if len(requests) > MAX_IMAGE_REQUESTS:
+            raise VehicleError(f"{len(requests)} image requests in one call; the server answers at most "
+                               f"{MAX_IMAGE_REQUESTS} (split the call)")
         parsed = []
         for r in requests:
             if not isinstance(r, Mapping):
@@ -388,6 +398,11 @@ class SimVehicle:
                                    "(Scene 0, DepthPlanar 1, DepthPerspective 2, DepthVis 3)")
             parsed.append((str(r.get("camera_name", "")), self.camera(r.get("camera_name", "")), kind,
                            bool(r.get("pixels_as_float", False)), bool(r.get("compress", True))))
+        size = sum(self.sim.cameras[cam].width * self.sim.cameras[cam].height * (5 if as_float and kind != SCENE else 3)
+                   + 1024 for _, cam, kind, as_float, _ in parsed)
+        if size > MAX_RESPONSE_BYTES:
+            raise VehicleError(f"these {len(parsed)} image requests would answer about {size / 2**20:.0f} MiB; the "
+                               f"server answers at most {MAX_RESPONSE_BYTES / 2**20:.0f} MiB per call")
         with self.lock:
             need = {(cam, kind == SCENE) for _, cam, kind, _, _ in parsed}
             frames = self._gl.submit(self._render, sorted(need)).result()

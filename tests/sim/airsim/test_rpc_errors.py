@@ -122,3 +122,23 @@ def test_absurd_poses_are_refused_and_the_vehicle_keeps_answering(raw, x):
     assert "infinite" in reply[2] or "from the origin" in reply[2]
     state = raw.call(2, "getMultirotorState", [""])
     assert state[2] is None and state[3] is not None  # still answering, with a state
+
+
+def test_an_image_call_that_would_answer_gigabytes_is_refused(raw):
+    """The fuzz case: 3,000 float-depth requests in one 189 KB call made a 185 MB answer and a 2 GB peak."""
+    req = {"camera_name": "front_left", "image_type": 1, "pixels_as_float": True, "compress": False}
+    reply = raw.call(1, "simGetImages", [[req] * 3000, "", False])
+    assert reply[0] == 1 and reply[3] is None and "at most 32" in reply[2]
+    ok = raw.call(2, "simGetImages", [[req] * 2, "", False])
+    assert ok[2] is None and len(ok[3]) == 2 and len(ok[3][0]["image_data_float"]) > 0
+    assert raw.call(3, "ping", [])[2:] == [None, True]
+
+
+def test_an_image_answer_over_the_byte_budget_is_refused(raw, monkeypatch):
+    from plansight.sim.airsim import vehicle
+
+    req = {"camera_name": "front_left", "image_type": 1, "pixels_as_float": True, "compress": False}
+    monkeypatch.setattr(vehicle, "MAX_RESPONSE_BYTES", 100_000)  # 2 float depth images of 128 × 96 ≈ 125 kB
+    reply = raw.call(1, "simGetImages", [[req] * 2, "", False])
+    assert reply[3] is None and "MiB per call" in reply[2]
+    assert raw.call(2, "simGetImages", [[req], "", False])[2] is None
