@@ -55,6 +55,10 @@ def draw_trace(img: np.ndarray, trace: PlanTrace, frame: int, points: bool) -> n
     return out
 
 
+VIDEO_TITLE = "Camera (subgoals drawn) | plan frame being executed (tracked points, subgoals)"
+PLOT_TITLE = "Hand position over time (vertical lines: events)"
+
+
 class _Recorder:
     """The episode observer of an arm mission: events to ``events.jsonl``, frames to ``episode.mp4``, hand path."""
 
@@ -172,8 +176,6 @@ def _finalise(run_dir: Path, mission, recorder: _Recorder, outcome: EpisodeOutco
         plot_series(run_dir / "hand.png", t, series, marks=[(e["t"], e["kind"]) for e in logged],
                     title=f"{mission.name}: {'success' if metrics.get('success') else 'no success'}")
         files["plot"] = "hand.png"
-    write_report(run_dir / "report.html", mission.name, metrics, files,
-                 video_title="Camera (subgoals drawn) | plan frame being executed (tracked points, subgoals)",
-                 plot_title="Hand position over time (vertical lines: events)",
-                 events=logged)
+    write_report(run_dir / "report.html", mission.name, metrics, files, video_title=VIDEO_TITLE,
+                 plot_title=PLOT_TITLE, events=logged)
     return files, metrics

@@ -6,6 +6,7 @@ Examples::
     plansight fly launch/missions/drone_room_stereo.yaml
     plansight fly launch/missions/drone_room_stereo.yaml --seed 3 --duration 20 --runs-dir /tmp/runs
     plansight validate my_mission.yaml
+    plansight report runs/drone_room_stereo-20261201-120000     # report.html again, also for a killed run
     plansight missions
     plansight serve-airsim --port 41451 --room 0
     plansight collect metaworld --tasks button-press --episodes 5 --res 320x240
@@ -422,6 +423,26 @@ def show_config(
     m = _load(mission, {}, set_)
     out.print(yaml.safe_dump(m.model_dump(mode="json"), sort_keys=False, width=1000).rstrip(), highlight=False,
               markup=False, soft_wrap=True)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder (runs/<mission>-<time>/), finished or killed")],
+) -> None:
+    """Write a run folder's report.html again from its files; a killed run's report says so and shows what its
+    recordings hold (frames that play, flight-log frames and distance, events up to the last one written)."""
+    from plansight.launch.report_run import RunDirError, report_run
+
+    try:
+        r = report_run(run_dir)
+    except RunDirError as e:
+        fail(str(e))
+    except OSError as e:
+        fail(f"{run_dir}: cannot write the report: {e.strerror or e}")
+    state = "interrupted run" if r.interrupted else r.status
+    found = ", ".join(f"{k}={v}" for k, v in r.recovered.items())
+    out.print(f"[green]wrote[/] {r.path} ({state}; {r.events} events" + (f"; {found}" if found else "") + ")",
+              soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -299,6 +299,8 @@ def _finalise(run_dir: Path, mission: Mission, m: FlightMetrics, emb: SafeFlyer,
                              **extra["files"]}
     metrics = {**_metrics(mission, m, emb, status, wall0), **extra["metrics"]}
     metrics["events"] = dict(events.counts)
+    if flight is not None and flight.panels:
+        metrics["video_panels"] = flight.panels  # what the video shows, for a report written again later
     why = _why_missing(metrics)
     if why:
         metrics["not_available"] = why

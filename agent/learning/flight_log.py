@@ -75,7 +75,7 @@ class FlightLogWriter:
         return self.path
 
 
-def _open(path: Path) -> h5py.File:
+def open_flight_log(path: Path) -> h5py.File:
     """Open a log for reading; one left by a killed writer (its consistency flag still set) opens through SWMR."""
     try:
         return h5py.File(path, "r")
@@ -94,7 +94,7 @@ def read_flight_logs(paths: Iterable[str | Path], width: int | None = None, heig
         if not p.is_file():
             raise FlightLogError(f"{p}: flight log not found")
         try:
-            with _open(Path(p)) as f:
+            with open_flight_log(Path(p)) as f:
                 if f.attrs.get("format") != FORMAT:
                     raise FlightLogError(f"{p}: not a plansight flight log (format {f.attrs.get('format')!r})")
                 h, w = int(f.attrs["height"]), int(f.attrs["width"])

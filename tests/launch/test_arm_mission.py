@@ -158,3 +158,20 @@ def test_the_report_plays_its_video_in_headless_chromium(door_run, tmp_path):
     page = subprocess.run(["chromium", *flags, "--dump-dom", (run_dir / "report.html").as_uri()],
                           capture_output=True, text=True, timeout=120).stdout
     assert '<video src="episode.mp4"' in page and "Events" in page
+
+
+def test_report_written_again_matches_the_runs_own(door_run, tmp_path):
+    import shutil
+
+    from plansight.launch.report_run import report_run
+
+    _, run_dir = door_run
+    copy = tmp_path / run_dir.name
+    shutil.copytree(run_dir, copy)
+    before = set(re.findall(r'(?:src|href)="([^"]+)"', (copy / "report.html").read_text()))
+    (copy / "report.html").unlink()
+    r = report_run(copy)
+    page = (copy / "report.html").read_text()
+    assert not r.interrupted and r.status == "completed" and r.recovered["video_frames_playable"] > 0
+    assert set(re.findall(r'(?:src|href)="([^"]+)"', page)) == before
+    assert "Hand position over time" in page and "<h2>Events</h2>" in page

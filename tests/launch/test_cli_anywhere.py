@@ -120,3 +120,14 @@ def test_eval_takes_set_like_a_mission_file(tmp_path, value, needle):
     r = cli("eval", "metaworld", "--seeds", "100-100", "--tasks", "door-open", "--set", value, cwd=tmp_path)
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert r.returncode == 2 and len(lines) == 1 and needle in lines[0], r.stderr
+
+
+def test_report_refuses_what_is_not_a_run_folder(tmp_path):
+    import subprocess
+    import sys
+
+    for target in (tmp_path / "missing", tmp_path):
+        r = subprocess.run([sys.executable, "-m", "plansight.launch.cli", "report", str(target)], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert ("not a directory" if target != tmp_path else "not a run folder") in r.stderr

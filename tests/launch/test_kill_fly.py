@@ -1,5 +1,6 @@
 """kill -9 in the middle of a flight: the video plays up to its last fragment, the flight log opens with every
-frame up to its last flush, and metrics.json and events.jsonl parse."""
+frame up to its last flush, metrics.json and events.jsonl parse, and a later ``plansight report RUN_DIR``
+writes the report."""
 
 from __future__ import annotations
 
@@ -44,3 +45,10 @@ def test_a_killed_flight_keeps_its_recordings(tmp_path):
     assert json.loads((run / "metrics.json").read_text())["status"] == "running"
     kinds = [json.loads(line)["kind"] for line in (run / "events.jsonl").read_text().splitlines() if line.strip()]
     assert "takeoff" in kinds
+    report = subprocess.run([sys.executable, "-m", "plansight.launch.cli", "report", str(run)], capture_output=True,
+                            text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    assert "interrupted run" in report.stdout and "flight_log_frames" in report.stdout
+    page = (run / "report.html").read_text()
+    assert "interrupted" in page and "flight.mp4" in page and "takeoff" in page
+    assert (run / "trajectory.png").stat().st_size > 1000
