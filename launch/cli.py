@@ -318,6 +318,8 @@ def retrain_depth(
     steps: Annotated[int, typer.Option(min=1, help="optimiser steps")] = 1000,
     batch_size: Annotated[int, typer.Option(min=1, max=512)] = 16,
     resume: Annotated[Path | None, typer.Option(help="checkpoint to continue from")] = None,
+    checkpoint_every: Annotated[int, typer.Option(min=1, help="write --out every this many steps too (and "
+                                                  "every 30 s), so a killed run resumes with --resume OUT")] = 100,
 ) -> None:
     """Train the monocular depth network from recorded flight logs (stereo depth as the target)."""
     from plansight.agent.learning.checkpoint import CheckpointError
@@ -340,7 +342,8 @@ def retrain_depth(
             progress.update(task, completed=k, info=f"loss {loss:.3f}" if loss is not None else "")
 
         try:
-            summary = run(logs, out, steps, _builtin(resume), LearnerConfig(batch_size=batch_size), on_step)
+            summary = run(logs, out, steps, _builtin(resume), LearnerConfig(batch_size=batch_size), on_step,
+                          checkpoint_every)
         except (FlightLogError, CheckpointError) as e:
             progress.stop()
             fail(str(e))

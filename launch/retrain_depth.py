@@ -2,7 +2,10 @@
 
 Loads every frame of the given ``flight.h5`` logs into the learner's replay buffer (stereo depth is
 the target, only where stereo was valid), optionally resumes a checkpoint (weights, optimizer and
-step), trains ``steps`` optimiser steps and writes the checkpoint and its learning curve.
+step), trains ``steps`` optimiser steps and writes the checkpoint and its learning curve. The
+checkpoint is also written every ``checkpoint_every`` steps (and every ``cfg.checkpoint_every_s``
+seconds), atomically, so a killed run resumes from its last one with ``--resume OUT``; temporary files
+of a killed save are removed by the next one.
 """
 
 from __future__ import annotations
@@ -21,15 +24,17 @@ log = logging.getLogger(__name__)
 
 
 def retrain_depth(logs: Sequence[Path], out: Path, steps: int, resume: Path | None = None,
-                  cfg: LearnerConfig | None = None, on_step: Callable[[int, float], None] | None = None) -> dict:
+                  cfg: LearnerConfig | None = None, on_step: Callable[[int, float], None] | None = None,
+                  checkpoint_every: int = 100) -> dict:
     """Train and save; returns a summary (steps, frames, first/last loss, samples/s, files)."""
     net_cfg = MonoNetConfig(**read_meta(resume)["config"]["net"]) if resume else MonoNetConfig()
     data = read_flight_logs(logs, width=net_cfg.width, height=net_cfg.height)
     n = len(data["left"])
     cfg = cfg or LearnerConfig()
     cfg = cfg.model_copy(update={"buffer_capacity": max(n, 10), "min_buffer": 1, "add_every": 1,
-                                 "min_valid_fraction": 0.0, "mode": "lockstep"})
-    learner = OnlineDepthLearner(net_cfg, cfg, init_from=resume)
+                                 "min_valid_fraction": 0.0, "mode": "lockstep", "checkpoint_every": checkpoint_every})
+    out = Path(out)
+    learner = OnlineDepthLearner(net_cfg, cfg, checkpoint=out, init_from=resume)
     for img, d, v in zip(data["left"], data["stereo_depth"], data["stereo_valid"], strict=True):
         learner.add(img, d, v)
     start_step = learner.step_count
@@ -39,7 +44,6 @@ def retrain_depth(logs: Sequence[Path], out: Path, steps: int, resume: Path | No
         losses.append(loss)
         if on_step is not None:
             on_step(i + 1, loss)
-    out = Path(out)
     learner.save(out)
     curve_png = out.with_name(out.stem + "_learning_curve.png")
     plot_learning_curve(curve_png, learner.curve)

@@ -9,6 +9,7 @@ a mixture. Its header metadata holds the config (JSON), the training step and a 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from plansight.agent.shared.atomic import atomic_path
+from plansight.agent.shared.atomic import atomic_path, remove_orphans
+
+log = logging.getLogger(__name__)
 
 FORMAT = "plansight-checkpoint-v1"
 
@@ -27,9 +30,13 @@ class CheckpointError(ValueError):
 
 def save_checkpoint(path: str | Path, model: torch.nn.Module, config: dict[str, Any], step: int,
                     optimizer: torch.optim.Optimizer | None = None, extra: dict[str, Any] | None = None) -> Path:
-    """Write ``path`` (``*.safetensors``) atomically and ``path.with_suffix('.json')`` after it."""
+    """Write ``path`` (``*.safetensors``) atomically and ``path.with_suffix('.json')`` after it. Temporary files
+    that a killed earlier save of the same path left behind are deleted first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for p in (path, path.with_suffix(".json")):
+        for orphan in remove_orphans(p):
+            log.info("removed %s, left by a save that was killed", orphan.name)
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     opt_meta: dict[str, Any] = {}
     if optimizer is not None:

@@ -9,7 +9,8 @@ The control loop calls ``add`` with each stereo-labelled frame; training runs ei
 
 The network used for inference is a separate copy refreshed from the trained weights every
 ``publish_every`` steps, so inference never sees half-updated weights. Loss: Gaussian NLL on log
-depth over stereo-valid pixels only. Checkpoints every ``checkpoint_every`` steps, atomically.
+depth over stereo-valid pixels only. Checkpoints every ``checkpoint_every`` steps and at least every
+``checkpoint_every_s`` seconds of wall time once training runs, atomically.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class OnlineDepthLearner:
         self._frames = 0
         self._owed = 0.0
         self._t0 = time.perf_counter()
+        self._saved_at = self._t0  # wall time of the last checkpoint (``checkpoint_every_s``)
         self._train_lock = threading.RLock()  # save() may run inside train_step()
         self._publish_lock = threading.Lock()
         self._stop = threading.Event()
@@ -110,7 +112,9 @@ class OnlineDepthLearner:
             self.curve.append(CurvePoint(self.step_count, value, self.buffer.seen, time.perf_counter() - self._t0))
             if self.step_count % self.cfg.publish_every == 0:
                 self.publish()
-            if self.checkpoint is not None and self.step_count % self.cfg.checkpoint_every == 0:
+            if self.checkpoint is not None and (
+                    self.step_count % self.cfg.checkpoint_every == 0
+                    or time.perf_counter() - self._saved_at >= self.cfg.checkpoint_every_s):
                 self.save(self.checkpoint)
         return value
 
@@ -162,6 +166,7 @@ class OnlineDepthLearner:
 
     def save(self, path: str | Path) -> Path:
         with self._train_lock:
+            self._saved_at = time.perf_counter()
             return save_checkpoint(path, self.net, {"net": self.net_cfg.model_dump(mode="json")}, self.step_count,
                                    self.optimizer, extra={"samples_seen": self.buffer.seen})
 

@@ -45,7 +45,10 @@ class LearnerConfig(BaseModel):
     min_valid_fraction: float = Field(0.3, ge=0.0, le=1.0, description="skip frames where stereo sees little")
     min_buffer: int = Field(64, ge=1, description="no training before this many samples")
     publish_every: int = Field(20, ge=1)
-    checkpoint_every: int = Field(500, ge=1)
+    checkpoint_every: int = Field(100, ge=1, description="optimiser steps between checkpoints")
+    checkpoint_every_s: float = Field(
+        30.0, gt=0.0, le=86_400.0, description="also checkpoint when this much wall time passed since the last "
+        "one (or since training began): a flight killed early keeps what it learnt")
     hflip: bool = Field(True, description="augment with horizontal flips")
     seed: int = 0
 

@@ -35,6 +35,22 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+def remove_orphans(path: str | Path) -> list[Path]:
+    """Delete the temporary files that killed ``atomic_path`` writers of ``path`` left (``.<name>.*.part``).
+
+    A checkpoint writer calls it before each save: its own temporaries are gone by then (``atomic_path`` removes
+    them in every case but a kill), so what matches is left by an earlier process. One writer per target."""
+    path = Path(path)
+    removed = []
+    for orphan in path.parent.glob(f".{path.name}.*.part"):
+        try:
+            orphan.unlink()
+            removed.append(orphan)
+        except OSError:
+            continue
+    return removed
+
+
 class JsonlAppender:
     """Appends JSON lines to ``path`` with one ``os.write`` per line (``O_APPEND``): a killed writer leaves every
     line it finished, and at most a torn last one, which readers skip and the next appender ends with a newline

@@ -96,3 +96,17 @@ def test_bad_checkpoints_are_clear_errors(tmp_path):
                            {"net": {}}, step=0)
     with pytest.raises(CheckpointError, match="do not fit this network"):
         load_checkpoint(path, MonoDepthNet(MonoNetConfig()))
+
+
+def test_a_learner_checkpoints_on_wall_time_long_before_its_step_interval(tmp_path):
+    """A flight killed in its first minutes still leaves a checkpoint: ``checkpoint_every_s`` bounds the gap."""
+    cfg = CFG.model_copy(update={"checkpoint_every": 10**6, "checkpoint_every_s": 1e-6})
+    path = tmp_path / "depth.safetensors"
+    learner = OnlineDepthLearner(MonoNetConfig(), cfg, checkpoint=path)
+    rng = np.random.default_rng(0)
+    for _ in range(cfg.min_buffer):
+        learner.add(rng.integers(0, 255, (96, 128, 3), dtype=np.uint8), np.full((96, 128), 2.0, np.float32),
+                    np.ones((96, 128), bool))
+    assert not path.exists()
+    learner.train_step()
+    assert read_meta(path)["step"] == 1

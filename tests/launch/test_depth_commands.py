@@ -108,3 +108,31 @@ def test_mission_with_mismatched_network_size_fails_cleanly(tmp_path):
     result = fly(load_mission(p), tmp_path)
     assert not result.ok and "mono network is 64x64 but camera 'left' is 128x96" in result.status
     assert (result.run_dir / "metrics.json").exists()
+
+
+def test_a_killed_retrain_keeps_its_last_checkpoint_and_the_next_run_cleans_up(recorded_run, tmp_path):
+    import os
+    import signal
+    import time
+
+    from plansight.agent.learning.checkpoint import read_meta
+
+    log, ckpt = recorded_run.run_dir / "flight.h5", tmp_path / "depth.safetensors"
+    proc = subprocess.Popen([sys.executable, "-m", "plansight.launch.cli", "retrain-depth", str(log), "--out",
+                             str(ckpt), "--steps", "100000", "--batch-size", "2", "--checkpoint-every", "5"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 120
+        while not ckpt.with_suffix(".json").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    step = read_meta(ckpt)["step"]
+    assert step >= 5  # read_meta opened it: a whole checkpoint, never a torn one
+    orphan = tmp_path / ".depth.safetensors.k1ll3d.part"
+    orphan.write_bytes(b"\0" * 1000)  # what a kill during a save leaves
+    r = _cli("retrain-depth", str(log), "--out", str(ckpt), "--steps", "2", "--batch-size", "2", "--resume", str(ckpt))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert read_meta(ckpt)["step"] == step + 2 and not orphan.exists()
