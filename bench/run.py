@@ -7,6 +7,7 @@
     python -m bench.run --only airsim
     python -m bench.run --only video_planner --video-seeds 3
     python -m bench.run --only executor_ablation --ablation-seeds 2 --ablation-workers 2
+    python -m bench.run --only fuzz --fuzz-scale 0.01
 """
 
 from __future__ import annotations
@@ -24,15 +25,17 @@ from bench import (
     drone_foundation,
     executor_ablation,
     executor_tracking,
+    fuzz,
     metaworld_oracle,
     persistent_ssl,
+    rl,
     video_planner,
 )
 
 BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
            "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run, "video_planner": video_planner.run,
            "executor_ablation": executor_ablation.run, "executor_tracking": executor_tracking.run,
-           "arm_trajectories": arm_trajectories.run}
+           "arm_trajectories": arm_trajectories.run, "fuzz": fuzz.run, "rl": rl.run}
 
 
 def main() -> None:
@@ -64,6 +67,7 @@ def main() -> None:
                     help="executor ablation: compare what runs/ablation_executor holds, run nothing")
     ap.add_argument("--tracking-seeds", default="100-101", help="executor tracking: tuning seeds (not 0-24)")
     ap.add_argument("--tracking-workers", type=int, default=2, help="executor tracking: processes")
+    ap.add_argument("--fuzz-scale", type=float, default=1.0, help="fuzz: fraction of the protocol's case counts")
     args = ap.parse_args()
     common.RECORD = args.record
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -97,6 +101,17 @@ def main() -> None:
     if "arm_trajectories" in chosen:
         figures = arm_trajectories.run()
         print(json.dumps({k: figures[k] for k in ("identical", "cases", "reference_commit")}, indent=2))
+    if "fuzz" in chosen:
+        for noisy in ("plansight", "OpenGL"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)  # servers log every refused case
+        figures = fuzz.run(scale=args.fuzz_scale)
+        print(json.dumps({k: {m: figures[k][m] for m in ("total", "crashes", "hangs_over_1s", "unsafe")}
+                          for k in ("navdata", "at", "pave", "rpc")}, indent=2))
+        for noisy in ("plansight", "OpenGL"):
+            logging.getLogger(noisy).setLevel(logging.INFO)
+    if "rl" in chosen:
+        figures = rl.run()
+        print(json.dumps({t: figures[t]["evaluation"] for t in ("hover", "waypoint")}, indent=2))
     if "ardrone" in chosen:
         figures = ardrone.run(n_missions=args.ardrone_missions, seconds=args.ardrone_seconds)
         print(json.dumps({k: v for k, v in figures.items() if k != "missions"}, indent=2))

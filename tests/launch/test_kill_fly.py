@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -31,7 +32,7 @@ def test_a_killed_flight_keeps_its_recordings(tmp_path):
                 break
             time.sleep(0.2)
         assert run is not None and proc.poll() is None, "the flight ended or never started"
-        time.sleep(1.0)
+        time.sleep(random.uniform(0.0, 2.0))  # a random moment: mid-frame, mid-flush, mid-fragment
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
