@@ -92,13 +92,13 @@ class PaveParser:
                 self._skip(1)  # not a real header: resync past this signature
                 continue
             header_size, payload_size = f[3], f[4]
-            if len(self._buf) < header_size + payload_size:
-                inner = self._next_frame_inside(f, header_size)
-                if inner is None:
-                    return out
+            inner = self._next_frame_inside(header_size, header_size + payload_size)
+            if inner is not None:
                 self.resyncs += 1  # the stream's next frame sits inside the claimed payload: the claim is false
                 self._skip(inner)
                 continue
+            if len(self._buf) < header_size + payload_size:
+                return out
             payload = bytes(self._buf[header_size: header_size + payload_size])
             del self._buf[: header_size + payload_size]
             self._scanned = 0
@@ -112,23 +112,24 @@ class PaveParser:
         del self._buf[:n]
         self._scanned = 0
 
-    def _next_frame_inside(self, f: tuple, header_size: int) -> int | None:
-        """Offset of a frame of the stream inside the pending payload of header ``f``, or None: a header that
-        continues the last good frame, or (before any good frame) one whose own payload ends at a header that
-        continues it."""
-        pos = max(header_size, self._scanned)
+    def _next_frame_inside(self, start: int, end: int) -> int | None:
+        """Offset of a frame of the stream that begins inside ``[start, end)`` of the buffer (a pending or just
+        completed payload), or None: a header that continues the last good frame, or (before any good frame)
+        one whose own payload ends at a header that continues it."""
+        pos = max(start, self._scanned)
+        stop = min(end, len(self._buf))
         while True:
-            pos = self._buf.find(SIGNATURE, pos)
-            if pos < 0 or len(self._buf) - pos < HEADER_SIZE:
-                self._scanned = max(header_size, len(self._buf) - HEADER_SIZE + 1)
+            pos = self._buf.find(SIGNATURE, pos, stop + len(SIGNATURE) - 1)
+            if pos < 0 or pos >= stop or len(self._buf) - pos < HEADER_SIZE:
+                self._scanned = max(start, min(pos if pos >= 0 else stop, len(self._buf) - HEADER_SIZE + 1))
                 return None
             g = struct.unpack_from(HEADER_FORMAT, self._buf, pos)
             if _believable(g):
                 if self._last is not None and _continues(g, self._last):
                     return pos
-                end = pos + g[3] + g[4]
-                if len(self._buf) - end >= HEADER_SIZE and self._buf[end:end + 4] == SIGNATURE and \
-                        _continues(struct.unpack_from(HEADER_FORMAT, self._buf, end), g):
+                nxt = pos + g[3] + g[4]
+                if len(self._buf) - nxt >= HEADER_SIZE and self._buf[nxt:nxt + 4] == SIGNATURE and \
+                        _continues(struct.unpack_from(HEADER_FORMAT, self._buf, nxt), g):
                     return pos
             pos += 1
 
