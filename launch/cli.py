@@ -12,6 +12,7 @@ Examples::
     plansight collect metaworld --tasks button-press --episodes 5 --res 320x240
     plansight eval metaworld --planner oracle --tasks all --seeds 25
     plansight train video --data data/mw_train_128x96.hdf5 --config launch/configs/video_cpu.yaml
+    plansight train rl --env hover --algo ppo --steps 150000 --out runs/rl/hover
     plansight plan --task door-open --camera corner --candidates 4
 """
 
@@ -245,6 +246,47 @@ def train_video_cmd(
             progress.stop()
             fail(str(e))
     _print_summary("train video", summary)
+
+
+@train_app.command("rl")
+def train_rl_cmd(
+    env: Annotated[str, typer.Option(help="task: hover, waypoint or crossing (plansight/Drone*-v0)")],
+    algo: Annotated[str, typer.Option(help="stable-baselines3 algorithm: ppo, sac or td3")] = "ppo",
+    steps: Annotated[int, typer.Option(min=1, help="environment steps in all (--resume: the new total)")] = 100_000,
+    out: Annotated[Path, typer.Option(help="model folder: model.zip, config.json, checkpoints/, tb/")] = Path(
+        "runs/rl"),
+    n_envs: Annotated[int, typer.Option(min=1, max=64, help="env processes")] = 2,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
+    eval_every: Annotated[int, typer.Option(min=1, help="evaluate every this many steps")] = 10_000,
+    checkpoint_every: Annotated[int, typer.Option(min=1, help="checkpoint every this many steps")] = 20_000,
+    resume: Annotated[bool, typer.Option(help="continue from the newest checkpoint in --out")] = False,
+) -> None:
+    """Reinforcement learning on a drone task with stable-baselines3: progress bar, TensorBoard (OUT/tb), an
+    evaluation callback, SB3 zip checkpoints; the result flies in a mission as policy {type: rl, model: OUT}."""
+    from plansight.agent.learning.rl_algos import ALGOS
+    from plansight.launch.train_rl import task_env_id, train_rl
+
+    try:
+        task_env_id(env)
+    except ValueError as e:
+        fail(f"--env: {e}")
+    if algo not in ALGOS:
+        fail(f"--algo: unknown algorithm {algo!r}; choose from {', '.join(sorted(ALGOS))}")
+    _writable_dir(out, "--out")
+    with Progress(TextColumn(f"[bold]train rl {env} {algo}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("train", total=steps, info="")
+
+        def on_step(k: int, mean_return: float | None) -> None:
+            progress.update(task, completed=k, info="" if mean_return is None else f"return {mean_return:.1f}")
+
+        try:
+            summary = train_rl(env, algo, steps, out, n_envs=n_envs, seed=seed, resume=resume, eval_every=eval_every,
+                               checkpoint_every=checkpoint_every, on_step=on_step)
+        except ValueError as e:
+            progress.stop()
+            fail(str(e))
+    _print_summary("train rl", summary)
 
 
 emulate_app = typer.Typer(no_args_is_help=True, help="Loopback hardware emulators that speak the real protocols.")

@@ -59,6 +59,7 @@ REGISTRY: dict[str, dict[str, Entry]] = {
     "policy": {
         "avoidance": Entry("plansight.agent.control.avoidance:ReactiveAvoidance",
                            "plansight.agent.control.avoidance:AvoidanceConfig"),
+        "rl": Entry("plansight.agent.control.rl_policy:RLPolicy", "plansight.agent.control.rl_policy:RLPolicyConfig"),
     },
     "executor": {
         "flow": Entry("plansight.agent.planning.executor:FlowPlanExecutor.from_config",

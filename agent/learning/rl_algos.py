@@ -1,0 +1,25 @@
+"""The stable-baselines3 algorithms ``plansight train rl`` offers, by name, with the settings we train them with.
+
+One table (``ALGOS``, ``DEFAULTS``): the training command, the policy that loads a model, and the benches read it.
+Settings are SB3's defaults except where a 50 Hz drone task needs otherwise (stated per entry).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stable_baselines3 import PPO, SAC, TD3
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+ALGOS: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "sac": SAC, "td3": TD3}
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    # rollouts of 2048 steps over all envs, 10 epochs of 256-sample batches; a 64-64 MLP (SB3's default net)
+    "ppo": {"n_steps": 2048, "batch_size": 256, "n_epochs": 10, "learning_rate": 3e-4, "gamma": 0.99,
+            "gae_lambda": 0.95, "ent_coef": 0.0},
+    # off-policy: learning starts after 1000 steps; one gradient step per env step; 256-256 MLP (SB3's default)
+    "sac": {"learning_starts": 1000, "batch_size": 256, "buffer_size": 300_000, "learning_rate": 3e-4,
+            "gamma": 0.99},
+    "td3": {"learning_starts": 1000, "batch_size": 256, "buffer_size": 300_000, "learning_rate": 1e-3,
+            "gamma": 0.99},
+}
