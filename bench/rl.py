@@ -83,7 +83,7 @@ def throughput(task: str = "hover", counts=(1, 2, 4), steps: int = 4000) -> dict
     return out
 
 
-def run(hover_steps: int = 150_000, waypoint_steps: int = 300_000, out: Path | None = None) -> dict:
+def run(hover_steps: int = 50_000, waypoint_steps: int = 60_000, out: Path | None = None) -> dict:
     from plansight.launch.train_rl import train_rl
 
     out = out or ROOT / "runs" / "bench" / "rl"
@@ -110,7 +110,7 @@ def markdown(f: dict) -> str:
     tp = f["throughput_steps_per_s"]
     return f"""## Reinforcement learning (stable-baselines3) on the drone tasks
 
-PPO (SB3 defaults but 2048-step rollouts, 256-sample batches), 2 env processes seeded 0 and 1, evaluation
+PPO (settings in agent/learning/rl_algos.py), 2 env processes seeded 0 and 1, evaluation
 during training on seeds from 10⁶, reported figures on 20 held-out seeds ({f['report_seeds']}), deterministic.
 
 | task | steps | wall time | final eval return | reported (20 seeds) |
@@ -130,8 +130,8 @@ def main() -> None:
     from bench import common
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--hover-steps", type=int, default=150_000)
-    ap.add_argument("--waypoint-steps", type=int, default=300_000)
+    ap.add_argument("--hover-steps", type=int, default=50_000)
+    ap.add_argument("--waypoint-steps", type=int, default=60_000)
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     common.RECORD = args.record

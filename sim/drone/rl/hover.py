@@ -22,6 +22,9 @@ from plansight.sim.drone.rl.base import DroneTaskEnv, TaskConfig
 
 
 class HoverConfig(TaskConfig):
+    action_scale: tuple[float, float, float, float] = Field(
+        (1.0, 1.0, 0.5, 0.0), description="m/s ×3, rad/s; no yaw: the task does not need one (the features are in "
+        "the body frame, so any heading works)")
     point_m: tuple[float, float, float] = (0.0, 0.0, 1.0)
     start_offset_m: float = Field(1.0, ge=0.0, le=3.0)
     offset_axes: tuple[float, float, float] = Field((1.0, 1.0, 1 / 3), description="start offset scale per axis")

@@ -23,6 +23,9 @@ from plansight.sim.drone.rl.base import DroneTaskEnv, TaskConfig
 
 
 class WaypointConfig(TaskConfig):
+    action_scale: tuple[float, float, float, float] = Field(
+        (1.0, 1.0, 0.5, 0.0), description="m/s ×3, rad/s; no yaw: the task does not need one (the features are in "
+        "the body frame, so any heading works)")
     max_steps: int = Field(400, ge=1)
     success_radius_m: float = Field(0.25, gt=0.0)
     distance_m: tuple[float, float] = (1.5, 3.0)

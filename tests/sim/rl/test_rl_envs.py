@@ -93,3 +93,38 @@ def test_a_trained_policy_flies_a_short_mission(tmp_path):
     assert result.ok, result.status
     with pytest.raises(ValueError, match="no model.zip"):
         RLPolicyConfig(model=str(tmp_path))
+
+
+def test_a_mission_sees_the_rays_the_crossing_env_cast(tmp_path):
+    """The policy's rays from a rendered depth image match the env's mj_ray rays at the same pose: the crossing
+    policy flies a mission on the observation it was trained on."""
+    import json
+
+    from stable_baselines3 import PPO
+
+    from plansight.agent.contracts import DepthEstimate
+    from plansight.agent.control.rl_policy import RLPolicy, RLPolicyConfig
+    from plansight.sim.drone.config_drone import DroneSimConfig
+    from plansight.sim.drone.drone_sim import DroneSim
+    from plansight.sim.drone.model import LEFT_CAMERA
+
+    env = make_task_env("crossing", room_seed=1003).unwrapped
+    obs, _ = env.reset(seed=0)
+    folder = tmp_path / "crossing"
+    folder.mkdir()
+    PPO("MlpPolicy", env, n_steps=64, batch_size=32, device="cpu").save(folder / "model.zip")
+    (folder / "config.json").write_text(json.dumps({"task": "crossing", "algo": "ppo", "n_rays": env.cfg.n_rays,
+                                                    "max_range_m": env.cfg.max_range_m,
+                                                    "action_scale": list(env.cfg.action_scale)}))
+    sim = DroneSim(DroneSimConfig(render=True, ground_truth_depth=True))
+    sim.reset(1003)
+    assert sim.takeoff()
+    seen = sim.observe()
+    np.testing.assert_allclose(seen.state, env.state.to_vector(), atol=1e-9)  # the same pose in both
+    policy = RLPolicy(RLPolicyConfig(model=str(folder)), sim.cameras[LEFT_CAMERA])
+    depth = seen.depth[LEFT_CAMERA]
+    features = policy.observation(seen, DepthEstimate(LEFT_CAMERA, depth, np.isfinite(depth) & (depth > 0)))
+    sim.close()
+    rays_env, rays_mission = obs[: env.cfg.n_rays] * 5.0, features[: env.cfg.n_rays] * 5.0
+    assert np.median(np.abs(rays_env - rays_mission)) < 0.25, (rays_env.round(2), rays_mission.round(2))
+    np.testing.assert_allclose(obs[env.cfg.n_rays:], features[env.cfg.n_rays:], atol=1e-5)
