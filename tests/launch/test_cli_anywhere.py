@@ -55,7 +55,8 @@ def test_set_errors_are_one_line(tmp_path, sets, needle):
 
 def test_builtin_models_by_name(tmp_path):
     r = cli("eval-depth", "--checkpoint", "builtin:nope", cwd=tmp_path)
-    assert r.returncode == 2 and "built-in: builtin:video_mw_64x48, builtin:mono_depth_room" in r.stderr
+    assert r.returncode == 2 and "builtin:video_mw_64x48, builtin:mono_depth_room" in r.stderr
+    assert "builtin:rl_waypoint_ppo" in r.stderr
     r = cli("plan", "--task", "door-open", "--checkpoint", "builtin:video_mw_64x48", "--res", "128x96",
             "--out", str(tmp_path / "plan"), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
