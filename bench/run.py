@@ -21,6 +21,7 @@ from bench import (
     airsim,
     ardrone,
     arm_trajectories,
+    avoidance_levels,
     common,
     drone_foundation,
     executor_ablation,
@@ -35,7 +36,8 @@ from bench import (
 BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
            "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run, "video_planner": video_planner.run,
            "executor_ablation": executor_ablation.run, "executor_tracking": executor_tracking.run,
-           "arm_trajectories": arm_trajectories.run, "fuzz": fuzz.run, "rl": rl.run}
+           "arm_trajectories": arm_trajectories.run, "fuzz": fuzz.run, "rl": rl.run,
+           "avoidance_levels": avoidance_levels.run}
 
 
 def main() -> None:
@@ -67,6 +69,9 @@ def main() -> None:
                     help="executor ablation: compare what runs/ablation_executor holds, run nothing")
     ap.add_argument("--tracking-seeds", default="100-101", help="executor tracking: tuning seeds (not 0-24)")
     ap.add_argument("--tracking-workers", type=int, default=2, help="executor tracking: processes")
+    ap.add_argument("--avoidance-seeds", default="held-out",
+                    help="avoidance levels: held-out (1000-1019), tuning (100-119) or a range")
+    ap.add_argument("--avoidance-levels", default="default,dense", help="avoidance levels: comma-separated levels")
     ap.add_argument("--fuzz-scale", type=float, default=1.0, help="fuzz: fraction of the protocol's case counts")
     args = ap.parse_args()
     common.RECORD = args.record
@@ -109,6 +114,10 @@ def main() -> None:
                           for k in ("navdata", "at", "pave", "rpc")}, indent=2))
         for noisy in ("plansight", "OpenGL"):
             logging.getLogger(noisy).setLevel(logging.INFO)
+    if "avoidance_levels" in chosen:
+        figures = avoidance_levels.run(tuple(args.avoidance_levels.split(",")),
+                                       avoidance_levels.parse_seeds(args.avoidance_seeds))
+        print(json.dumps({k: v["success_text"] for k, v in figures["levels"].items()}, indent=2))
     if "rl" in chosen:
         figures = rl.run()
         print(json.dumps({t: figures[t]["evaluation"] for t in ("hover", "waypoint")}, indent=2))

@@ -1,4 +1,15 @@
-"""Reactive obstacle avoidance on a depth image: fly forward, turn away when the way ahead closes.
+"""Obstacle avoidance on a depth image: the registered ``avoidance`` ``DronePolicy``.
+
+Two modes (``mode``):
+
+* ``reactive`` (the default): the original reactive rule, described below.
+* ``planner`` (``mode: planner``, as in ``drone_room_dense.yaml``): the local planner of
+  ``agent/control/local_planner.py``, a VFH+-style polar free-space histogram over headings with the
+  airframe's size, a short memory of near points, hysteresis and dead-end rotation; it flies through
+  gaps the airframe fits through. Its settings are ``planner``; ``max_speed_mps``, ``yaw_rate_radps``,
+  ``height_band_m`` and ``min_valid_fraction`` below apply to it too. It crosses dense rooms the
+  reactive rule dithers in; in the default rooms it flies faster and farther but collides more often,
+  so it is not the default yet (BENCHMARKS.md, issue 21).
 
 Valid depth pixels are lifted to 3-D points in the camera's body-aligned frame (forward, left, up)
 and only points within ``height_band_m`` of the camera height are kept (the floor and the ceiling
@@ -25,6 +36,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from plansight.agent.contracts import CameraModel, DepthEstimate, DroneCommand, DroneState, Observation
+from plansight.agent.control.local_planner import LocalPlannerConfig, PolarHistogramPlanner
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +47,7 @@ class AvoidanceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: Literal["avoidance"] = "avoidance"
+    mode: Literal["reactive", "planner"] = Field("reactive", description="the reactive rule, or the local planner")
     max_speed_mps: float = Field(0.8, gt=0.0, le=5.0)
     stop_distance_m: float = Field(0.8, gt=0.0)
     turn_distance_m: float = Field(1.3, gt=0.0)
@@ -50,9 +63,13 @@ class AvoidanceConfig(BaseModel):
     min_valid_fraction: float = Field(0.25, ge=0.0, le=1.0)
     memory_s: float = Field(1.5, ge=0.0, le=10.0, description="how long near points are remembered")
     memory_range_m: float = Field(1.2, gt=0.0)
+    planner: LocalPlannerConfig = Field(LocalPlannerConfig(), description="settings of the planner mode")
 
     @model_validator(mode="after")
     def _ordered(self) -> AvoidanceConfig:
+        shared = sorted(set(_SHARED) & self.planner.model_fields_set)
+        if shared:
+            raise ValueError(f"set {', '.join(shared)} at the top of the policy, not under planner")
         if not self.stop_distance_m < self.turn_distance_m < self.clear_distance_m:
             raise ValueError("need stop_distance_m < turn_distance_m < clear_distance_m")
         if self.slow_distance_m <= self.stop_distance_m:
@@ -61,7 +78,8 @@ class AvoidanceConfig(BaseModel):
 
 
 class ReactiveAvoidance:
-    """``DronePolicy`` that avoids obstacles on one depth image.
+    """``DronePolicy`` that avoids obstacles on one depth image (``mode``: the local planner, or the reactive
+    rule below).
 
     Points nearer than ``memory_range_m`` are also kept in the world frame for ``memory_s`` seconds
     (using the state's position and yaw), so an obstacle that slides out of the field of view
@@ -75,6 +93,8 @@ class ReactiveAvoidance:
     def __init__(self, cfg: AvoidanceConfig, camera: CameraModel) -> None:
         self.cfg = cfg
         self.camera = camera
+        self.planner = PolarHistogramPlanner(cfg.planner.model_copy(update={k: getattr(cfg, k) for k in _SHARED}),
+                                             camera) if cfg.mode == "planner" else None
         self._ray_left, self._ray_up = _rays(camera)
         self._left_cols = np.arange(camera.width) < camera.cx
         self._cam_xy = (float(camera.T_body_cam[0, 3]), float(camera.T_body_cam[1, 3]))
@@ -86,8 +106,14 @@ class ReactiveAvoidance:
         self._turn_dir = 0.0
         self._memory: list[tuple[float, np.ndarray]] = []
         self.last: dict[str, float] = {}
+        if self.planner is not None:
+            self.planner.reset()
 
     def act(self, obs: Observation, depth: DepthEstimate) -> DroneCommand:
+        if self.planner is not None:
+            cmd = self.planner.plan(obs, depth)
+            self.last = self.planner.last
+            return cmd
         c = self.cfg
         z = depth.depth
         if z.shape != (self.camera.height, self.camera.width):
@@ -154,6 +180,8 @@ class ReactiveAvoidance:
         return fwd, lft
 
 
+_SHARED = ("max_speed_mps", "yaw_rate_radps", "height_band_m", "min_valid_fraction")
+"""Fields of ``AvoidanceConfig`` that the planner mode takes over into its ``LocalPlannerConfig``."""
 _OUTLIER_PIXELS = 4  # isolated mismatches this small are ignored
 _MEMORY_STRIDE = 4
 

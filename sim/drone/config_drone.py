@@ -57,12 +57,41 @@ class StereoRigConfig(_Strict):
     forward_offset_m: float = Field(0.12, ge=0.0, le=0.5, description="camera ahead of the centre")
 
 
+RoomLevel = Literal["easy", "default", "dense", "maze"]
+
+ROOM_LEVELS: dict[str, dict[str, object]] = {
+    "easy": {"n_poles": 2, "n_boxes": 0, "min_gap_m": 1.2, "pole_radius_m": (0.08, 0.12)},
+    "default": {"n_poles": 4, "n_boxes": 1, "min_gap_m": 0.8, "pole_radius_m": (0.08, 0.15),
+                "box_half_size_m": (0.15, 0.30)},
+    "dense": {"n_poles": 10, "n_boxes": 2, "min_gap_m": 0.5, "pole_radius_m": (0.10, 0.18),
+              "box_half_size_m": (0.15, 0.30)},
+    "maze": {"n_poles": 6, "n_boxes": 4, "min_gap_m": 0.55, "pole_radius_m": (0.10, 0.18),
+             "box_half_size_m": (0.10, 0.45)},
+}
+"""Each difficulty level's obstacle fields (see ``RoomConfig``); the other fields keep their defaults."""
+
+
 class RoomConfig(_Strict):
     """Seeded cluttered room: textured walls, floor and ceiling, poles and boxes inside.
 
     The default is the 5 × 5 m arena of van Hecke et al.'s persistent-SSL experiments.
+
+    ``level`` picks a difficulty preset for the obstacle fields; any field given explicitly overrides
+    the level's value. With no level the fields keep their defaults, which are the ``default`` level
+    (so existing seeds give the same layouts). The levels, in a 5 × 5 m room (radii and half sizes in
+    metres, gaps are free space between obstacles and from the walls, metres):
+
+    * ``easy``: 2 poles (radius 0.08–0.12), no box, gaps ≥ 1.2 m.
+    * ``default``: 4 poles (radius 0.08–0.15), 1 box (half sides 0.15–0.30), gaps ≥ 0.8 m.
+    * ``dense``: 10 poles (radius 0.10–0.18), 2 boxes (half sides 0.15–0.30), gaps ≥ 0.5 m: the
+      airframe (≈ 0.41 m across the rotors) fits through every gap, with little to spare.
+    * ``maze``: 6 poles (radius 0.10–0.18), 4 boxes (half sides 0.10–0.45 each, so some are wall
+      segments up to 0.9 m long), gaps ≥ 0.55 m.
+
+    Every level keeps the start clearance (1 m of free space around the take-off point by default).
     """
 
+    level: RoomLevel | None = Field(None, description="difficulty preset: easy, default, dense or maze")
     size_m: tuple[float, float] = (5.0, 5.0)
     height_m: float = Field(2.6, ge=1.5, le=10.0)
     n_poles: int = Field(4, ge=0, le=40)
@@ -73,10 +102,21 @@ class RoomConfig(_Strict):
     start_clearance_m: float = Field(1.0, ge=0.3, description="no obstacle this close to the start")
     layout_seed: int | None = Field(None, description="fixed layout; by default the reset seed picks it")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_level(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("level") in ROOM_LEVELS:
+            data = {**ROOM_LEVELS[data["level"]], **data}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> RoomConfig:
         if min(self.size_m) < 2.0 or max(self.size_m) > 50.0:
             raise ValueError("size_m must be between 2 and 50 m per side")
+        for name in ("pole_radius_m", "box_half_size_m"):
+            lo, hi = getattr(self, name)
+            if not 0.0 < lo <= hi:
+                raise ValueError(f"{name} must be (low, high) with 0 < low <= high")
         return self
 
 

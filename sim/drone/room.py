@@ -2,6 +2,10 @@
 
 All positions are world-frame metres (z up, floor at z = 0). A layout is pure data, so it can be
 written to the run folder and drawn in the trajectory plot.
+
+Difficulty levels (``RoomConfig.level``: ``easy``, ``default``, ``dense``, ``maze``) are presets of the
+obstacle fields, listed in ``RoomConfig``'s docstring and in ``ROOM_LEVELS``; ``room_config(level, ...)``
+builds one with overrides. Every layout ``generate_room`` returns passes ``layout_violations``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from plansight.sim.drone.config_drone import RoomConfig
+from plansight.sim.drone.config_drone import ROOM_LEVELS, RoomConfig, RoomLevel
+
+__all__ = ["ROOM_LEVELS", "Obstacle", "RoomLayout", "generate_room", "layout_violations", "room_config"]
 
 _LAYOUT_ATTEMPTS = 50
 _PLACEMENT_ATTEMPTS = 200
@@ -64,6 +70,35 @@ class RoomLayout:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def room_config(level: RoomLevel | None = None, **overrides: object) -> RoomConfig:
+    """The room of difficulty ``level`` (None: the defaults), with ``overrides`` replacing its fields."""
+    return RoomConfig.model_validate({"level": level, **overrides})
+
+
+def layout_violations(layout: RoomLayout, cfg: RoomConfig, tol: float = 1e-9) -> list[str]:
+    """What is wrong with ``layout`` under ``cfg``'s rules, one line each (empty: valid).
+
+    Rules: the requested number of poles and boxes; every obstacle's enclosing circle at least
+    ``min_gap_m`` from the walls and from every other obstacle's, and at least ``start_clearance_m``
+    from the start point.
+    """
+    out = []
+    kinds = [o.kind for o in layout.obstacles]
+    if kinds.count("pole") != cfg.n_poles or kinds.count("box") != cfg.n_boxes:
+        out.append(f"{kinds.count('pole')} poles and {kinds.count('box')} boxes, want {cfg.n_poles} and {cfg.n_boxes}")
+    sx, sy = layout.size
+    for i, o in enumerate(layout.obstacles):
+        r = o.footprint_radius
+        if abs(o.x) + r + cfg.min_gap_m > sx / 2 + tol or abs(o.y) + r + cfg.min_gap_m > sy / 2 + tol:
+            out.append(f"obstacle {i} is nearer than {cfg.min_gap_m} m to a wall")
+        if math.hypot(o.x - layout.start_xy[0], o.y - layout.start_xy[1]) < cfg.start_clearance_m + r - tol:
+            out.append(f"obstacle {i} is nearer than {cfg.start_clearance_m} m to the start")
+        for j, p in enumerate(layout.obstacles[i + 1:], i + 1):
+            if math.hypot(o.x - p.x, o.y - p.y) < r + p.footprint_radius + cfg.min_gap_m - tol:
+                out.append(f"obstacles {i} and {j} are nearer than {cfg.min_gap_m} m")
+    return out
 
 
 def generate_room(cfg: RoomConfig, seed: int) -> RoomLayout:
