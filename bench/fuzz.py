@@ -456,14 +456,13 @@ answering `ping` within 5 s.
 {chr(10).join(rows)}
 
 - navdata: {nav['link_stats']}.
-- AT: {at['udp']['datagrams']:,} more datagrams over UDP to a running emulator: AT-thread errors
-  {at['udp']['at_thread_errors']}, obeys a CONFIG afterwards: {at['udp']['obeys_afterwards']}; physics resets as
-  unstable: {at['unstable_resets']}.
-- PaVE: {pv['frames_recovered']:,} of {pv['real_frames_sent']:,} real frames recovered
-  ({100 * pv['recovered_fraction']:.1f} %) between the hostile chunks; the parser's buffer peaked at
-  {pv['max_buffer_bytes']:,} bytes; {pv['resyncs']} resyncs inside a claimed payload.
-- AirSim server: answers `ping` {rp['answers_ping']} and `getMultirotorState` {rp['answers_state']} afterwards;
-  RSS growth {100 * rp['rss_growth']:+.1f} % (limit +20 %).
+- AT: {at['udp']['datagrams']:,} more datagrams over UDP to a running emulator: AT-thread errors {at['udp']['at_thread_errors']}, \
+obeys a CONFIG afterwards: {at['udp']['obeys_afterwards']}; physics resets as unstable: {at['unstable_resets']}.
+- PaVE: {pv['frames_recovered']:,} of {pv['real_frames_sent']:,} real frames recovered ({100 * pv['recovered_fraction']:.1f} %) \
+between the hostile chunks; the parser's buffer peaked at {pv['max_buffer_bytes']:,} bytes; {pv['resyncs']} resyncs inside a \
+claimed payload.
+- AirSim server: answers `ping` {rp['answers_ping']} and `getMultirotorState` {rp['answers_state']} afterwards; RSS growth \
+{100 * rp['rss_growth']:+.1f} % (limit +20 %).
 - Case classes: {classes}.
 
 Reproduce: `python -m bench.fuzz` (figures to runs/bench/), `python -m bench.run --record --only fuzz`."""
