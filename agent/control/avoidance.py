@@ -33,7 +33,7 @@ import logging
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from plansight.agent.contracts import CameraModel, DepthEstimate, DroneCommand, DroneState, Observation
 from plansight.agent.control.local_planner import LocalPlannerConfig, PolarHistogramPlanner
@@ -64,6 +64,12 @@ class AvoidanceConfig(BaseModel):
     memory_s: float = Field(1.5, ge=0.0, le=10.0, description="how long near points are remembered")
     memory_range_m: float = Field(1.2, gt=0.0)
     planner: LocalPlannerConfig = Field(LocalPlannerConfig(), description="settings of the planner mode")
+
+    @field_serializer("planner")
+    def _planner_without_shared(self, planner: LocalPlannerConfig) -> dict:
+        """The planner's own settings only: the shared ones are written (and read) at the top of the policy, so a
+        resolved mission (``show-config``) validates again."""
+        return planner.model_dump(mode="json", exclude=set(_SHARED))
 
     @model_validator(mode="after")
     def _ordered(self) -> AvoidanceConfig:

@@ -78,3 +78,16 @@ def test_cli_missing_file_and_bad_yaml(tmp_path):
     bad.write_text("- just\n- a list\n")
     r = _cli("validate", str(bad))
     assert r.returncode == 2 and "must be a mapping" in r.stderr
+
+
+def test_every_bundled_mission_round_trips_through_its_resolved_form(tmp_path):
+    """What ``show-config`` writes (every default spelt out) loads again as the same mission."""
+    import yaml
+
+    from plansight.launch.mission import MISSIONS_DIR, load_mission
+
+    for path in sorted(MISSIONS_DIR.glob("*.yaml")):
+        m = load_mission(path)
+        resolved = tmp_path / path.name
+        resolved.write_text(yaml.safe_dump(m.model_dump(mode="json"), sort_keys=False))
+        assert load_mission(resolved).model_dump() == m.model_dump(), path.name
