@@ -137,8 +137,39 @@ def _arm_traj(f: dict, date: str) -> list[tuple[str, str]]:
              f"{f['reference_commit']}", f"{f['identical']} of {f['cases']}")]
 
 
+def _levels(f: dict, date: str) -> list[tuple[str, str]]:
+    lv = f["levels"]
+    return [(f"Avoidance, local planner (`policy.mode: planner`), 60 s, held-out rooms {f['seeds'][0]}–{f['seeds'][-1]}: "
+             "dense / default level, ≥ 20 m with 0 collisions",
+             " / ".join(f"{lv[k]['success']}/{lv[k]['n']}" for k in ("dense", "default") if k in lv)
+             + " (target dense ≥ 18/20: not reached; reactive stays the default)")]
+
+
+def _rl(f: dict, date: str) -> list[tuple[str, str]]:
+    h, w = f["hover"], f["waypoint"]
+    return [(f"RL (SB3 PPO, 2 CPU cores): hover, waypoint; held-out seeds {f['report_seeds']}",
+             f"hover error {1000 * h['evaluation']['hover_error_m_median']:.0f} mm median after "
+             f"{h['training']['wall_s'] / 60:.1f} min; waypoint {w['evaluation']['successes']}/"
+             f"{w['evaluation']['episodes']} reached after {w['training']['wall_s'] / 60:.1f} min")]
+
+
+def _hilp(f: dict, date: str) -> list[tuple[str, str]]:
+    z, d = f["zero_shot"], f["direct_goal_conditioned_ppo"]
+    return [(f"HILP zero-shot goal reaching (within 0.5 m), {z['goals']} goals, vs PPO trained on the goal reward",
+             f"{z['reached']}/{z['goals']} vs {d['reached']}/{d['goals']}")]
+
+
+def _fuzz(f: dict, date: str) -> list[tuple[str, str]]:
+    parts = ("navdata", "at", "pave", "rpc")
+    total = sum(f[k]["total"] for k in parts)
+    bad = sum(f[k]["crashes"] + f[k]["hangs_over_1s"] + f[k]["unsafe"] for k in parts)
+    return [("Fuzzing: navdata, AT, PaVE, msgpack-rpc (generated hostile cases)",
+             f"{total:,} cases, {bad} crashes, hangs or unsafe states")]
+
+
 SECTIONS: list[tuple[str, Callable[[dict, str], list[tuple[str, str]]]]] = [
-    ("drone_foundation", _drone), ("persistent_ssl", _ssl), ("ardrone", _ardrone), ("airsim", _airsim),
+    ("drone_foundation", _drone), ("persistent_ssl", _ssl), ("avoidance_levels", _levels), ("ardrone", _ardrone),
+    ("airsim", _airsim), ("fuzz", _fuzz), ("rl", _rl), ("hilp", _hilp),
     ("metaworld_oracle", _oracle), ("executor_ablation", _ablation), ("video_planner", _video),
     ("arm_trajectories", _arm_traj),
 ]
