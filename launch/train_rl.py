@@ -83,14 +83,14 @@ def train_rl(task: str, algo: str, steps: int, out: str | Path, n_envs: int = 2,
         raise ValueError(f"unknown algo {algo!r}; choose from {', '.join(sorted(ALGOS))}")
     out = Path(out)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+    start = latest_checkpoint(out) if resume else None
+    if resume and start is None:
+        raise ValueError(f"--resume: no checkpoint in {out / 'checkpoints'} or {out / 'model.zip'}")
     venv = make_vec(task, n_envs, seed, env_kwargs)
     eval_env = make_vec(task, 1, EVAL_SEED, env_kwargs)
     assert isinstance(eval_env, DummyVecEnv)
     meta = {**task_meta(task, eval_env.envs[0]), "algo": algo, "seed": seed, "n_envs": n_envs}
     cls = ALGOS[algo]
-    start = latest_checkpoint(out) if resume else None
-    if resume and start is None:
-        raise ValueError(f"--resume: no checkpoint in {out / 'checkpoints'} or {out / 'model.zip'}")
     if start is not None:
         model = cls.load(start, env=venv, device="cpu", tensorboard_log=str(out / "tb"))
         buffer = start.with_name(start.stem.replace("rl_model", "rl_model_replay_buffer") + ".pkl")
