@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from plansight.agent.contracts import DroneCommand, DroneState
-from plansight.agent.shared.features import action_to_velocity
+from plansight.agent.shared.features import FEATURE_CLIP, GOAL_FEATURES, action_to_velocity, goal_features
 from plansight.sim.drone.config_drone import DroneSimConfig, RoomConfig
 from plansight.sim.drone.drone_sim import DroneSim
 from plansight.sim.drone.model import DRONE_BODY
@@ -77,7 +77,6 @@ class DroneTaskEnv(gym.Env[np.ndarray, np.ndarray]):
         if not self.sim.takeoff():
             raise RuntimeError("take-off failed in reset")
         self._steps = 0
-        self.state = self.sim.state()
         info = {"room_seed": self._room_seed, **self._start()}
         self.state = self.sim.state()
         return self._observe(), info
@@ -127,3 +126,16 @@ class DroneTaskEnv(gym.Env[np.ndarray, np.ndarray]):
             if d >= 0:
                 out[i] = min(d, max_range_m)
         return out
+
+
+class GoalTaskEnv(DroneTaskEnv):
+    """A task flown to ``self.goal`` (world m, set by the subclass): the observation is ``goal_features`` of it, the
+    same function the mission's ``rl`` policy calls."""
+
+    def __init__(self, cfg: TaskConfig) -> None:
+        super().__init__(cfg)
+        self.observation_space = gym.spaces.Box(-FEATURE_CLIP, FEATURE_CLIP, (GOAL_FEATURES,), np.float32)
+        self.goal = np.zeros(3)
+
+    def _observe(self) -> np.ndarray:
+        return goal_features(self.state.to_vector(), self.goal)

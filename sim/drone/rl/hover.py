@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from pydantic import Field
 
 from plansight.agent.contracts import DroneState
-from plansight.agent.shared.features import FEATURE_CLIP, GOAL_FEATURES, goal_features
-from plansight.sim.drone.rl.base import DroneTaskEnv, TaskConfig
+from plansight.sim.drone.rl.base import GoalTaskEnv, TaskConfig
 
 
 class HoverConfig(TaskConfig):
@@ -31,14 +29,13 @@ class HoverConfig(TaskConfig):
     random_heading: bool = Field(True, description="False: every episode starts facing +x")
 
 
-class DroneHoverEnv(DroneTaskEnv):
+class DroneHoverEnv(GoalTaskEnv):
     """See the module docstring."""
 
     def __init__(self, cfg: HoverConfig | None = None, **overrides: Any) -> None:
         cfg = (cfg or HoverConfig()).model_copy(update=overrides)
         super().__init__(cfg)
         self.cfg: HoverConfig = cfg
-        self.observation_space = gym.spaces.Box(-FEATURE_CLIP, FEATURE_CLIP, (GOAL_FEATURES,), np.float32)
         self.goal = np.array(cfg.point_m, float)
 
     def _start(self) -> dict[str, Any]:
@@ -47,13 +44,6 @@ class DroneHoverEnv(DroneTaskEnv):
         yaw = float(self.np_random.uniform(-np.pi, np.pi)) if self.cfg.random_heading else 0.0
         self.place(self.goal + offset, yaw)
         return {"goal": self.goal.tolist()}
-
-    def _observe(self) -> np.ndarray:
-        return goal_features(self.state.to_vector(), self.goal)
-
-    def error_m(self) -> float:
-        """Distance from the hover point now, metres."""
-        return float(np.linalg.norm(self.state.position - self.goal))
 
     def _reward(self, prev: DroneState, now: DroneState, action: np.ndarray) -> tuple[float, bool, dict]:
         err = float(np.linalg.norm(now.position - self.goal))

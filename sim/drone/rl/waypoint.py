@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from pydantic import Field
 
 from plansight.agent.contracts import DroneState
-from plansight.agent.shared.features import FEATURE_CLIP, GOAL_FEATURES, goal_features
-from plansight.sim.drone.rl.base import DroneTaskEnv, TaskConfig
+from plansight.sim.drone.rl.base import GoalTaskEnv, TaskConfig
 
 
 class WaypointConfig(TaskConfig):
@@ -31,15 +29,13 @@ class WaypointConfig(TaskConfig):
     distance_m: tuple[float, float] = (1.5, 3.0)
 
 
-class DroneWaypointEnv(DroneTaskEnv):
-    """See the module docstring. ``goal`` is the waypoint (world m); ``options={"goal": xyz}`` sets it."""
+class DroneWaypointEnv(GoalTaskEnv):
+    """See the module docstring. ``goal`` is the waypoint (world m), drawn at every reset."""
 
     def __init__(self, cfg: WaypointConfig | None = None, **overrides: Any) -> None:
         cfg = (cfg or WaypointConfig()).model_copy(update=overrides)
         super().__init__(cfg)
         self.cfg: WaypointConfig = cfg
-        self.observation_space = gym.spaces.Box(-FEATURE_CLIP, FEATURE_CLIP, (GOAL_FEATURES,), np.float32)
-        self.goal = np.zeros(3)
 
     def _start(self) -> dict[str, Any]:
         rng = self.np_random
@@ -53,9 +49,6 @@ class DroneWaypointEnv(DroneTaskEnv):
                 break
         self.goal = goal
         return {"goal": goal.tolist()}
-
-    def _observe(self) -> np.ndarray:
-        return goal_features(self.state.to_vector(), self.goal)
 
     def _reward(self, prev: DroneState, now: DroneState, action: np.ndarray) -> tuple[float, bool, dict]:
         d0, d1 = (float(np.linalg.norm(s.position - self.goal)) for s in (prev, now))
