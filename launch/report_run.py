@@ -58,6 +58,7 @@ def report_run(run_dir: str | Path) -> RunReport:
     if not any((run_dir / n).is_file() for n in ("metrics.json", "events.jsonl", "mission.yaml")):
         raise RunDirError(f"{run_dir}: not a run folder (no metrics.json, events.jsonl or mission.yaml)")
     metrics = _metrics(run_dir)
+    title = str(metrics.get("mission", run_dir.name))
     events = read_jsonl(run_dir / "events.jsonl")
     status = str(metrics.get("status", "unknown"))
     interrupted = status == "running"
@@ -68,8 +69,7 @@ def report_run(run_dir: str | Path) -> RunReport:
         files["video"] = video
         recovered["video_frames_playable"] = _count_frames(run_dir / video)
     if (run_dir / "flight.h5").is_file():
-        recovered.update(_flight_log(run_dir, draw=not (run_dir / "trajectory.png").is_file(),
-                                     name=str(metrics.get("mission", run_dir.name))))
+        recovered.update(_flight_log(run_dir, draw=not (run_dir / "trajectory.png").is_file(), name=title))
     files.update({label: name for label, name in PICTURES.items() if (run_dir / name).is_file()})
     shown = dict(metrics)
     if interrupted:
@@ -78,7 +78,6 @@ def report_run(run_dir: str | Path) -> RunReport:
                            "figures below are recovered from its recordings")
         recovered["last_event_t_s"] = last_t
     shown.update({f"recovered_{k}": v for k, v in recovered.items() if not isinstance(v, list)})
-    title = str(metrics.get("mission", run_dir.name))
     if video == "episode.mp4":  # an arm run
         from plansight.launch.arm_mission import PLOT_TITLE, VIDEO_TITLE
 

@@ -30,8 +30,8 @@ from plansight.agent.shared.features import (
     action_to_velocity,
     goal_features,
     motion_features,
-    ray_angles,
     ray_features,
+    ray_sector_edges,
 )
 
 log = logging.getLogger(__name__)
@@ -92,13 +92,12 @@ class RLPolicy:
         self.goal = np.asarray(cfg.goal_m if cfg.goal_m is not None else self.meta.get("goal_m", (0.0, 0.0, 1.0)),
                                float)
         if self.task == "crossing":
-            hfov = 2 * math.atan(camera.width / 2 / camera.fx)
-            self.angles = ray_angles(int(self.meta["n_rays"]), hfov)
+            n = int(self.meta["n_rays"])
+            edges = ray_sector_edges(n, 2 * math.atan(camera.width / 2 / camera.fx))  # the env's sectors
             self.max_range = float(self.meta["max_range_m"])
-            u = np.arange(camera.width)
-            col_angle = np.arctan2(-(u - camera.cx), camera.fx)  # + = left, as the rays
-            edges = np.linspace(hfov / 2, -hfov / 2, len(self.angles) + 1)
-            self._sector = np.clip(np.searchsorted(-edges, -col_angle) - 1, 0, len(self.angles) - 1)
+            col_angle = np.arctan2(-(np.arange(camera.width) - camera.cx), camera.fx)  # + = left, as the rays
+            sector = np.clip(np.searchsorted(-edges, -col_angle) - 1, 0, n - 1)
+            self._sector_cols = [np.flatnonzero(sector == i) for i in range(n)]  # image columns per ray
             self._cos = np.cos(col_angle)
         log.info("RL policy: %s %s from %s", self.meta["algo"], self.task, folder)
 
@@ -120,9 +119,9 @@ class RLPolicy:
         rows = slice(max(0, cy - self.cfg.band_px), min(d.shape[0], cy + self.cfg.band_px + 1))
         rng = d[rows] / self._cos[None, :]
         ok = valid[rows]
-        out = np.full(len(self.angles), self.cfg.unknown_range_m)
-        for i in range(len(self.angles)):
-            r = rng[:, self._sector == i][ok[:, self._sector == i]]
+        out = np.full(len(self._sector_cols), self.cfg.unknown_range_m)
+        for i, cols in enumerate(self._sector_cols):
+            r = rng[:, cols][ok[:, cols]]
             if r.size >= self.cfg.min_valid:
                 out[i] = min(float(np.percentile(r, 10)), self.max_range)
         return out

@@ -43,10 +43,15 @@ def motion_features(state: np.ndarray) -> np.ndarray:
     return np.clip(out, -FEATURE_CLIP, FEATURE_CLIP).astype(np.float32)
 
 
+def ray_sector_edges(n: int, hfov_rad: float) -> np.ndarray:
+    """(n + 1,) headings (rad, + = left, decreasing) bounding ``n`` equal sectors of the horizontal field of view."""
+    return np.linspace(hfov_rad / 2, -hfov_rad / 2, n + 1)
+
+
 def ray_angles(n: int, hfov_rad: float) -> np.ndarray:
     """(n,) headings (rad, + = left) of ``n`` horizontal rays spread evenly over the camera's horizontal field of
-    view: the centres of ``n`` equal sectors."""
-    edges = np.linspace(hfov_rad / 2, -hfov_rad / 2, n + 1)
+    view: the centres of the ``ray_sector_edges`` sectors."""
+    edges = ray_sector_edges(n, hfov_rad)
     return (edges[:-1] + edges[1:]) / 2
 
 
