@@ -141,12 +141,8 @@ class HilpRepresentation:
 
 
 def _trajectory_ends(terminals: np.ndarray) -> np.ndarray:
-    """For every index, the index of the last state of its trajectory."""
+    """For every index, the index of the last state of its trajectory (the next terminal at or after it; the last
+    index for states after the final terminal)."""
     n = len(terminals)
-    ends = np.empty(n, int)
-    last = n - 1
-    for i in range(n - 1, -1, -1):
-        if terminals[i]:
-            last = i
-        ends[i] = last
-    return ends
+    last = np.append(np.flatnonzero(terminals), n - 1)
+    return last[np.searchsorted(last, np.arange(n))]
