@@ -47,5 +47,5 @@ def collect_metaworld(
                           on_demo=lambda k, n, d: progress.update(
                               bar, completed=k, info=f"{d.task} seed {d.seed}: "
                               + ("ok" if d.success else "[red]expert failed[/]")))
-    out.print(f"[green]wrote[/] {summary['path']}: {summary['demos']} demos, {summary['successful']} "
+    console.print(f"[green]wrote[/] {summary['path']}: {summary['demos']} demos, {summary['successful']} "
                     f"successful, {summary['failed']} failed (kept, flagged in mask/failed)")

@@ -34,7 +34,7 @@ def load_train_config(path: Path | None, overrides: dict[str, Any]) -> TrainVide
         raise MissionError(f"{path or 'config'}: {describe_error(e, TrainVideoConfig)}") from None
 
 
-def run(data: Path, out: Path, cfg: TrainVideoConfig, resume: bool,
+def run(data: list[Path], out: Path, cfg: TrainVideoConfig, resume: bool,
         on_step: Callable[[int, float], None] | None) -> dict:
     from plansight.agent.learning.train_video import train_video  # torch, diffusers, accelerate only when training
 

@@ -13,11 +13,12 @@ Checkpoints are written to a temporary folder and renamed, so an interrupted run
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,21 +27,39 @@ from accelerate import Accelerator
 from diffusers.training_utils import EMAModel
 from PIL import Image
 
-from plansight.agent.learning.video_clips import VideoClipDataset, file_hash
+from plansight.agent.learning.video_clips import Clip, VideoClipDataset, file_hash
 from plansight.agent.planning.config_video import TrainVideoConfig
-from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
+from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_rgbd_tensor, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
 from plansight.agent.shared.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
 
+def clip_tensors(clips: Sequence[Clip], net: VideoPlanNet) -> tuple[torch.Tensor, torch.Tensor]:
+    """Clips → (future (B, C, F, H, W), first (B, C, H, W)) in [−1, 1] for ``net`` (C = 3, or 4 with depth)."""
+    c = net.config
+    if c.depth:
+        first = to_rgbd_tensor(np.stack([k.first for k in clips]), np.stack([k.first_depth for k in clips]),
+                               c.depth_near_m, c.depth_far_m)
+        future = to_rgbd_tensor(np.stack([k.future for k in clips]), np.stack([k.future_depth for k in clips]),
+                                c.depth_near_m, c.depth_far_m)
+    else:
+        first, future = to_tensor(np.stack([k.first for k in clips])), to_tensor(np.stack([k.future for k in clips]))
+    return future.movedim(1, 2), first
+
+
 def _batch(data: VideoClipDataset, net: VideoPlanNet, n: int, rng: np.random.Generator,
            device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    clips = [data.clip(int(rng.integers(len(data))), rng) for _ in range(n)]
-    first = to_tensor(np.stack([c[0] for c in clips])).to(device)
-    future = to_tensor(np.stack([c[1] for c in clips])).movedim(1, 2).to(device)  # (B, 3, F, H, W)
-    return future, first, net.task_ids([c[2] for c in clips]).to(device)
+    clips = [data.clip(data.sample_index(rng), rng) for _ in range(n)]
+    future, first = clip_tensors(clips, net)
+    return future.to(device), first.to(device), net.task_ids([c.task for c in clips]).to(device)
+
+
+def data_hash(paths: Sequence[str | Path]) -> str:
+    """sha256 of one file, or of its files' sha256s in order for several."""
+    hashes = [file_hash(p) for p in paths]
+    return hashes[0] if len(hashes) == 1 else hashlib.sha256("".join(hashes).encode()).hexdigest()
 
 
 def write_gif(path: Path, first: np.ndarray, generated: np.ndarray, real: np.ndarray | None = None,
@@ -54,17 +73,19 @@ def write_gif(path: Path, first: np.ndarray, generated: np.ndarray, real: np.nda
     return path
 
 
-def train_video(data_path: str | Path, out_dir: str | Path, cfg: TrainVideoConfig, resume: bool = False,
-                on_step: Callable[[int, float], None] | None = None) -> dict:
-    """Train (or resume) and return a summary: steps, last loss, wall time, device, paths."""
+def train_video(data_path: str | Path | Sequence[str | Path], out_dir: str | Path, cfg: TrainVideoConfig,
+                resume: bool = False, on_step: Callable[[int, float], None] | None = None) -> dict:
+    """Train (or resume) on one dataset file or several, and return a summary: steps, last loss, wall time,
+    device, paths."""
+    paths = [data_path] if isinstance(data_path, (str, Path)) else list(data_path)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     state_dir = out / "state"
     if resume and not (state_dir / "step.json").is_file():
         raise FileNotFoundError(f"{state_dir}: nothing to resume (no step.json); start without --resume")
     mc = cfg.model
-    data = VideoClipDataset(data_path, mc.height, mc.width, mc.n_future, list(cfg.cameras) if cfg.cameras else None,
-                            cfg.random_crop, cfg.include_failed)
+    data = VideoClipDataset(paths, mc.height, mc.width, mc.n_future, list(cfg.cameras) if cfg.cameras else None,
+                            cfg.random_crop, cfg.include_failed, depth=mc.depth)
     tasks = mc.tasks or data.tasks
     unknown = sorted(set(data.tasks) - set(tasks))
     if unknown:
@@ -84,7 +105,7 @@ def train_video(data_path: str | Path, out_dir: str | Path, cfg: TrainVideoConfi
         log.info("resumed at step %d", step)
     ema.to(acc.device)
     diffusion = VideoDiffusion(net, cfg.diffusion)
-    data_sha = file_hash(data_path)
+    data_sha = data_hash(paths)
     rng = np.random.default_rng([cfg.seed, step])
     wall0, loss_value = time.perf_counter(), float("nan")
     while step < cfg.steps:
@@ -104,7 +125,7 @@ def train_video(data_path: str | Path, out_dir: str | Path, cfg: TrainVideoConfi
         if acc.is_main_process and (step % cfg.sample_every == 0 or step == cfg.steps):
             _sample_gif(out / "samples" / f"step_{step:06d}.gif", net, ema, diffusion, data, rng)
         if step % cfg.save_every == 0 or step == cfg.steps:
-            _save(acc, net, ema, out, state_dir, step, cfg, data_path, data_sha, time.perf_counter() - wall0)
+            _save(acc, net, ema, out, state_dir, step, cfg, paths, data_sha, time.perf_counter() - wall0)
     acc.end_training()
     data.close()
     return {"steps": step, "last_loss": loss_value, "wall_time_s": round(time.perf_counter() - wall0, 1),
@@ -123,24 +144,24 @@ def _with_ema(net: VideoPlanNet, ema: EMAModel, fn: Callable[[], object]) -> obj
 
 def _sample_gif(path: Path, net: VideoPlanNet, ema: EMAModel, diffusion: VideoDiffusion, data: VideoClipDataset,
                 rng: np.random.Generator) -> None:
-    first, real, task = data.clip(int(rng.integers(len(data))), rng)
-    ids = net.task_ids([task]).to(net.device)
+    clip = data.clip(data.sample_index(rng), rng)
+    ids = net.task_ids([clip.task]).to(net.device)
 
     def sample() -> torch.Tensor:
         net.eval()
         try:
-            x0 = to_tensor(first[None]).to(net.device)
+            x0 = clip_tensors([clip], net)[1].to(net.device)
             return diffusion.sample(x0, ids, torch.Generator(device="cpu").manual_seed(0))
         finally:
             net.train()
 
     video = _with_ema(net, ema, sample)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_gif(path, first, to_frames(video[0].movedim(1, 0)), real)
+    write_gif(path, clip.first, to_frames(video[0, :3].movedim(1, 0)), clip.future)
 
 
 def _save(acc: Accelerator, net: VideoPlanNet, ema: EMAModel, out: Path, state_dir: Path, step: int,
-          cfg: TrainVideoConfig, data_path: str | Path, data_sha: str, wall_s: float) -> None:
+          cfg: TrainVideoConfig, paths: Sequence[str | Path], data_sha: str, wall_s: float) -> None:
     acc.wait_for_everyone()
     acc.save_state(str(state_dir))
     if not acc.is_main_process:
@@ -149,7 +170,7 @@ def _save(acc: Accelerator, net: VideoPlanNet, ema: EMAModel, out: Path, state_d
     tmp = out / "model.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     _with_ema(net, ema, lambda: net.save_pretrained(tmp))
-    meta = {"step": step, "data": str(data_path), "data_sha256": data_sha, "wall_time_s": round(wall_s, 1),
+    meta = {"step": step, "data": ", ".join(map(str, paths)), "data_sha256": data_sha, "wall_time_s": round(wall_s, 1),
             "device": str(acc.device), "processes": acc.num_processes, "config": cfg.model_dump(mode="json"),
             "diffusion": cfg.diffusion.model_dump(mode="json")}
     (tmp / "plansight_train.json").write_text(json.dumps(meta, indent=2))

@@ -4,16 +4,22 @@ A clip is ``1 + n_future`` frames of one camera: a random start frame, then ``n_
 uniformly spaced from there to the frame where the task was completed (``success_step``, or the
 last frame of a failed demo when ``include_failed``), so every plan ends at task completion (AVDC
 ``SequentialDatasetv2``). Frames are resized to the model's size (centre crop to its aspect ratio
-first); ``random_crop`` scales by up to 10 % and crops at a random offset (AVDC's "metaworld_DA").
+first); ``random_crop`` scales by up to 10 % and crops at a random offset (AVDC's "metaworld_DA"). With
+``depth``, each clip also carries the frames' planar depth (metres), cropped and area-resized the same way.
 
-Reads only the documented layout: ``data/demo_<i>/obs/<camera>_image`` (T, H, W, 3) uint8 and the
-demo attributes ``task``, ``success``, ``success_step``.
+Several files can be read as one dataset (e.g. AVDC's 165 videos plus a larger expert set). ``sample``
+draws balanced over (task, camera): a group uniformly, then a clip source in it.
+
+Reads only the documented layout: ``data/demo_<i>/obs/<camera>_image`` (T, H, W, 3) uint8,
+``<camera>_depth`` (T, H, W) float32 metres when ``depth``, and the demo attributes ``task``, ``success``,
+``success_step``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +36,27 @@ class VideoDataError(ValueError):
 
 @dataclass(frozen=True)
 class ClipIndex:
+    file: int  # position in the dataset's file list
     demo: str
     camera: str
     task: str
     end: int  # index of the completion frame
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One training clip at the model's size.
+
+    Attributes:
+        first: (H, W, 3) uint8, the observed frame. future: (F, H, W, 3) uint8. task: its name.
+        first_depth: (H, W) float32 metres, or None without depth. future_depth: (F, H, W) float32 metres, or None.
+    """
+
+    first: np.ndarray
+    future: np.ndarray
+    task: str
+    first_depth: np.ndarray | None = None
+    future_depth: np.ndarray | None = None
 
 
 def file_hash(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -45,45 +68,92 @@ def file_hash(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def _crop_box(h: int, w: int, height: int, width: int, scale: float,
+              offset: tuple[float, float]) -> tuple[int, int, int, int]:
+    target = width / height
+    ch, cw = (h, round(h * target)) if w / h > target else (round(w / target), w)
+    ch, cw = max(1, round(ch / scale)), max(1, round(cw / scale))
+    return round((h - ch) * offset[0]), round((w - cw) * offset[1]), ch, cw
+
+
 def resize_to(frames: np.ndarray, height: int, width: int, scale: float = 1.0,
               offset: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
     """(…, H, W, 3) uint8 → (…, height, width, 3): crop to the target aspect (× 1/scale) at ``offset``
     (fractions of the free margin), then resize with area interpolation."""
     h, w = frames.shape[-3:-1]
-    target = width / height
-    ch, cw = (h, round(h * target)) if w / h > target else (round(w / target), w)
-    ch, cw = max(1, round(ch / scale)), max(1, round(cw / scale))
-    y0, x0 = round((h - ch) * offset[0]), round((w - cw) * offset[1])
-    crop = frames[..., y0:y0 + ch, x0:x0 + cw, :]
-    flat = crop.reshape(-1, ch, cw, 3)
+    y0, x0, ch, cw = _crop_box(h, w, height, width, scale, offset)
+    flat = frames[..., y0:y0 + ch, x0:x0 + cw, :].reshape(-1, ch, cw, 3)
     out = np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in flat])
     return out.reshape(*frames.shape[:-3], height, width, 3)
+
+
+def resize_depth_to(depth: np.ndarray, height: int, width: int, scale: float = 1.0,
+                    offset: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
+    """(…, H, W) float metres → (…, height, width) float32, the same crop as ``resize_to``; area interpolation
+    (what a depth render at the smaller size averages to); non-finite depth is kept out of the average by
+    being read as the largest finite depth of its map first."""
+    h, w = depth.shape[-2:]
+    y0, x0, ch, cw = _crop_box(h, w, height, width, scale, offset)
+    flat = np.asarray(depth[..., y0:y0 + ch, x0:x0 + cw], dtype=np.float32).reshape(-1, ch, cw)
+    out = []
+    for d in flat:
+        finite = np.isfinite(d)
+        if not finite.all():
+            d = np.where(finite, d, d[finite].max() if finite.any() else 0.0)
+        out.append(cv2.resize(d, (width, height), interpolation=cv2.INTER_AREA))
+    return np.stack(out).reshape(*depth.shape[:-2], height, width)
 
 
 class VideoClipDataset:
     """Indexable clips; ``sample(rng)`` draws one (first, future, task) at random.
 
     Args:
-        path: the HDF5 file.
+        path: the HDF5 file, or several read as one.
         cameras: cameras to use (all in the file when None).
         height, width, n_future: clip geometry.
         random_crop: augmentation on.
         include_failed: also use demos whose expert failed (off: AVDC keeps only successes).
+        depth: also read each frame's depth (``<camera>_depth``, metres).
     """
 
-    def __init__(self, path: str | Path, height: int, width: int, n_future: int, cameras: list[str] | None = None,
-                 random_crop: bool = True, include_failed: bool = False) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise VideoDataError(f"{self.path}: dataset not found (make one with `plansight collect metaworld`)")
+    def __init__(self, path: str | Path | Sequence[str | Path], height: int, width: int, n_future: int,
+                 cameras: list[str] | None = None, random_crop: bool = True, include_failed: bool = False,
+                 depth: bool = False) -> None:
+        self.paths = [Path(p) for p in ([path] if isinstance(path, (str, Path)) else path)]
+        if not self.paths:
+            raise VideoDataError("no dataset given")
+        self.path = self.paths[0]
         self.height, self.width, self.n_future = height, width, n_future
-        self.random_crop = random_crop
-        try:
-            self._f = h5py.File(self.path, "r")
-            demos = self._f["data"]
-        except (OSError, KeyError) as e:
-            raise VideoDataError(f"{self.path}: not a plansight/robomimic dataset ({e})") from None
+        self.random_crop, self.depth = random_crop, depth
+        self._files: list[h5py.File] = []
         self.index: list[ClipIndex] = []
+        try:
+            for k, p in enumerate(self.paths):
+                self._index_file(k, p, cameras, include_failed)
+        except VideoDataError:
+            self.close()
+            raise
+        if not self.index:
+            self.close()
+            raise VideoDataError(f"{', '.join(map(str, self.paths))}: no usable demos (successful ones with at least "
+                                 "2 frames)")
+        self.tasks = tuple(sorted({c.task for c in self.index}))
+        groups: dict[tuple[str, str], list[int]] = {}
+        for i, c in enumerate(self.index):
+            groups.setdefault((c.task, c.camera), []).append(i)
+        self._groups = [groups[k] for k in sorted(groups)]
+        log.info("%s: %d clip sources in %d (task, camera) groups, tasks %s",
+                 ", ".join(p.name for p in self.paths), len(self.index), len(self._groups), ", ".join(self.tasks))
+
+    def _index_file(self, k: int, path: Path, cameras: list[str] | None, include_failed: bool) -> None:
+        if not path.is_file():
+            raise VideoDataError(f"{path}: dataset not found (make one with `plansight collect metaworld`)")
+        try:
+            f = h5py.File(path, "r")
+            demos = f["data"]
+        except (OSError, KeyError) as e:
+            raise VideoDataError(f"{path}: not a plansight/robomimic dataset ({e})") from None
+        self._files.append(f)
         for name in sorted(demos, key=lambda n: int(n.split("_")[-1]) if n.split("_")[-1].isdigit() else 0):
             g = demos[name]
             ok = bool(g.attrs.get("success", False))
@@ -91,35 +161,42 @@ class VideoClipDataset:
                 continue
             cams = cameras or sorted(k[: -len("_image")] for k in g["obs"] if k.endswith("_image"))
             for cam in cams:
-                key = f"{cam}_image"
-                if key not in g["obs"]:
-                    raise VideoDataError(f"{self.path}: {name} has no images from camera {cam!r}")
-                n = g["obs"][key].shape[0]
+                for key in (f"{cam}_image", *((f"{cam}_depth",) if self.depth else ())):
+                    if key not in g["obs"]:
+                        raise VideoDataError(f"{path}: {name} has no {key} (camera {cam!r})")
+                n = g["obs"][f"{cam}_image"].shape[0]
                 end = int(g.attrs.get("success_step", -1))
                 end = n - 1 if end < 0 or end >= n else end
                 if end >= 1:
-                    self.index.append(ClipIndex(name, cam, str(g.attrs["task"]), end))
-        if not self.index:
-            raise VideoDataError(f"{self.path}: no usable demos (successful ones with at least 2 frames)")
-        self.tasks = tuple(sorted({c.task for c in self.index}))
-        log.info("%s: %d clips sources, tasks %s", self.path.name, len(self.index), ", ".join(self.tasks))
+                    self.index.append(ClipIndex(k, name, cam, str(g.attrs["task"]), end))
 
     def __len__(self) -> int:
         return len(self.index)
 
-    def clip(self, i: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
-        """(first (H, W, 3), future (F, H, W, 3)) uint8 and the task, for index ``i``."""
+    def sample_index(self, rng: np.random.Generator) -> int:
+        """A clip source drawn balanced over (task, camera) groups, then uniformly within the group."""
+        group = self._groups[int(rng.integers(len(self._groups)))]
+        return group[int(rng.integers(len(group)))]
+
+    def clip(self, i: int, rng: np.random.Generator) -> Clip:
+        """The clip of source ``i`` from a random start (and crop, with ``random_crop``)."""
         c = self.index[i]
         start = int(rng.integers(0, max(1, c.end - self.n_future + 1)))
         idx = np.round(np.linspace(start, c.end, self.n_future + 1)).astype(int)
-        frames = self._f["data"][c.demo]["obs"][f"{c.camera}_image"][np.unique(idx)]
-        frames = frames[np.searchsorted(np.unique(idx), idx)]
+        uniq = np.unique(idx)
+        obs = self._files[c.file]["data"][c.demo]["obs"]
+        pick = np.searchsorted(uniq, idx)
         scale, offset = 1.0, (0.5, 0.5)
         if self.random_crop:
             scale = float(rng.uniform(1.0, 1.1))
             offset = (float(rng.uniform()), float(rng.uniform()))
-        frames = resize_to(frames, self.height, self.width, scale, offset)
-        return frames[0], frames[1:], c.task
+        frames = resize_to(obs[f"{c.camera}_image"][uniq][pick], self.height, self.width, scale, offset)
+        if not self.depth:
+            return Clip(frames[0], frames[1:], c.task)
+        depth = resize_depth_to(obs[f"{c.camera}_depth"][uniq][pick], self.height, self.width, scale, offset)
+        return Clip(frames[0], frames[1:], c.task, depth[0], depth[1:])
 
     def close(self) -> None:
-        self._f.close()
+        for f in self._files:
+            f.close()
+        self._files = []

@@ -31,6 +31,11 @@ class VideoModelConfig(BaseModel):
     norm_num_groups: int = Field(8, ge=1)
     task_embed_dim: int = Field(64, ge=8)
     attention_levels: int = Field(1, ge=0, description="spatial attention in this many lowest-resolution levels")
+    depth: bool = Field(False, description="RGB-D: every frame has a fourth channel, log-depth between depth_near_m "
+                        "and depth_far_m in [-1, 1] (agent/planning/depth_norm.py); the observed frame's depth is a "
+                        "condition, the future frames' depth is predicted")
+    depth_near_m: float = Field(0.2, gt=0.0, description="near plane of the depth code, metres")
+    depth_far_m: float = Field(5.0, gt=0.0, description="far plane of the depth code, metres")
 
     @model_validator(mode="after")
     def _check(self) -> VideoModelConfig:
@@ -42,6 +47,8 @@ class VideoModelConfig(BaseModel):
             raise ValueError(f"height and width must be multiples of {down} for {len(self.block_out_channels)} levels")
         if self.attention_levels > len(self.block_out_channels):
             raise ValueError("attention_levels exceeds the number of levels")
+        if self.depth_far_m <= self.depth_near_m:
+            raise ValueError(f"depth_far_m ({self.depth_far_m}) must exceed depth_near_m ({self.depth_near_m})")
         if len(set(self.tasks)) != len(self.tasks):
             raise ValueError("tasks must be unique")
         return self

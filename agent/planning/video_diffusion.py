@@ -9,7 +9,8 @@ timesteps by default, so the first step starts from pure noise (Lin et al. 2024)
 
 With ``residual``, the diffused quantity is the change from the observed frame (future − first, in [−2, 2]);
 ``sample`` adds the observed frame back. Frames are float tensors in [−1, 1]; ``to_tensor`` / ``to_frames``
-convert from / to H×W×3 uint8.
+convert from / to H×W×3 uint8, ``to_rgbd_tensor`` / ``split_rgbd`` from / to RGB uint8 plus depth in metres
+(the fourth channel, coded by ``depth_norm``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from diffusers import DDIMScheduler, DDPMScheduler
 from diffusers.training_utils import compute_snr
 
 from plansight.agent.planning.config_video import DiffusionConfig
+from plansight.agent.planning.depth_norm import decode_depth, encode_depth
 from plansight.agent.planning.video_model import VideoPlanNet
 
 
@@ -32,6 +34,16 @@ def to_tensor(frames: np.ndarray) -> torch.Tensor:
 def to_frames(x: torch.Tensor) -> np.ndarray:
     """(…, 3, H, W) float in [−1, 1] → (…, H, W, 3) uint8."""
     return ((x.clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).movedim(-3, -1).cpu().numpy()
+
+
+def to_rgbd_tensor(frames: np.ndarray, depth_m: np.ndarray, near: float, far: float) -> torch.Tensor:
+    """(…, H, W, 3) uint8 and (…, H, W) metres → (…, 4, H, W) float in [−1, 1]."""
+    return torch.cat([to_tensor(frames), encode_depth(depth_m, near, far).unsqueeze(-3)], dim=-3)
+
+
+def split_rgbd(x: torch.Tensor, near: float, far: float) -> tuple[np.ndarray, np.ndarray]:
+    """(…, 4, H, W) float in [−1, 1] → (…, H, W, 3) uint8 and (…, H, W) float32 depth in metres."""
+    return to_frames(x[..., :3, :, :]), decode_depth(x[..., 3, :, :], near, far).cpu().numpy().astype(np.float32)
 
 
 class VideoDiffusion:
@@ -47,7 +59,8 @@ class VideoDiffusion:
     def loss(self, future: torch.Tensor, first: torch.Tensor, task_ids: torch.Tensor,
              generator: torch.Generator | None = None, timesteps: torch.Tensor | None = None,
              model: torch.nn.Module | None = None) -> torch.Tensor:
-        """Mean weighted MSE. future (B, 3, F, H, W), first (B, 3, H, W) in [−1, 1]; task_ids (B,).
+        """Mean weighted MSE. future (B, C, F, H, W), first (B, C, H, W) in [−1, 1], C = ``net.channels``;
+        task_ids (B,).
 
         ``model``: the network to run (e.g. accelerate's wrapped copy of ``net``); default ``net``.
         """
@@ -76,7 +89,7 @@ class VideoDiffusion:
     @torch.no_grad()
     def sample(self, first: torch.Tensor, task_ids: torch.Tensor, generator: torch.Generator | None = None,
                steps: int | None = None, guidance_scale: float | None = None) -> torch.Tensor:
-        """(B, 3, F, H, W) in [−1, 1] from the observed frames ``first`` (B, 3, H, W).
+        """(B, C, F, H, W) in [−1, 1] from the observed frames ``first`` (B, C, H, W); C = ``net.channels``.
 
         Guidance: pred = uncond + s·(cond − uncond); s = 1 is purely conditional (one pass), s = 0
         purely unconditional.
@@ -86,7 +99,7 @@ class VideoDiffusion:
         sampler = DDIMScheduler.from_config(self.noise_scheduler.config, timestep_spacing=self.cfg.timestep_spacing)
         sampler.set_timesteps(steps or self.cfg.sample_steps)
         b = first.shape[0]
-        x = torch.randn((b, 3, c.n_future, c.height, c.width), generator=generator, device=first.device)
+        x = torch.randn((b, self.net.channels, c.n_future, c.height, c.width), generator=generator, device=first.device)
         null = torch.full_like(task_ids, self.net.null_task)
         for t in sampler.timesteps:
             ts = torch.full((b,), int(t), device=first.device, dtype=torch.long)

@@ -15,8 +15,10 @@ convolutions, spatial-only attention):
 Being a diffusers ``ModelMixin`` + ``ConfigMixin``, it saves and loads with ``save_pretrained`` /
 ``from_pretrained`` (safetensors).
 
-Tensors: frames in [−1, 1], shape (B, 3, F, H, W) with F = ``n_future``; the observed frame
-(B, 3, H, W) is repeated over F and concatenated on channels, so the U-Net sees (B, 6, F, H, W).
+Tensors: frames in [−1, 1], shape (B, C, F, H, W) with F = ``n_future`` and C = 3 (RGB) or 4 (RGB-D,
+``depth=True``: the fourth channel is log-depth coded by ``agent/planning/depth_norm.py`` between
+``depth_near_m`` and ``depth_far_m``); the observed frame (B, C, H, W) is repeated over F and
+concatenated on channels, so the U-Net sees (B, 2C, F, H, W).
 
 Why not ``diffusers.UNet3DConditionModel``: it adds a temporal transformer at full resolution
 (``transformer_in``) and four 3-D convolutions per temporal layer; on a CPU that made one training
@@ -93,7 +95,8 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
     def __init__(self, height: int = 48, width: int = 64, n_future: int = 7, tasks: tuple[str, ...] = ("task",),
                  block_out_channels: tuple[int, ...] = (16, 32, 64), layers_per_block: int = 1,
                  attention_head_dim: int = 16, norm_num_groups: int = 8, task_embed_dim: int = 64,
-                 attention_levels: int = 1) -> None:
+                 attention_levels: int = 1, depth: bool = False, depth_near_m: float = 0.2,
+                 depth_far_m: float = 5.0) -> None:
         super().__init__()
         chs = list(block_out_channels)
         n, g, f = len(chs), norm_num_groups, n_future
@@ -102,7 +105,8 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
         self.time_embedding = TimestepEmbedding(chs[0], temb)
         self.task_embedding = nn.Embedding(len(tasks) + 1, task_embed_dim)  # last row: the null task
         self.task_proj = nn.Linear(task_embed_dim, temb)
-        self.conv_in = nn.Conv2d(6, chs[0], kernel_size=3, padding=1)
+        ch = self.channels
+        self.conv_in = nn.Conv2d(2 * ch, chs[0], kernel_size=3, padding=1)
 
         def attn(level: int) -> bool:
             return level >= n - attention_levels
@@ -134,7 +138,12 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
             self.up.append(stages)
             self.upsample.append(Upsample2D(c, use_conv=True) if i > 0 else nn.Identity())
         self.norm_out = nn.GroupNorm(g, c, eps=1e-6)
-        self.conv_out = nn.Conv2d(c, 3, kernel_size=3, padding=1)
+        self.conv_out = nn.Conv2d(c, ch, kernel_size=3, padding=1)
+
+    @property
+    def channels(self) -> int:
+        """Channels per frame: 3 (RGB) or 4 (RGB + coded depth)."""
+        return 4 if self.config.depth else 3
 
     @property
     def null_task(self) -> int:
@@ -150,13 +159,13 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
 
     def forward(self, noisy: torch.Tensor, timesteps: torch.Tensor, first: torch.Tensor,
                 task_ids: torch.Tensor) -> torch.Tensor:
-        """noisy (B, 3, F, H, W), timesteps (B,), first (B, 3, H, W), task_ids (B,) → (B, 3, F, H, W)."""
-        b, _, f, h, w = noisy.shape
-        if (h, w, f) != (self.config.height, self.config.width, self.config.n_future):
-            raise ValueError(f"model is {self.config.width}x{self.config.height}x{self.config.n_future} frames, "
-                             f"got {w}x{h}x{f}")
-        x = torch.cat([noisy, first.unsqueeze(2).expand(b, 3, f, h, w)], dim=1)
-        x = x.permute(0, 2, 1, 3, 4).reshape(b * f, 6, h, w)  # frames as a batch for the spatial layers
+        """noisy (B, C, F, H, W), timesteps (B,), first (B, C, H, W), task_ids (B,) → (B, C, F, H, W)."""
+        b, ch, f, h, w = noisy.shape
+        if (h, w, f, ch) != (self.config.height, self.config.width, self.config.n_future, self.channels):
+            raise ValueError(f"model is {self.config.width}x{self.config.height}x{self.config.n_future} frames of "
+                             f"{self.channels} channels, got {w}x{h}x{f} of {ch}")
+        x = torch.cat([noisy, first.unsqueeze(2).expand(b, ch, f, h, w)], dim=1)
+        x = x.permute(0, 2, 1, 3, 4).reshape(b * f, 2 * ch, h, w)  # frames as a batch for the spatial layers
         t = self.time_proj(timesteps.expand(b)).to(dtype=x.dtype)
         emb = self.time_embedding(t) + self.task_proj(self.task_embedding(task_ids))
         emb = emb.repeat_interleave(f, dim=0)  # (B·F, temb)
@@ -177,4 +186,4 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
                 x = s(torch.cat([x, skips.pop()], dim=1), emb)
             x = up(x)
         x = self.conv_out(nn.functional.silu(self.norm_out(x)))
-        return x.reshape(b, f, 3, h, w).permute(0, 2, 1, 3, 4)
+        return x.reshape(b, f, ch, h, w).permute(0, 2, 1, 3, 4)

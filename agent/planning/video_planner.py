@@ -5,6 +5,12 @@ current frame: the frame is centre-cropped to the model's aspect ratio only if i
 different aspect ratio is an error, not a silent distortion) and resized to the model's size; the
 generated frames are resized back to the camera's size, and frame 0 of every plan is the real
 observation. The same seed gives the same plans.
+
+An RGB-D checkpoint (``VideoModelConfig.depth``) is also conditioned on the observed frame's depth
+(``obs.depth[camera]``: declared, as AVDC's executor reads the observed frame's depth and mask too) and
+predicts every future frame's depth; the plan's ``depth`` is frame 0's observed depth followed by the
+model's, decoded to metres and resized (bilinear) to the camera's size. Nothing else in a plan comes from
+the simulator: ``object_poses`` stays ``None``.
 """
 
 from __future__ import annotations
@@ -19,10 +25,10 @@ import numpy as np
 import torch
 
 from plansight.agent.contracts import Observation, VideoPlan
-from plansight.agent.learning.video_clips import resize_to
+from plansight.agent.learning.video_clips import resize_depth_to, resize_to
 from plansight.agent.planning.config_planner import DiffusionPlannerConfig
 from plansight.agent.planning.config_video import DiffusionConfig
-from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_tensor
+from plansight.agent.planning.video_diffusion import VideoDiffusion, split_rgbd, to_frames, to_rgbd_tensor, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
 from plansight.agent.shared.builtin import resolve_model
 
@@ -89,8 +95,14 @@ class DiffusionVideoPlanner:
     def tasks(self) -> tuple[str, ...]:
         return tuple(self.net.config.tasks)
 
-    def sample_frames(self, first: np.ndarray, task: str, n: int = 1, seed: int | None = None) -> np.ndarray:
-        """``n`` futures (n, F, h, w, 3) uint8 at the model's size from ``first`` (h, w, 3) uint8, already at it."""
+    @property
+    def predicts_depth(self) -> bool:
+        return bool(self.net.config.depth)
+
+    def sample(self, first: np.ndarray, task: str, n: int = 1, seed: int | None = None,
+               first_depth: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """``n`` futures at the model's size from ``first`` (h, w, 3) uint8, already at it: frames (n, F, h, w, 3)
+        uint8 and, for an RGB-D model (which needs ``first_depth`` (h, w), metres), depth (n, F, h, w) metres."""
         c = self.net.config
         if first.shape != (c.height, c.width, 3):
             raise PlannerError(f"first frame is {first.shape}, the model takes ({c.height}, {c.width}, 3)")
@@ -98,9 +110,25 @@ class DiffusionVideoPlanner:
             ids = self.net.task_ids([task] * n)
         except KeyError as e:
             raise PlannerError(str(e.args[0])) from None
-        x0 = to_tensor(first[None]).to(self.net.device).expand(n, -1, -1, -1).contiguous()
+        if c.depth:
+            if first_depth is None or first_depth.shape != (c.height, c.width):
+                got = "none" if first_depth is None else str(first_depth.shape)
+                raise PlannerError(f"this RGB-D model needs the observed frame's depth ({c.height}, {c.width}), "
+                                   f"got {got}")
+            x0 = to_rgbd_tensor(first[None], first_depth[None], c.depth_near_m, c.depth_far_m)
+        else:
+            x0 = to_tensor(first[None])
+        x0 = x0.to(self.net.device).expand(n, -1, -1, -1).contiguous()
         gen = torch.Generator(device="cpu").manual_seed(0 if seed is None else seed)
-        return to_frames(self.diffusion.sample(x0, ids, gen).movedim(2, 1))
+        video = self.diffusion.sample(x0, ids, gen).movedim(2, 1)  # (n, F, C, h, w)
+        if not c.depth:
+            return to_frames(video), None
+        return split_rgbd(video, c.depth_near_m, c.depth_far_m)
+
+    def sample_frames(self, first: np.ndarray, task: str, n: int = 1, seed: int | None = None,
+                      first_depth: np.ndarray | None = None) -> np.ndarray:
+        """The frames of ``sample``: (n, F, h, w, 3) uint8."""
+        return self.sample(first, task, n, seed, first_depth)[0]
 
     def plan(self, obs: Observation, task: str, camera: str, n: int = 1, seed: int | None = None) -> list[VideoPlan]:
         if camera not in obs.images:
@@ -113,11 +141,22 @@ class DiffusionVideoPlanner:
         if abs(w / h - c.width / c.height) > 1e-3:
             raise PlannerError(f"camera {camera!r} is {w}x{h} but the checkpoint plans at {c.width}x{c.height}: "
                                "aspect ratios differ; collect and train at the camera's aspect ratio")
+        obs_depth = None
+        if c.depth:
+            obs_depth = (obs.depth or {}).get(camera)
+            if obs_depth is None:
+                raise PlannerError(f"this RGB-D checkpoint needs the observed depth of camera {camera!r}; the "
+                                   "observation has none (observe with depth=True)")
         t0 = time.perf_counter()
-        video = self.sample_frames(resize_to(img, c.height, c.width), task, n, seed)
+        video, depth = self.sample(resize_to(img, c.height, c.width), task, n, seed,
+                                   None if obs_depth is None else resize_depth_to(obs_depth, c.height, c.width))
         self._sample_s += time.perf_counter() - t0
         plans = []
-        for v in video:
+        for k, v in enumerate(video):
             up = [cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) for f in v]
-            plans.append(VideoPlan(frames=np.stack([img, *up]), camera=camera, task=task))
+            plan_depth = None
+            if depth is not None:
+                d_up = [cv2.resize(d, (w, h), interpolation=cv2.INTER_LINEAR) for d in depth[k]]
+                plan_depth = np.stack([np.asarray(obs_depth, np.float32), *d_up])
+            plans.append(VideoPlan(frames=np.stack([img, *up]), camera=camera, task=task, depth=plan_depth))
         return plans

@@ -110,7 +110,7 @@ def test_bad_inputs_are_clear():
     net = tiny_net()
     with pytest.raises(KeyError, match="unknown task 'door-open'; this model knows: push-left, push-right"):
         net.task_ids(["door-open"])
-    with pytest.raises(ValueError, match="model is 16x16x3 frames, got 32x16x3"):
+    with pytest.raises(ValueError, match="model is 16x16x3 frames of 3 channels, got 32x16x3 of 3"):
         net(torch.randn(1, 3, 3, 16, 32), torch.tensor([1]), torch.randn(1, 3, 16, 32), torch.tensor([0]))
     with pytest.raises(ValueError, match="multiples of norm_num_groups"):
         VideoModelConfig(tasks=("a",), block_out_channels=(12, 24))

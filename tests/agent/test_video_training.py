@@ -37,8 +37,9 @@ def test_clips_end_at_completion_and_skip_failed_demos(tmp_path):
     write_dataset(tmp_path / "d.h5")
     ds = VideoClipDataset(tmp_path / "d.h5", 16, 16, 3, random_crop=False)
     assert len(ds) == 3 and ds.tasks == ("push-left", "push-right")
-    first, future, task = ds.clip(0, np.random.default_rng(0))
-    assert first.shape == (16, 16, 3) and future.shape == (3, 16, 16, 3) and task == "push-left"
+    clip = ds.clip(0, np.random.default_rng(0))
+    assert clip.first.shape == (16, 16, 3) and clip.future.shape == (3, 16, 16, 3) and clip.task == "push-left"
+    assert clip.first_depth is None and clip.future_depth is None
     with pytest.raises(VideoDataError, match="dataset not found"):
         VideoClipDataset(tmp_path / "missing.h5", 16, 16, 3)
 
