@@ -28,7 +28,9 @@ from bench import (
     executor_tracking,
     fuzz,
     metaworld_oracle,
+    metaworld_sac,
     persistent_ssl,
+    plan_format,
     rl,
     video_planner,
 )
@@ -37,7 +39,8 @@ BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persisten
            "ardrone": ardrone.run, "metaworld_oracle": metaworld_oracle.run, "video_planner": video_planner.run,
            "executor_ablation": executor_ablation.run, "executor_tracking": executor_tracking.run,
            "arm_trajectories": arm_trajectories.run, "fuzz": fuzz.run, "rl": rl.run,
-           "avoidance_levels": avoidance_levels.run}
+           "avoidance_levels": avoidance_levels.run, "plan_format": plan_format.run,
+           "metaworld_sac": metaworld_sac.run}
 
 
 def main() -> None:
@@ -72,6 +75,10 @@ def main() -> None:
     ap.add_argument("--avoidance-seeds", default="held-out",
                     help="avoidance levels: held-out (1000-1019), tuning (100-119) or a range")
     ap.add_argument("--avoidance-levels", default="default,dense", help="avoidance levels: comma-separated levels")
+    ap.add_argument("--format-cells", default=",".join(plan_format.CELLS), help="plan format: comma-separated cells")
+    ap.add_argument("--format-seeds", default="100-100", help="plan format: tuning seeds (never 0-24)")
+    ap.add_argument("--format-record-only", action="store_true", help="plan format: tabulate the cells already run")
+    ap.add_argument("--sac-steps", type=int, default=20_000, help="Meta-World SAC: steps per task")
     ap.add_argument("--fuzz-scale", type=float, default=1.0, help="fuzz: fraction of the protocol's case counts")
     args = ap.parse_args()
     common.RECORD = args.record
@@ -118,6 +125,12 @@ def main() -> None:
         figures = avoidance_levels.run(tuple(args.avoidance_levels.split(",")),
                                        avoidance_levels.parse_seeds(args.avoidance_seeds))
         print(json.dumps({k: v["success_text"] for k, v in figures["levels"].items()}, indent=2))
+    if "plan_format" in chosen:
+        figures = plan_format.run(args.format_cells.split(","), args.format_seeds, args.format_record_only)
+        print(json.dumps({r["cell"]: f"{r['success']}/{r['episodes']}" for r in figures["cells"]}, indent=2))
+    if "metaworld_sac" in chosen:
+        figures = metaworld_sac.run(steps=args.sac_steps)
+        print(json.dumps({r["task"]: r["final"] for r in figures["tasks"]}, indent=2))
     if "rl" in chosen:
         figures = rl.run()
         print(json.dumps({t: figures[t]["evaluation"] for t in ("hover", "waypoint")}, indent=2))

@@ -1,0 +1,175 @@
+"""Plan format by measurement (issue 18): the executor's ceiling on oracle plans over resolution × plan frames ×
+RGB / RGB-D, beside each cell's training cost for the RGB-D video model.
+
+A cell is the oracle (the scripted expert's real future) degraded to the cell's format: frames area-resized
+to WIDTH×HEIGHT and back (``--plan-res``), ``FRAMES`` frames per plan (the observed one included), and for
+RGB cells the executor's RGB path (``--executor plan_depth=false``). Its success is what any learned planner
+of that format could at best reach with this executor. Episodes: 11 tasks × 3 cameras × the tuning seeds
+(100 by default; never the test seeds 0–24), 5 replans, through ``plansight eval metaworld`` into
+``runs/plan_format/<cell>/`` (resumable; a complete cell is not rerun).
+
+Training cost: seconds per training step of the RGB-D ``VideoPlanNet`` (the shipped width, batch 8, forward +
+backward + Adam, median of 3 after a warm-up, the threads this process has) at the cell's size and
+``FRAMES − 1`` predicted frames.
+
+    .venv/bin/python -m bench.plan_format                         # the default grid (CELLS)
+    .venv/bin/python -m bench.plan_format --cells rgbd_64x48_8,rgb_64x48_8 --seeds 100-101
+    .venv/bin/python -m bench.plan_format --record-only          # tabulate the cells already run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import ROOT, record, wilson
+
+log = logging.getLogger(__name__)
+
+OUT = ROOT / "runs" / "plan_format"
+RESOLUTIONS = ("64x48", "96x72", "128x96", "160x120")
+FRAMES = (8, 12, 16, 24)
+CELLS = tuple(f"rgbd_{r}_{f}" for r in RESOLUTIONS for f in FRAMES) + tuple(f"rgb_{r}_8" for r in RESOLUTIONS) + (
+    "rgb_64x48_16",)
+"""The grid: every RGB-D cell, RGB at 8 frames at every size and at 16 frames at 64×48."""
+TEST_SEEDS = range(25)
+
+
+def parse_cell(cell: str) -> tuple[str, int, int, int]:
+    """``rgbd_64x48_8`` → ("rgbd", 64, 48, 8); ``ValueError`` naming the cell otherwise."""
+    try:
+        kind, res, frames = cell.split("_")
+        w, h = (int(v) for v in res.split("x"))
+        if kind not in ("rgb", "rgbd"):
+            raise ValueError
+        return kind, w, h, int(frames)
+    except ValueError:
+        raise ValueError(f"cell {cell!r}: expected rgb|rgbd_WIDTHxHEIGHT_FRAMES, e.g. rgbd_64x48_8") from None
+
+
+def run_cell(cell: str, seeds: list[int]) -> Path:
+    """Run (or resume) one cell's episodes with the eval CLI; its folder."""
+    kind, w, h, frames = parse_cell(cell)
+    out = OUT / cell
+    seed_arg = f"{seeds[0]}-{seeds[0]}" if len(seeds) == 1 else ",".join(map(str, seeds))  # a bare 100 is a count
+    cmd = [sys.executable, "-m", "plansight.launch.cli", "eval", "metaworld", "--planner", "oracle", "--tasks", "all",
+           "--seeds", seed_arg, "--replan", "5", "--plan-res", f"{w}x{h}", "--plan-frames", str(frames), "--workers", "1",
+           "--videos", "0", "--out", str(out), *(["--executor", "plan_depth=false"] if kind == "rgb" else [])]
+    log.info("%s: %s", cell, " ".join(cmd[2:]))
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return out
+
+
+def step_seconds(w: int, h: int, frames: int, repeats: int = 3, batch: int = 8) -> float:
+    """Median seconds per RGB-D training step at this size (see the module docstring)."""
+    import torch
+
+    from plansight.agent.planning.video_model import VideoPlanNet
+
+    torch.manual_seed(0)
+    net = VideoPlanNet(height=h, width=w, n_future=frames - 1, tasks=("a",), depth=True)
+    opt = torch.optim.Adam(net.parameters(), 1e-4)
+    x, first = torch.randn(batch, 4, frames - 1, h, w), torch.randn(batch, 4, h, w)
+    ts, ids = torch.randint(0, 100, (batch,)), torch.zeros(batch, dtype=torch.long)
+    times = []
+    for k in range(repeats + 1):
+        t = time.perf_counter()
+        net(x, ts, first, ids).square().mean().backward()
+        opt.step()
+        opt.zero_grad()
+        if k:
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def cell_result(cell: str) -> dict | None:
+    path = OUT / cell / "summary.json"
+    if not path.is_file():
+        return None
+    s = json.loads(path.read_text())
+    r = s["settings"]["replans_5"]
+    ok = sum(v[0] for v in r["per_task_counts"].values())
+    n = sum(v[1] for v in r["per_task_counts"].values())
+    lo, hi = wilson(ok, n)
+    return {"cell": cell, "seeds": s["seeds"], "success": ok, "episodes": n, "rate": ok / n if n else 0.0,
+            "wilson_95": [round(lo, 3), round(hi, 3)], "per_task_counts": r["per_task_counts"],
+            "errors": r["errors"], "command": s["command"]}
+
+
+def markdown(rows: list[dict], costs: dict[str, float], goal: float = 0.55) -> str:
+    seeds = sorted({s for r in rows for s in r["seeds"]})
+    lines = ["## Plan format: the executor's ceiling by resolution, frames and depth (oracle plans)", "",
+             f"Oracle plans degraded to each format (bench/plan_format.py), 5 replans, 11 tasks × 3 cameras × tuning "
+             f"seeds {', '.join(map(str, seeds))} (never the test seeds 0–24): successes / episodes, 95 % Wilson "
+             "interval. Training cost: seconds per step of the RGB-D VideoPlanNet (channels 16/32/64, batch 8) at "
+             "the cell's size and frames, on this machine.", "",
+             "| Plan | Resolution | Frames | Oracle ceiling, 5 replans | s / training step | pick-and-place tasks* |",
+             "|---|---|---|---|---|---|"]
+    pick = ("basketball", "shelf-place", "hammer", "assembly")
+    for r in sorted(rows, key=lambda r: (r["cell"].split("_")[0] != "rgbd", *parse_cell(r["cell"])[1:])):
+        kind, w, h, f = parse_cell(r["cell"])
+        lo, hi = r["wilson_95"]
+        cost = costs.get(f"{w}x{h}_{f}")
+        pp = sum(r["per_task_counts"][t][0] for t in pick if t in r["per_task_counts"])
+        ppn = sum(r["per_task_counts"][t][1] for t in pick if t in r["per_task_counts"])
+        lines.append(f"| {'RGB-D' if kind == 'rgbd' else 'RGB'} | {w}×{h} | {f} | {r['success']}/{r['episodes']} "
+                     f"({100 * r['rate']:.1f} %, {100 * lo:.1f}–{100 * hi:.1f}) | "
+                     f"{'' if cost is None else f'{cost:.2f}'} | {pp}/{ppn} |")
+    missing = [c for c in CELLS if c not in {r["cell"] for r in rows}]
+    lines += ["", "*basketball, shelf-place, hammer, assembly: the tasks that carry an object.", ""]
+    if missing:
+        lines.append(f"Not measured yet ({len(missing)} of {len(CELLS)} grid cells): {', '.join(missing)}. "
+                     "Run them with `python -m bench.plan_format --cells …`.")
+    ok = [r for r in rows if r["rate"] >= goal + 0.10]
+    if ok:
+        cheapest = min(ok, key=lambda r: costs.get("{1}x{2}_{3}".format(*parse_cell(r["cell"])), float("inf")))
+        lines.append(f"Cheapest measured cell whose ceiling leaves ≥ 10 points above the {100 * goal:.0f} % goal: "
+                     f"`{cheapest['cell']}`.")
+    return "\n".join(lines)
+
+
+def run(cells: list[str], seeds: str = "100-100", record_only: bool = False) -> dict:
+    from plansight.agent.shared.ranges import parse_ints
+
+    seed_list = parse_ints(seeds, "seeds", bare_is_count=False)
+    if set(seed_list) & set(TEST_SEEDS):
+        raise SystemExit(f"plan_format: seeds {seeds} overlap the test seeds 0-24; use tuning seeds (≥ 100)")
+    rows = []
+    for cell in cells:
+        parse_cell(cell)
+        if not record_only:
+            run_cell(cell, seed_list)
+        r = cell_result(cell)
+        if r is not None:
+            rows.append(r)
+    costs = {}
+    for r in rows:
+        _, w, h, f = parse_cell(r["cell"])
+        key = f"{w}x{h}_{f}"
+        if key not in costs:
+            costs[key] = round(step_seconds(w, h, f), 3)
+            log.info("training step at %s: %.2f s", key, costs[key])
+    figures = {"cells": rows, "train_step_s": costs, "seeds": seed_list, "grid": list(CELLS)}
+    record("plan_format", figures, markdown(rows, costs))
+    return figures
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cells", default=",".join(CELLS), help="comma-separated cells (default: the whole grid)")
+    ap.add_argument("--seeds", default="100-100", help="tuning seeds, a range or list (never 0-24)")
+    ap.add_argument("--record-only", action="store_true", help="tabulate the cells already run, run no episodes")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    figures = run(args.cells.split(","), args.seeds, args.record_only)
+    print(json.dumps({r["cell"]: f"{r['success']}/{r['episodes']}" for r in figures["cells"]}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
