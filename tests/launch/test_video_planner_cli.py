@@ -32,6 +32,39 @@ def tiny_checkpoint(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def tiny_rgbd_checkpoint(tmp_path_factory):
+    """An untrained RGB-D 32×24 model, saved the way `plansight train video` saves one."""
+    path = tmp_path_factory.mktemp("ckpt_rgbd") / "model"
+    net = VideoPlanNet(height=24, width=32, n_future=3, tasks=("button-press",), block_out_channels=(8, 16),
+                       attention_head_dim=8, norm_num_groups=4, task_embed_dim=8, depth=True)
+    net.save_pretrained(path)
+    (path / "plansight_train.json").write_text(json.dumps({"diffusion": DiffusionConfig(
+        train_timesteps=100, sample_steps=2, guidance_scale=1.0, residual=True).model_dump(mode="json")}))
+    return path
+
+
+def test_rgbd_planner_feeds_its_depth_to_the_executor(tiny_rgbd_checkpoint, monkeypatch):
+    """The executor gets the learned plan's depth (and no object poses) inside a real Meta-World episode."""
+    from plansight.agent.planning.executor import FlowPlanExecutor
+
+    seen = []
+    reset = FlowPlanExecutor.reset
+
+    def spy(self, plan, obs):
+        seen.append(plan)
+        return reset(self, plan, obs)
+
+    monkeypatch.setattr(FlowPlanExecutor, "reset", spy)
+    spec = EpisodeSpec("button-press", "corner", seed=100, replans=0, width=128, height=96, planner="diffusion",
+                       checkpoint=str(tiny_rgbd_checkpoint))
+    rec = run_episode(spec)
+    assert rec["plans"] == 1 and len(seen) == 1
+    plan = seen[0]
+    assert plan.object_poses is None and plan.depth.shape == (4, 96, 128) and np.isfinite(plan.depth).all()
+    assert 0.2 <= plan.depth[1:].min() and plan.depth[1:].max() <= 5.0  # the model's code range, in metres
+
+
 def cli(*args):
     res = CliRunner().invoke(app, list(args))
     return res.exit_code, " ".join(res.output.split())

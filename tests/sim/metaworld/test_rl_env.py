@@ -17,7 +17,7 @@ def test_env_checker_and_reproducible_resets():
     assert np.array_equal(a, b) and info_a == info_b and info_a["variation_seed"] >= 10**6
     c, _ = env.reset(seed=4)
     assert not np.array_equal(a, c)  # another variation: the handle moved
-    for k in range(5):
+    for _ in range(5):
         obs, r, term, trunc, info = env.step(np.array([0.0, 0.0, -1.0, 0.0], np.float32))
         assert obs.shape == (39,) and np.isfinite(r) and not term and isinstance(info["success"], bool)
     assert trunc  # the 5-step budget
