@@ -4,7 +4,9 @@ every camera, MuJoCo states, actions, rewards, success flags and seeds."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import mujoco
@@ -17,7 +19,19 @@ from plansight.sim.metaworld.tasks import EXTRA_STEPS
 
 log = logging.getLogger(__name__)
 
+_ARMS: dict[tuple, MetaWorldArm] = {}  # per worker process: one arm per (task, cameras, size, steps)
 
+
+def _rollout_job(task: str, cameras: tuple[str, ...], width: int, height: int, max_steps: int, seed: int) -> Demo:
+    """A worker process's rollout; it keeps its arm for the next seed of the same task."""
+    key = (task, cameras, width, height, max_steps)
+    if key not in _ARMS:
+        for old in _ARMS.values():
+            old.close()
+        _ARMS.clear()
+        _ARMS[key] = MetaWorldArm(make_config(task=task, cameras=cameras, width=width, height=height,
+                                              max_steps=max_steps))
+    return rollout(_ARMS[key], seed)
 
 def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None) -> Demo:
     """One expert episode from ``seed``'s initial state, observed before every action."""
@@ -49,27 +63,40 @@ def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None) -> Demo:
                 obs={k: np.stack(v) for k, v in obs_keys.items()}, cameras=cams)
 
 
-def collect(out: Path, tasks: Sequence[str], cameras: Sequence[str], episodes: int, width: int, height: int,
-            seed0: int = 0, max_steps: int = 500, on_demo: Callable[[int, int, Demo], None] | None = None) -> dict:
-    """Record ``episodes`` expert demos per task (seeds ``seed0…``) into ``out``; returns a summary."""
-    env_args = {"benchmark": "metaworld-v3", "tasks": list(tasks), "cameras": list(cameras), "width": width,
-                "height": height, "max_steps": max_steps, "action_scale_m": 0.01,
-                "mujoco_state_spec": int(mujoco.mjtState.mjSTATE_INTEGRATION)}
-    n_total, n, n_ok = len(tasks) * episodes, 0, 0
-    with open_writer(out, env_args) as w:
+def _demos(tasks: Sequence[str], cameras: Sequence[str], episodes: int, width: int, height: int, seed0: int,
+           max_steps: int, workers: int) -> Iterator[Demo]:
+    """Every (task, seed) rollout in order; in ``workers`` spawned processes when > 1."""
+    jobs = [(t, tuple(cameras), width, height, max_steps, seed0 + i) for t in tasks for i in range(episodes)]
+    if workers <= 1:
         for task in tasks:
             arm = MetaWorldArm(make_config(task=task, cameras=tuple(cameras), width=width, height=height,
                                            max_steps=max_steps))
             try:
                 for i in range(episodes):
-                    demo = rollout(arm, seed0 + i)
-                    w.add(demo)
-                    n += 1
-                    n_ok += demo.success
-                    if not demo.success:
-                        log.warning("%s seed %d: the expert failed; kept and flagged", task, demo.seed)
-                    if on_demo:
-                        on_demo(n, n_total, demo)
+                    yield rollout(arm, seed0 + i)
             finally:
                 arm.close()
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_rollout_job, *zip(*jobs, strict=True), chunksize=max(1, episodes // workers))
+
+
+def collect(out: Path, tasks: Sequence[str], cameras: Sequence[str], episodes: int, width: int, height: int,
+            seed0: int = 0, max_steps: int = 500, on_demo: Callable[[int, int, Demo], None] | None = None,
+            workers: int = 1) -> dict:
+    """Record ``episodes`` expert demos per task (seeds ``seed0…``) into ``out``, rolled out in ``workers``
+    processes (the file's order and contents do not depend on it); returns a summary."""
+    env_args = {"benchmark": "metaworld-v3", "tasks": list(tasks), "cameras": list(cameras), "width": width,
+                "height": height, "max_steps": max_steps, "action_scale_m": 0.01,
+                "mujoco_state_spec": int(mujoco.mjtState.mjSTATE_INTEGRATION)}
+    n_total, n, n_ok = len(tasks) * episodes, 0, 0
+    with open_writer(out, env_args) as w:
+        for demo in _demos(tasks, cameras, episodes, width, height, seed0, max_steps, workers):
+            w.add(demo)
+            n += 1
+            n_ok += demo.success
+            if not demo.success:
+                log.warning("%s seed %d: the expert failed; kept and flagged", demo.task, demo.seed)
+            if on_demo:
+                on_demo(n, n_total, demo)
     return {"path": str(out), "demos": n, "successful": n_ok, "failed": n - n_ok}

@@ -55,3 +55,13 @@ def test_dataset_round_trip(tmp_path, monkeypatch):
         assert np.array_equal(img, back.obs["corner_image"][k])
     finally:
         arm.close()
+
+
+def test_parallel_collection_writes_the_same_demos(tmp_path):
+    kw = {"tasks": ["button-press"], "cameras": ["corner"], "episodes": 2, "width": 48, "height": 32, "max_steps": 10}
+    collect(tmp_path / "one.hdf5", **kw)
+    collect(tmp_path / "two.hdf5", workers=2, **kw)
+    for name in ("demo_0", "demo_1"):
+        a, b = read_demo(tmp_path / "one.hdf5", name), read_demo(tmp_path / "two.hdf5", name)
+        assert (a.seed, a.success_step) == (b.seed, b.success_step)
+        assert np.array_equal(a.actions, b.actions) and np.array_equal(a.obs["corner_image"], b.obs["corner_image"])
