@@ -31,20 +31,23 @@ EVAL_OUT = Path("runs/eval_video")
 ORACLE_LOWRES_OUT = Path("runs/eval_oracle_8f_64x48")  # the oracle through the model's eyes (--plan-res)
 
 
-def expert_clip(arm, task: str, camera: str, seed: int, n_frames: int, height: int, width: int) -> np.ndarray:
+def expert_clip(arm, task: str, camera: str, seed: int, n_frames: int, height: int, width: int,
+                depth: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """The expert's real future from ``seed``'s reset state as an AVDC clip: ``n_frames`` (observed first) spaced
-    uniformly to task completion, rendered by ``arm`` and area-resized to ``width``×``height``; (F, h, w, 3) uint8."""
-    from plansight.agent.learning.video_clips import resize_to
+    uniformly to task completion, rendered by ``arm`` and area-resized to ``width``×``height``; (F, h, w, 3) uint8,
+    and with ``depth`` also its rendered depth (F, h, w) metres."""
+    from plansight.agent.learning.video_clips import resize_depth_to, resize_to
     from plansight.sim.metaworld.oracle import OraclePlanner
 
     arm.reset(seed)
     obs = arm.observe((camera,), depth=False, masks=False)
-    real = OraclePlanner(arm, n_frames=n_frames, horizon=500, tail_steps=0).plan(obs, task, camera)[0].frames
-    return resize_to(real, height, width)
+    plan = OraclePlanner(arm, n_frames=n_frames, horizon=500, tail_steps=0, depth=depth).plan(obs, task, camera)[0]
+    frames = resize_to(plan.frames, height, width)
+    return (frames, resize_depth_to(plan.depth, height, width)) if depth else frames
 
 
 def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[str]) -> dict:
-    from plansight.agent.learning.video_quality import video_metrics
+    from plansight.agent.learning.video_quality import depth_metrics, video_metrics
     from plansight.agent.planning.video_planner import DiffusionVideoPlanner
     from plansight.sim.metaworld.arm_sim import MetaWorldArm
     from plansight.sim.metaworld.config_metaworld import make_config
@@ -57,10 +60,19 @@ def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[
         try:
             for seed in seeds:
                 for cam in cameras:
-                    real = expert_clip(arm, task, cam, seed, c.n_future + 1, c.height, c.width)
-                    pred = planner.sample_frames(real[0], task, 1, seed)[0]
+                    if c.depth:
+                        real, real_d = expert_clip(arm, task, cam, seed, c.n_future + 1, c.height, c.width, True)
+                        pred, pred_d = planner.sample(real[0], task, 1, seed, real_d[0])
+                        pred, pred_d = pred[0], pred_d[0]
+                    else:
+                        real = expert_clip(arm, task, cam, seed, c.n_future + 1, c.height, c.width)
+                        pred = planner.sample_frames(real[0], task, 1, seed)[0]
                     model = video_metrics(pred, real[1:])
                     copy = video_metrics(np.repeat(real[:1], c.n_future, axis=0), real[1:])
+                    if c.depth:
+                        model["depth_abs_rel"] = depth_metrics(pred_d, real_d[1:], c.depth_far_m)["abs_rel_mean"]
+                        copy["depth_abs_rel"] = depth_metrics(np.repeat(real_d[:1], c.n_future, axis=0), real_d[1:],
+                                                              c.depth_far_m)["abs_rel_mean"]
                     r = rows.setdefault(task, {"model": [], "copy": []})
                     r["model"].append(model)
                     r["copy"].append(copy)
@@ -68,9 +80,12 @@ def quality(checkpoint: Path, seeds: list[int], tasks: list[str], cameras: list[
             arm.close()
 
     def agg(ms: list[dict]) -> dict:
-        return {"psnr_db": float(np.mean([m["psnr"] for m in ms])), "ssim": float(np.mean([m["ssim"] for m in ms])),
-                "last_mse": float(np.mean([m["last_mse"] for m in ms])),
-                "psnr_per_frame_db": np.mean([m["psnr"] for m in ms], axis=0).round(2).tolist()}
+        out = {"psnr_db": float(np.mean([m["psnr"] for m in ms])), "ssim": float(np.mean([m["ssim"] for m in ms])),
+               "last_mse": float(np.mean([m["last_mse"] for m in ms])),
+               "psnr_per_frame_db": np.mean([m["psnr"] for m in ms], axis=0).round(2).tolist()}
+        if "depth_abs_rel" in ms[0]:
+            out["depth_abs_rel"] = float(np.nanmean([m["depth_abs_rel"] for m in ms]))
+        return out
 
     per_task = {t: {k: agg(v) for k, v in r.items()} for t, r in rows.items()}
     every = {k: agg([m for r in rows.values() for m in r[k]]) for k in ("model", "copy")}
@@ -115,7 +130,8 @@ def latency(checkpoint: Path, repeats: int = 7) -> dict:
     planner = DiffusionVideoPlanner(checkpoint)
     task = planner.tasks[0]
     img = np.random.default_rng(0).integers(0, 255, (240, 320, 3), dtype=np.uint8)
-    obs = Observation(t=0.0, images={"corner": img}, state=np.zeros(39))
+    depth = {"corner": np.random.default_rng(1).uniform(0.8, 4.0, (240, 320)).astype(np.float32)}
+    obs = Observation(t=0.0, images={"corner": img}, state=np.zeros(39), depth=depth)
     out = {"threads": torch.get_num_threads(), "sample_steps": planner.diffusion.cfg.sample_steps,
            "guidance_scale": planner.diffusion.cfg.guidance_scale}
     for n in (1, 4):

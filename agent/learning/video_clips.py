@@ -114,11 +114,13 @@ class VideoClipDataset:
         random_crop: augmentation on.
         include_failed: also use demos whose expert failed (off: AVDC keeps only successes).
         depth: also read each frame's depth (``<camera>_depth``, metres).
+        cache_mb: keep decoded clip sources in memory up to this many MiB (the files are LZF-compressed per
+            frame; decoding a source again for every clip cost about 0.1 s per clip at 128×96 with depth).
     """
 
     def __init__(self, path: str | Path | Sequence[str | Path], height: int, width: int, n_future: int,
                  cameras: list[str] | None = None, random_crop: bool = True, include_failed: bool = False,
-                 depth: bool = False) -> None:
+                 depth: bool = False, cache_mb: float = 4096.0) -> None:
         self.paths = [Path(p) for p in ([path] if isinstance(path, (str, Path)) else path)]
         if not self.paths:
             raise VideoDataError("no dataset given")
@@ -126,6 +128,8 @@ class VideoClipDataset:
         self.height, self.width, self.n_future = height, width, n_future
         self.random_crop, self.depth = random_crop, depth
         self._files: list[h5py.File] = []
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._cache_left = cache_mb * 2**20
         self.index: list[ClipIndex] = []
         try:
             for k, p in enumerate(self.paths):
@@ -183,18 +187,31 @@ class VideoClipDataset:
         c = self.index[i]
         start = int(rng.integers(0, max(1, c.end - self.n_future + 1)))
         idx = np.round(np.linspace(start, c.end, self.n_future + 1)).astype(int)
-        uniq = np.unique(idx)
-        obs = self._files[c.file]["data"][c.demo]["obs"]
-        pick = np.searchsorted(uniq, idx)
+        images, depths = self._source(i)
         scale, offset = 1.0, (0.5, 0.5)
         if self.random_crop:
             scale = float(rng.uniform(1.0, 1.1))
             offset = (float(rng.uniform()), float(rng.uniform()))
-        frames = resize_to(obs[f"{c.camera}_image"][uniq][pick], self.height, self.width, scale, offset)
-        if not self.depth:
+        frames = resize_to(images[idx], self.height, self.width, scale, offset)
+        if depths is None:
             return Clip(frames[0], frames[1:], c.task)
-        depth = resize_depth_to(obs[f"{c.camera}_depth"][uniq][pick], self.height, self.width, scale, offset)
+        depth = resize_depth_to(depths[idx], self.height, self.width, scale, offset)
         return Clip(frames[0], frames[1:], c.task, depth[0], depth[1:])
+
+    def _source(self, i: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Clip source ``i``'s frames (T, H, W, 3) (and depth (T, H, W)) up to its completion frame, decoded once
+        and kept while the cache has room."""
+        if i in self._cache:
+            return self._cache[i]
+        c = self.index[i]
+        obs = self._files[c.file]["data"][c.demo]["obs"]
+        images = obs[f"{c.camera}_image"][: c.end + 1]
+        depths = obs[f"{c.camera}_depth"][: c.end + 1] if self.depth else None
+        size = images.nbytes + (0 if depths is None else depths.nbytes)
+        if size <= self._cache_left:
+            self._cache[i] = (images, depths)
+            self._cache_left -= size
+        return images, depths
 
     def close(self) -> None:
         for f in self._files:
