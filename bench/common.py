@@ -90,6 +90,11 @@ PROTOCOLS: dict[str, Callable[[dict], str | None]] = {
                               else None if f["cells"] else "no cell measured"),
     "metaworld_sac": lambda f: (None if len(f["tasks"]) >= 2 and all(t["steps"] >= 20_000 for t in f["tasks"])
                                 else "the protocol is 2 tasks of ≥ 20k steps"),
+    "rl_crossing": lambda f: (None if f["seed_kind"] == "held-out" and all(
+        v["n"] >= 20 for r in f["policies"].values() for v in r.values())
+        else "the protocol is the 20 held-out rooms 1000-1019 per level and policy"),
+    "video_planner_rgbd": lambda f: (f"seeds {f['seeds']} overlap the test seeds 0-24" if set(f["seeds"]) & set(range(25))
+                                     else None),
     "fuzz": lambda f: None if f["scale"] >= 1.0 else f"scale {f['scale']}, the protocol's counts need scale 1",
     "persistent_ssl": lambda f: (None if f["online_learning_sim_minutes"] >= 10 else
                                  f"{f['online_learning_sim_minutes']} simulated minutes, need ≥ 10"),

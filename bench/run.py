@@ -32,7 +32,9 @@ from bench import (
     persistent_ssl,
     plan_format,
     rl,
+    rl_crossing,
     video_planner,
+    video_rgbd,
 )
 
 BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persistent_ssl.run, "airsim": airsim.run,
@@ -40,7 +42,7 @@ BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persisten
            "executor_ablation": executor_ablation.run, "executor_tracking": executor_tracking.run,
            "arm_trajectories": arm_trajectories.run, "fuzz": fuzz.run, "rl": rl.run,
            "avoidance_levels": avoidance_levels.run, "plan_format": plan_format.run,
-           "metaworld_sac": metaworld_sac.run}
+           "metaworld_sac": metaworld_sac.run, "rl_crossing": rl_crossing.run, "video_rgbd": video_rgbd.run}
 
 
 def main() -> None:
@@ -79,6 +81,9 @@ def main() -> None:
     ap.add_argument("--format-seeds", default="100-100", help="plan format: tuning seeds (never 0-24)")
     ap.add_argument("--format-record-only", action="store_true", help="plan format: tabulate the cells already run")
     ap.add_argument("--sac-steps", type=int, default=20_000, help="Meta-World SAC: steps per task")
+    ap.add_argument("--crossing-model", default="runs/rl/crossing", help="RL crossing: the model folder")
+    ap.add_argument("--rgbd-checkpoint", type=Path, default=Path("runs/video_rgbd_cpu/model"),
+                    help="RGB-D video planner: the model folder")
     ap.add_argument("--fuzz-scale", type=float, default=1.0, help="fuzz: fraction of the protocol's case counts")
     args = ap.parse_args()
     common.RECORD = args.record
@@ -131,6 +136,14 @@ def main() -> None:
     if "metaworld_sac" in chosen:
         figures = metaworld_sac.run(steps=args.sac_steps)
         print(json.dumps({r["task"]: r["final"] for r in figures["tasks"]}, indent=2))
+    if "rl_crossing" in chosen:
+        figures = rl_crossing.run(args.crossing_model)
+        print(json.dumps({p: {lvl: v["success_text"] for lvl, v in r.items()} for p, r in figures["policies"].items()},
+                         indent=2))
+    if "video_rgbd" in chosen:
+        figures = video_rgbd.run(args.rgbd_checkpoint, [100])
+        print(json.dumps({k: {s: v["overall"] for s, v in r["settings"].items()} for k, r in figures["success"].items()},
+                         indent=2))
     if "rl" in chosen:
         figures = rl.run()
         print(json.dumps({t: figures[t]["evaluation"] for t in ("hover", "waypoint")}, indent=2))

@@ -5,7 +5,8 @@ gradient clipping; EMA (diffusers ``EMAModel``) every ``ema_every`` steps. Outpu
 
 - ``model/``: the EMA weights via ``save_pretrained`` (``config.json`` + safetensors), with
   ``plansight_train.json`` (training config, data path and sha256, step, wall time, device);
-- ``state/``: accelerate state (weights, optimiser, EMA, RNG) for ``--resume``; ``state/step.json``;
+- ``state/``: accelerate state (weights, optimiser, EMA, RNG) for ``--resume``; ``state/step.json`` (step and
+  the wall time of every sitting so far, so a resumed run's cost adds up);
 - ``logs/``: TensorBoard scalars (loss, learning rate); ``samples/step_<n>.gif``: generated | real.
 
 Checkpoints are written to a temporary folder and renamed, so an interrupted run keeps the last one.
@@ -98,10 +99,11 @@ def train_video(data_path: str | Path | Sequence[str | Path], out_dir: str | Pat
     opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate, betas=cfg.adam_betas)
     wrapped, opt = acc.prepare(net, opt)
     acc.register_for_checkpointing(ema)
-    step = 0
+    step, wall_before = 0, 0.0
     if resume:
         acc.load_state(str(state_dir))
-        step = json.loads((state_dir / "step.json").read_text())["step"]
+        saved = json.loads((state_dir / "step.json").read_text())
+        step, wall_before = saved["step"], float(saved.get("wall_time_s", 0.0))
         log.info("resumed at step %d", step)
     ema.to(acc.device)
     diffusion = VideoDiffusion(net, cfg.diffusion)
@@ -125,10 +127,10 @@ def train_video(data_path: str | Path | Sequence[str | Path], out_dir: str | Pat
         if acc.is_main_process and (step % cfg.sample_every == 0 or step == cfg.steps):
             _sample_gif(out / "samples" / f"step_{step:06d}.gif", net, ema, diffusion, data, rng)
         if step % cfg.save_every == 0 or step == cfg.steps:
-            _save(acc, net, ema, out, state_dir, step, cfg, paths, data_sha, time.perf_counter() - wall0)
+            _save(acc, net, ema, out, state_dir, step, cfg, paths, data_sha, wall_before + time.perf_counter() - wall0)
     acc.end_training()
     data.close()
-    return {"steps": step, "last_loss": loss_value, "wall_time_s": round(time.perf_counter() - wall0, 1),
+    return {"steps": step, "last_loss": loss_value, "wall_time_s": round(wall_before + time.perf_counter() - wall0, 1),
             "device": str(acc.device), "processes": acc.num_processes, "model": str(out / "model"),
             "parameters_m": round(sum(p.numel() for p in net.parameters()) / 1e6, 2), "data_sha256": data_sha}
 
@@ -166,7 +168,7 @@ def _save(acc: Accelerator, net: VideoPlanNet, ema: EMAModel, out: Path, state_d
     acc.save_state(str(state_dir))
     if not acc.is_main_process:
         return
-    (state_dir / "step.json").write_text(json.dumps({"step": step}))
+    (state_dir / "step.json").write_text(json.dumps({"step": step, "wall_time_s": round(wall_s, 1)}))
     tmp = out / "model.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     _with_ema(net, ema, lambda: net.save_pretrained(tmp))

@@ -58,6 +58,7 @@ def test_train_resume_save_and_plan(tmp_path):
     assert list((out / "logs").rglob("events.out.tfevents.*"))
     resumed = train_video(tmp_path / "d.h5", out, cfg.model_copy(update={"steps": 6}), resume=True)
     assert resumed["steps"] == 6
+    assert resumed["wall_time_s"] >= first["wall_time_s"]  # the cost of both sittings
     assert json.loads((out / "model" / "plansight_train.json").read_text())["step"] == 6
 
     planner = DiffusionVideoPlanner(out / "model")
