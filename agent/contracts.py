@@ -107,7 +107,9 @@ class Observation:
         images: camera name → H×W×3 uint8 RGB image.
         state: 1-D float64 state vector; flyers use the ``DroneState`` layout.
         depth: camera name → H×W float32 ground-truth depth in metres, measured along the optical
-            axis (planar z-depth). Simulators only, and for evaluation only: no policy may read it.
+            axis (planar z-depth). Simulators only, and for evaluation only: no drone policy may read it. Arm
+            planners and executors that declare it as a privileged input may read the observed frame's depth, as
+            AVDC's executor does (the RGB-D video planner is conditioned on it; its plans' future depth is its own).
         events: events that happened since the previous observation, oldest first.
         info: backend-specific extras (JSON-serialisable), e.g. the room map at reset.
         masks: camera name → H×W bool segmentation of the task's object (simulators; privileged, like

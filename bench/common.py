@@ -93,8 +93,8 @@ PROTOCOLS: dict[str, Callable[[dict], str | None]] = {
     "rl_crossing": lambda f: (None if f["seed_kind"] == "held-out" and all(
         v["n"] >= 20 for r in f["policies"].values() for v in r.values())
         else "the protocol is the 20 held-out rooms 1000-1019 per level and policy"),
-    "video_planner_rgbd": lambda f: (f"seeds {f['seeds']} overlap the test seeds 0-24" if set(f["seeds"]) & set(range(25))
-                                     else None),
+    "video_planner_rgbd": lambda f: (f"seeds {f['seeds']} + {f['quality_seeds']} overlap the test seeds 0-24"
+                                     if set(f["seeds"] + f["quality_seeds"]) & set(range(25)) else None),
     "fuzz": lambda f: None if f["scale"] >= 1.0 else f"scale {f['scale']}, the protocol's counts need scale 1",
     "persistent_ssl": lambda f: (None if f["online_learning_sim_minutes"] >= 10 else
                                  f"{f['online_learning_sim_minutes']} simulated minutes, need ≥ 10"),

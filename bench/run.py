@@ -136,11 +136,17 @@ def main() -> None:
     if "metaworld_sac" in chosen:
         figures = metaworld_sac.run(steps=args.sac_steps)
         print(json.dumps({r["task"]: r["final"] for r in figures["tasks"]}, indent=2))
-    if "rl_crossing" in chosen:
+    if "rl_crossing" in chosen and not (Path(args.crossing_model) / "model.zip").is_file():
+        logging.warning("rl_crossing skipped: no model in %s (plansight train rl --env crossing --out %s)",
+                        args.crossing_model, args.crossing_model)
+    elif "rl_crossing" in chosen:
         figures = rl_crossing.run(args.crossing_model)
         print(json.dumps({p: {lvl: v["success_text"] for lvl, v in r.items()} for p, r in figures["policies"].items()},
                          indent=2))
-    if "video_rgbd" in chosen:
+    if "video_rgbd" in chosen and not (args.rgbd_checkpoint / "config.json").is_file():
+        logging.warning("video_rgbd skipped: no model in %s (plansight train video --config "
+                        "launch/configs/video_rgbd_cpu.yaml)", args.rgbd_checkpoint)
+    elif "video_rgbd" in chosen:
         figures = video_rgbd.run(args.rgbd_checkpoint, [100])
         print(json.dumps({k: {s: v["overall"] for s, v in r["settings"].items()} for k, r in figures["success"].items()},
                          indent=2))

@@ -109,10 +109,11 @@ def figure(checkpoint: Path, path: Path, cases: tuple[tuple[str, str], ...] = ((
     for task, cam in cases:
         arm = MetaWorldArm(make_config(task=task, cameras=(cam,), width=320, height=240))
         try:
-            real = expert_clip(arm, task, cam, 0, c.n_future + 1, c.height, c.width)
+            clip = expert_clip(arm, task, cam, 0, c.n_future + 1, c.height, c.width, depth=bool(c.depth))
         finally:
             arm.close()
-        pred = planner.sample_frames(real[0], task, 1, 0)[0]
+        real, first_depth = (clip[0], clip[1][0]) if c.depth else (clip, None)
+        pred = planner.sample_frames(real[0], task, 1, 0, first_depth)[0]
         rows += [np.concatenate([real[0], *pred], axis=1), np.concatenate(list(real), axis=1)]
     img = Image.fromarray(np.concatenate(rows, axis=0))
     img = img.resize((img.width * 2, img.height * 2), Image.NEAREST)

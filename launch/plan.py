@@ -55,7 +55,7 @@ def plan(
     arm = MetaWorldArm(cfg)
     try:
         arm.reset(seed)
-        obs = arm.observe((camera,), depth=False, masks=False)
+        obs = arm.observe((camera,), depth=planner.predicts_depth, masks=False)  # an RGB-D model reads it
         t0 = time.perf_counter()
         try:
             plans = planner.plan(obs, task, camera, n=candidates, seed=seed)

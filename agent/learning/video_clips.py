@@ -90,8 +90,8 @@ def resize_to(frames: np.ndarray, height: int, width: int, scale: float = 1.0,
 def resize_depth_to(depth: np.ndarray, height: int, width: int, scale: float = 1.0,
                     offset: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
     """(…, H, W) float metres → (…, height, width) float32, the same crop as ``resize_to``; area interpolation
-    (what a depth render at the smaller size averages to); non-finite depth is kept out of the average by
-    being read as the largest finite depth of its map first."""
+    (what a depth render at the smaller size averages to); non-finite depth (no surface) is read as the largest
+    finite depth of its map first, or as 10⁶ m in a map with none."""
     h, w = depth.shape[-2:]
     y0, x0, ch, cw = _crop_box(h, w, height, width, scale, offset)
     flat = np.asarray(depth[..., y0:y0 + ch, x0:x0 + cw], dtype=np.float32).reshape(-1, ch, cw)
@@ -99,7 +99,7 @@ def resize_depth_to(depth: np.ndarray, height: int, width: int, scale: float = 1
     for d in flat:
         finite = np.isfinite(d)
         if not finite.all():
-            d = np.where(finite, d, d[finite].max() if finite.any() else 0.0)
+            d = np.where(finite, d, d[finite].max() if finite.any() else 1e6)
         out.append(cv2.resize(d, (width, height), interpolation=cv2.INTER_AREA))
     return np.stack(out).reshape(*depth.shape[:-2], height, width)
 
@@ -187,7 +187,7 @@ class VideoClipDataset:
         c = self.index[i]
         start = int(rng.integers(0, max(1, c.end - self.n_future + 1)))
         idx = np.round(np.linspace(start, c.end, self.n_future + 1)).astype(int)
-        images, depths = self._source(i)
+        images, depths, idx = self._source(i, idx)
         scale, offset = 1.0, (0.5, 0.5)
         if self.random_crop:
             scale = float(rng.uniform(1.0, 1.1))
@@ -198,20 +198,25 @@ class VideoClipDataset:
         depth = resize_depth_to(depths[idx], self.height, self.width, scale, offset)
         return Clip(frames[0], frames[1:], c.task, depth[0], depth[1:])
 
-    def _source(self, i: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Clip source ``i``'s frames (T, H, W, 3) (and depth (T, H, W)) up to its completion frame, decoded once
-        and kept while the cache has room."""
+    def _source(self, i: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Frames (and depth) of clip source ``i`` holding the frame indices ``idx``, and the indices into them:
+        the whole source up to its completion frame, decoded once and kept while the cache has room; once it is
+        full, only the frames ``idx`` names."""
         if i in self._cache:
-            return self._cache[i]
+            return (*self._cache[i], idx)
         c = self.index[i]
         obs = self._files[c.file]["data"][c.demo]["obs"]
-        images = obs[f"{c.camera}_image"][: c.end + 1]
-        depths = obs[f"{c.camera}_depth"][: c.end + 1] if self.depth else None
-        size = images.nbytes + (0 if depths is None else depths.nbytes)
+        n = c.end + 1
+        size = n * int(np.prod(obs[f"{c.camera}_image"].shape[1:])) * (1 + 4 * self.depth / 3)
         if size <= self._cache_left:
+            images = obs[f"{c.camera}_image"][:n]
+            depths = obs[f"{c.camera}_depth"][:n] if self.depth else None
             self._cache[i] = (images, depths)
             self._cache_left -= size
-        return images, depths
+            return images, depths, idx
+        uniq = np.unique(idx)
+        depths = obs[f"{c.camera}_depth"][uniq] if self.depth else None
+        return obs[f"{c.camera}_image"][uniq], depths, np.searchsorted(uniq, idx)
 
     def close(self) -> None:
         for f in self._files:

@@ -147,7 +147,11 @@ def test_rgbd_clips_read_depth_balanced_over_files(tmp_path):
         f["data/demo_0"].create_dataset("obs/corner_image", data=np.zeros((8, 24, 24, 3), np.uint8))
     with pytest.raises(VideoDataError, match="corner_depth"):
         VideoClipDataset(tmp_path / "c.h5", 16, 16, 3, depth=True)
-    assert np.allclose(resize_depth_to(np.full((24, 32), np.nan, np.float32), 12, 16), 0.0)
+    assert np.allclose(resize_depth_to(np.full((24, 32), np.nan, np.float32), 12, 16), 1e6)  # no surface: far
+    small = VideoClipDataset(tmp_path / "a.h5", 16, 16, 3, random_crop=False, depth=True, cache_mb=0.0)
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    a, b = small.clip(1, rng_a), ds.clip(1, rng_b)  # uncached reads give the cached clip
+    assert np.array_equal(a.future, b.future) and np.array_equal(a.future_depth, b.future_depth) and not small._cache
 
 
 @pytest.fixture(scope="module")
