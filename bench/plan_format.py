@@ -150,13 +150,16 @@ def run(cells: list[str], seeds: str = "100-100", record_only: bool = False) -> 
         r = cell_result(cell)
         if r is not None:
             rows.append(r)
-    costs = {}
+    cache = OUT / "train_step_s.json"  # step timings are kept: a re-tabulation does not time every size again
+    costs = json.loads(cache.read_text()) if cache.is_file() else {}
     for r in rows:
         _, w, h, f = parse_cell(r["cell"])
         key = f"{w}x{h}_{f}"
         if key not in costs and w * h <= 160 * 120:  # larger cells are references, not candidates for a CPU
             costs[key] = round(step_seconds(w, h, f), 3)
             log.info("training step at %s: %.2f s", key, costs[key])
+            OUT.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(costs, indent=1))
     figures = {"cells": rows, "train_step_s": costs, "seeds": seed_list, "grid": list(CELLS)}
     record("plan_format", figures, markdown(rows, costs))
     return figures
