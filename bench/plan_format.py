@@ -128,11 +128,11 @@ def markdown(rows: list[dict], costs: dict[str, float], goal: float = 0.55) -> s
     if missing:
         lines.append(f"Not measured yet ({len(missing)} of {len(CELLS)} grid cells): {', '.join(missing)}. "
                      "Run them with `python -m bench.plan_format --cells …`.")
-    ok = [r for r in rows if r["rate"] >= goal + 0.10]
+    ok = [r for r in rows if r["wilson_95"][0] >= goal and costs.get("{1}x{2}_{3}".format(*parse_cell(r["cell"])))]
     if ok:
-        cheapest = min(ok, key=lambda r: costs.get("{1}x{2}_{3}".format(*parse_cell(r["cell"])), float("inf")))
-        lines.append(f"Cheapest measured cell whose ceiling leaves ≥ 10 points above the {100 * goal:.0f} % goal: "
-                     f"`{cheapest['cell']}`.")
+        pick = min(ok, key=lambda r: costs["{1}x{2}_{3}".format(*parse_cell(r["cell"]))])
+        lines.append(f"Choice rule: the cheapest cell to train whose ceiling's lower 95 % bound clears the "
+                     f"{100 * goal:.0f} % goal: `{pick['cell']}`.")
     return "\n".join(lines)
 
 
