@@ -37,14 +37,15 @@ RGB_MODEL = ROOT / "launch" / "models" / "video_mw_64x48"
 ORACLE_CELLS = {"rgbd": "rgbd_64x48_8", "rgb": "rgb_64x48_8"}
 
 
-def evaluate(name: str, checkpoint: Path, seeds: list[int], workers: int) -> dict:
+def evaluate(name: str, checkpoint: Path, seeds: list[int], workers: int, replans: tuple[int, ...] = (0, 5)) -> dict:
     """Episodes of one model into ``runs/video_rgbd/<name>_step<k>`` (a retrained checkpoint gets a new folder:
     episodes are keyed by the checkpoint's path, which training overwrites)."""
     seed_arg = f"{seeds[0]}-{seeds[0]}" if len(seeds) == 1 else ",".join(map(str, seeds))
     step = json.loads((checkpoint / "plansight_train.json").read_text()).get("step", 0)
     out = OUT / f"{name}_step{step}"
     cmd = [sys.executable, "-m", "plansight.launch.cli", "eval", "metaworld", "--planner", "diffusion", "--checkpoint",
-           str(checkpoint), "--tasks", "all", "--seeds", seed_arg, "--replan", "0", "--replan", "5", "--workers",
+           str(checkpoint), "--tasks", "all", "--seeds", seed_arg, *(a for r in replans for a in ("--replan", str(r))),
+           "--workers",
            str(workers), "--videos", "0", "--out", str(out)]
     subprocess.run(cmd, check=True, cwd=ROOT)
     return json.loads((out / "summary.json").read_text())
@@ -63,14 +64,15 @@ def cell(ok: int, n: int) -> str:
 QUALITY_SEEDS = (100, 101, 102)
 
 
-def run(checkpoint: Path, seeds: list[int], workers: int = 2, quality_seeds: tuple[int, ...] = QUALITY_SEEDS) -> dict:
+def run(checkpoint: Path, seeds: list[int], workers: int = 2, quality_seeds: tuple[int, ...] = QUALITY_SEEDS,
+        replans: tuple[int, ...] = (0, 5)) -> dict:
     from plansight.sim.metaworld.config_metaworld import CAMERAS
     from plansight.sim.metaworld.tasks import TASKS
 
     if (set(seeds) | set(quality_seeds)) & set(range(25)):
         raise SystemExit("video_rgbd: this comparison runs on tuning seeds, never the test seeds 0-24")
     models = {"rgbd": checkpoint, "rgb": RGB_MODEL}
-    success = {k: evaluate(k, p, seeds, workers) for k, p in models.items()}
+    success = {k: evaluate(k, p, seeds, workers, replans) for k, p in models.items()}
     oracle = {}
     for k, c in ORACLE_CELLS.items():
         if (r := plan_format.cell_result(c)) is None or r["seeds"] != seeds:
@@ -99,7 +101,8 @@ def markdown(f: dict) -> str:
              "| Planner | 0 replans | 5 replans |", "|---|---|---|"]
     for k, label in (("rgbd", "RGB-D video model (executor: RGB-D path)"), ("rgb", "RGB video model (RGB path)")):
         st = s[k]["settings"]
-        lines.append(f"| {label} | {cell(*counts(st['replans_0']))} | {cell(*counts(st['replans_5']))} |")
+        lines.append(f"| {label} | " + " | ".join(cell(*counts(st[r])) if r in st else "not run"
+                                                  for r in ("replans_0", "replans_5")) + " |")
     for k, label in (("rgbd", "Oracle RGB-D at 64×48, 8 frames"), ("rgb", "Oracle RGB at 64×48, 8 frames")):
         if o[k]:
             lines.append(f"| {label} | – | {cell(o[k]['success'], o[k]['episodes'])} |")
@@ -136,10 +139,12 @@ def main() -> None:
     ap.add_argument("--seeds", default="100-100", help="tuning seeds (never 0-24)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quality-seeds", default="100-102", help="tuning seeds for video quality (never 0-24)")
+    ap.add_argument("--replan", type=int, action="append", help="replanning settings (default 0 and 5)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     figures = run(args.checkpoint, parse_ints(args.seeds, "seeds", bare_is_count=False), args.workers,
-                  tuple(parse_ints(args.quality_seeds, "quality seeds", bare_is_count=False)))
+                  tuple(parse_ints(args.quality_seeds, "quality seeds", bare_is_count=False)),
+                  tuple(args.replan or (0, 5)))
     print(json.dumps({k: {s: v["overall"] for s, v in r["settings"].items()} for k, r in figures["success"].items()},
                      indent=2))
 
