@@ -75,6 +75,7 @@ def step_seconds(w: int, h: int, frames: int, repeats: int = 3, batch: int = 8) 
     from plansight.agent.planning.video_model import VideoPlanNet
 
     torch.manual_seed(0)
+    torch.set_num_threads(1)  # a shared 2-core machine: one thread is the fair and the faster setting
     net = VideoPlanNet(height=h, width=w, n_future=frames - 1, tasks=("a",), depth=True)
     opt = torch.optim.Adam(net.parameters(), 1e-4)
     x, first = torch.randn(batch, 4, frames - 1, h, w), torch.randn(batch, 4, h, w)
@@ -88,6 +89,34 @@ def step_seconds(w: int, h: int, frames: int, repeats: int = 3, batch: int = 8) 
         if k:
             times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+TIMED = ("64x48_8", "96x72_16")
+"""Sizes whose training step is timed; the others are scaled from the first by pixels × predicted frames (the
+network is convolutional at every level; its one attention level is at 1/16 of the pixels), and the second
+checks that scaling."""
+
+
+def step_costs(rows: list[dict]) -> tuple[dict[str, float], list[str]]:
+    """Seconds per training step per size of the measured cells: ``TIMED`` timed (kept in
+    runs/plan_format/train_step_s.json, so re-tabulating does not time them again), the rest scaled."""
+    cache = OUT / "train_step_s.json"
+    timed = json.loads(cache.read_text()) if cache.is_file() else {}
+    for key in TIMED:
+        if key not in timed:
+            w, h = (int(v) for v in key.split("_")[0].split("x"))
+            timed[key] = round(step_seconds(w, h, int(key.split("_")[1])), 3)
+            log.info("training step at %s: %.2f s", key, timed[key])
+            OUT.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(timed, indent=1))
+    base_w, base_h, base_f = 64, 48, 8
+    costs = dict(timed)
+    for r in rows:
+        _, w, h, f = parse_cell(r["cell"])
+        key = f"{w}x{h}_{f}"
+        if key not in costs and w * h <= 160 * 120:  # larger cells are references, not candidates for a CPU
+            costs[key] = round(timed[TIMED[0]] * (w * h * (f - 1)) / (base_w * base_h * (base_f - 1)), 3)
+    return costs, list(timed)
 
 
 def cell_result(cell: str) -> dict | None:
@@ -104,13 +133,15 @@ def cell_result(cell: str) -> dict | None:
             "errors": r["errors"], "command": s["command"]}
 
 
-def markdown(rows: list[dict], costs: dict[str, float], goal: float = 0.55) -> str:
+def markdown(rows: list[dict], costs: dict[str, float], measured: list[str] | None = None, goal: float = 0.55) -> str:
+    measured = measured or []
     seeds = sorted({s for r in rows for s in r["seeds"]})
     lines = ["## Plan format: the executor's ceiling by resolution, frames and depth (oracle plans)", "",
              f"Oracle plans degraded to each format (bench/plan_format.py), 5 replans, 11 tasks × 3 cameras × tuning "
              f"seeds {', '.join(map(str, seeds))} (never the test seeds 0–24): successes / episodes, 95 % Wilson "
-             "interval. Training cost: seconds per step of the RGB-D VideoPlanNet (channels 16/32/64, batch 8) at "
-             "the cell's size and frames, on this machine.", "",
+             "interval. Training cost: seconds per step of the RGB-D VideoPlanNet (channels 16/32/64, batch 8, one "
+             f"torch thread) at the cell's size and frames on this machine, timed for {', '.join(measured)} and "
+             "scaled from the first by pixels × predicted frames for the others (≈).", "",
              "| Plan | Resolution | Frames | Oracle ceiling, 5 replans | s / training step | pick-and-place tasks* |",
              "|---|---|---|---|---|---|"]
     pick = ("basketball", "shelf-place", "hammer", "assembly")
@@ -122,9 +153,18 @@ def markdown(rows: list[dict], costs: dict[str, float], goal: float = 0.55) -> s
         ppn = sum(r["per_task_counts"][t][1] for t in pick if t in r["per_task_counts"])
         lines.append(f"| {'RGB-D' if kind == 'rgbd' else 'RGB'} | {w}×{h} | {f} | {r['success']}/{r['episodes']} "
                      f"({100 * r['rate']:.1f} %, {100 * lo:.1f}–{100 * hi:.1f}) | "
-                     f"{'' if cost is None else f'{cost:.2f}'} | {pp}/{ppn} |")
+                     f"{'' if cost is None else ('' if f'{w}x{h}_{f}' in measured else '≈') + f'{cost:.2f}'} | "
+                     f"{pp}/{ppn} |")
     missing = [c for c in CELLS if c not in {r["cell"] for r in rows}]
     lines += ["", "*basketball, shelf-place, hammer, assembly: the tasks that carry an object.", ""]
+    if len(measured) > 1 and measured[0] in costs:
+        w0, h0, f0 = (int(v) for v in measured[0].replace("_", "x").split("x"))
+        for key in measured[1:]:
+            w, h, f = (int(v) for v in key.replace("_", "x").split("x"))
+            scaled = costs[measured[0]] * w * h * (f - 1) / (w0 * h0 * (f0 - 1))
+            lines.append(f"Scaling check: {key} timed {costs[key]:.1f} s against {scaled:.1f} s scaled from "
+                         f"{measured[0]}; the machine was shared with other runs while timing, so the ≈ figures are "
+                         "rough (ratios within a factor of 2).")
     if missing:
         lines.append(f"Not measured yet ({len(missing)} of {len(CELLS)} grid cells): {', '.join(missing)}. "
                      "Run them with `python -m bench.plan_format --cells …`.")
@@ -150,18 +190,10 @@ def run(cells: list[str], seeds: str = "100-100", record_only: bool = False) -> 
         r = cell_result(cell)
         if r is not None:
             rows.append(r)
-    cache = OUT / "train_step_s.json"  # step timings are kept: a re-tabulation does not time every size again
-    costs = json.loads(cache.read_text()) if cache.is_file() else {}
-    for r in rows:
-        _, w, h, f = parse_cell(r["cell"])
-        key = f"{w}x{h}_{f}"
-        if key not in costs and w * h <= 160 * 120:  # larger cells are references, not candidates for a CPU
-            costs[key] = round(step_seconds(w, h, f), 3)
-            log.info("training step at %s: %.2f s", key, costs[key])
-            OUT.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps(costs, indent=1))
-    figures = {"cells": rows, "train_step_s": costs, "seeds": seed_list, "grid": list(CELLS)}
-    record("plan_format", figures, markdown(rows, costs))
+    costs, measured = step_costs(rows)
+    figures = {"cells": rows, "train_step_s": costs, "train_step_measured": measured, "seeds": seed_list,
+               "grid": list(CELLS)}
+    record("plan_format", figures, markdown(rows, costs, measured))
     return figures
 
 
