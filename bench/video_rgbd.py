@@ -64,6 +64,42 @@ def cell(ok: int, n: int) -> str:
 QUALITY_SEEDS = (100, 101, 102)
 
 
+def figure(checkpoint: Path, path: Path, task: str = "button-press", camera: str = "corner2", seed: int = 100) -> Path:
+    """A PNG: the model's plan (RGB, then its depth), over the expert's real future (RGB, then rendered depth), from a
+    tuning seed; depth drawn as the model's log code (near = bright)."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    from plansight.agent.planning.depth_norm import encode_depth
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner
+    from plansight.agent.shared.atomic import atomic_path
+    from plansight.sim.metaworld.arm_sim import MetaWorldArm
+    from plansight.sim.metaworld.config_metaworld import make_config
+
+    planner = DiffusionVideoPlanner(checkpoint)
+    c = planner.net.config
+    arm = MetaWorldArm(make_config(task=task, cameras=(camera,), width=320, height=240))
+    try:
+        real, real_d = video_planner.expert_clip(arm, task, camera, seed, c.n_future + 1, c.height, c.width, True)
+    finally:
+        arm.close()
+    pred, pred_d = planner.sample(real[0], task, 1, seed, real_d[0])
+
+    def shade(d: np.ndarray) -> np.ndarray:
+        z = encode_depth(d, c.depth_near_m, c.depth_far_m).numpy()
+        return cv2.cvtColor(cv2.applyColorMap(((1 - z) * 127.5).astype(np.uint8), cv2.COLORMAP_VIRIDIS),
+                            cv2.COLOR_BGR2RGB)
+
+    rows = [np.concatenate([real[0], *pred[0]], axis=1), np.concatenate([shade(real_d[0]), *map(shade, pred_d[0])], 1),
+            np.concatenate(list(real), axis=1), np.concatenate([shade(d) for d in real_d], axis=1)]
+    img = Image.fromarray(np.concatenate(rows, axis=0))
+    img = img.resize((img.width * 2, img.height * 2), Image.NEAREST)
+    with atomic_path(path) as tmp:
+        img.save(tmp, format="PNG")
+    return path
+
+
 def run(checkpoint: Path, seeds: list[int], workers: int = 2, quality_seeds: tuple[int, ...] = QUALITY_SEEDS,
         replans: tuple[int, ...] = (0, 5)) -> dict:
     from plansight.sim.metaworld.config_metaworld import CAMERAS
@@ -84,7 +120,8 @@ def run(checkpoint: Path, seeds: list[int], workers: int = 2, quality_seeds: tup
     meta = json.loads((checkpoint / "plansight_train.json").read_text())
     figures = {"checkpoint": str(checkpoint), "training": meta, "seeds": seeds, "quality_seeds": list(quality_seeds),
                "success": success, "oracle": oracle,
-               "quality": quality, "latency": video_planner.latency(checkpoint)}
+               "quality": quality, "latency": video_planner.latency(checkpoint),
+               "figure": str(figure(checkpoint, ROOT / "docs" / "img" / "video_plan_rgbd.png"))}
     record("video_planner_rgbd", figures, markdown(figures))
     return figures
 
