@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import platform
@@ -106,12 +107,38 @@ class ProtocolError(RuntimeError):
     """A ``--record`` run smaller than its section's protocol."""
 
 
-def record(name: str, figures: dict, markdown: str) -> None:
+def _command() -> str:
+    """The command line that ran this bench: ``python -m bench.<module> …`` (bench.run or a bench run alone)."""
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("run.py")
+    module = script.stem if script.parent.name == "bench" else "run"
+    return " ".join([f"python -m bench.{module}", *sys.argv[1:]])
+
+
+def promote(name: str) -> None:
+    """Record a finished run's scratch figures (``scratch_dir()/<name>.json`` and ``.md``, written by the same bench
+    without ``--record``) as if it had run with ``--record``: same figures, same protocol check, its own date and
+    command. For long benches started without ``--record``: they need not run twice."""
+    out = scratch_dir()
+    try:
+        saved = json.loads((out / f"{name}.json").read_text())
+        markdown = (out / f"{name}.md").read_text()
+    except (OSError, ValueError) as e:
+        raise ProtocolError(f"nothing to promote for {name} in {out}: {e}") from None
+    global RECORD
+    was, RECORD = RECORD, True
+    try:
+        record(name, saved["figures"], markdown, meta={k: saved[k] for k in ("command", "date", "machine")})
+    finally:
+        RECORD = was
+
+
+def record(name: str, figures: dict, markdown: str, meta: dict | None = None) -> None:
     """With ``RECORD``: write ``bench/results/<name>.json`` and replace this benchmark's section in BENCHMARKS.md,
     refusing a run smaller than the section's protocol (``PROTOCOLS``). Without: write both under
     ``scratch_dir()`` only."""
-    meta = {"name": name, "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine()}
+    meta = {"name": name, **(meta or {"command": _command(),
+                                     "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                                     "machine": machine()})}
     if not RECORD:
         out = scratch_dir()
         out.mkdir(parents=True, exist_ok=True)

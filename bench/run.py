@@ -84,12 +84,19 @@ def main() -> None:
     ap.add_argument("--crossing-model", default="runs/rl/crossing", help="RL crossing: the model folder")
     ap.add_argument("--rgbd-checkpoint", type=Path, default=Path("runs/video_rgbd_cpu/model"),
                     help="RGB-D video planner: the model folder")
+    ap.add_argument("--promote", action="append", default=[],
+                    help="record a bench's finished scratch run (runs/bench/<name>.json) without running it again")
     ap.add_argument("--fuzz-scale", type=float, default=1.0, help="fuzz: fraction of the protocol's case counts")
     args = ap.parse_args()
     common.RECORD = args.record
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("matplotlib", "OpenGL", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.promote:
+        for name in args.promote:
+            common.promote(name)
+            print(f"recorded {name} from {common.scratch_dir() / (name + '.json')}")
+        return
     chosen = args.only or sorted(BENCHES)
     if "drone_foundation" in chosen:
         figures = drone_foundation.run(n_seeds=args.seeds)
