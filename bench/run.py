@@ -27,6 +27,7 @@ from bench import (
     executor_ablation,
     executor_tracking,
     fuzz,
+    hilp,
     metaworld_oracle,
     metaworld_sac,
     persistent_ssl,
@@ -42,7 +43,8 @@ BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persisten
            "executor_ablation": executor_ablation.run, "executor_tracking": executor_tracking.run,
            "arm_trajectories": arm_trajectories.run, "fuzz": fuzz.run, "rl": rl.run,
            "avoidance_levels": avoidance_levels.run, "plan_format": plan_format.run,
-           "metaworld_sac": metaworld_sac.run, "rl_crossing": rl_crossing.run, "video_rgbd": video_rgbd.run}
+           "metaworld_sac": metaworld_sac.run, "rl_crossing": rl_crossing.run, "video_rgbd": video_rgbd.run,
+           "hilp": hilp.run}
 
 
 def main() -> None:
@@ -157,6 +159,10 @@ def main() -> None:
         figures = video_rgbd.run(args.rgbd_checkpoint, [100])
         print(json.dumps({k: {s: v["overall"] for s, v in r["settings"].items()} for k, r in figures["success"].items()},
                          indent=2))
+    if "hilp" in chosen:
+        figures = hilp.run()
+        print(json.dumps({"zero_shot": figures["zero_shot"]["reached"],
+                          "direct": figures["direct_goal_conditioned_ppo"]["reached"]}))
     if "rl" in chosen:
         figures = rl.run()
         print(json.dumps({t: figures[t]["evaluation"] for t in ("hover", "waypoint")}, indent=2))
