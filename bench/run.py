@@ -88,6 +88,8 @@ def main() -> None:
                     help="RGB-D video planner: the model folder")
     ap.add_argument("--promote", action="append", default=[],
                     help="record a bench's finished scratch run (runs/bench/<name>.json) without running it again")
+    ap.add_argument("--rgbd-replan", type=int, action="append", help="RGB-D video planner: replan settings (0, 5)")
+    ap.add_argument("--rgbd-quality-seeds", default="100-102", help="RGB-D video planner: tuning seeds for quality")
     ap.add_argument("--fuzz-scale", type=float, default=1.0, help="fuzz: fraction of the protocol's case counts")
     args = ap.parse_args()
     common.RECORD = args.record
@@ -156,7 +158,11 @@ def main() -> None:
         logging.warning("video_rgbd skipped: no model in %s (plansight train video --config "
                         "launch/configs/video_rgbd_cpu.yaml)", args.rgbd_checkpoint)
     elif "video_rgbd" in chosen:
-        figures = video_rgbd.run(args.rgbd_checkpoint, [100])
+        from plansight.agent.shared.ranges import parse_ints
+
+        figures = video_rgbd.run(args.rgbd_checkpoint, [100], quality_seeds=tuple(
+            parse_ints(args.rgbd_quality_seeds, "quality seeds", bare_is_count=False)),
+            replans=tuple(args.rgbd_replan or (0, 5)))
         print(json.dumps({k: {s: v["overall"] for s, v in r["settings"].items()} for k, r in figures["success"].items()},
                          indent=2))
     if "hilp" in chosen:
