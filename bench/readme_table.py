@@ -167,11 +167,46 @@ def _fuzz(f: dict, date: str) -> list[tuple[str, str]]:
              f"{total:,} cases, {bad} crashes, hangs or unsafe states")]
 
 
+def _plan_format(f: dict, date: str) -> list[tuple[str, str]]:
+    by = {r["cell"]: r for r in f["cells"]}
+
+    def c(cell: str) -> str:
+        r = by.get(cell)
+        return f"{r['success']}/{r['episodes']}" if r else "–"
+
+    return [(f"Meta-World executor ceiling on oracle plans by format (5 replans, tuning seeds "
+             f"{', '.join(map(str, f['seeds']))})",
+             f"RGB-D 64×48/8 frames {c('rgbd_64x48_8')}, 96×72/16 {c('rgbd_96x72_16')}, 128×96/16 "
+             f"{c('rgbd_128x96_16')}, 320×240/24 {c('rgbd_320x240_24')}; RGB 64×48/8 {c('rgb_64x48_8')}")]
+
+
+def _rgbd(f: dict, date: str) -> list[tuple[str, str]]:
+    def c(k: str) -> str:
+        st = f["success"][k]["settings"].get("replans_5")
+        if not st:
+            return "–"
+        n = st["per_task_counts"].values()
+        return f"{sum(v[0] for v in n)}/{sum(v[1] for v in n)}"
+
+    steps = f["training"]["step"]
+    return [(f"Learned video plans at 64×48/8 frames, 5 replans, tuning seeds {', '.join(map(str, f['seeds']))}",
+             f"RGB-D model ({steps} steps) {c('rgbd')}, RGB model {c('rgb')}; the RGB-D oracle at that format "
+             f"{f['oracle']['rgbd']['success']}/{f['oracle']['rgbd']['episodes']}")]
+
+
+def _sac(f: dict, date: str) -> list[tuple[str, str]]:
+    return [(f"Meta-World SB3 SAC on state, {t['steps'] // 1000}k steps: {t['task']}",
+             f"{t['final']['successes']}/{t['final']['episodes']} successes (random {t['random']['successes']}/"
+             f"{t['random']['episodes']}), return {t['final']['mean_return']:.0f} (random {t['random']['mean_return']:.0f})")
+            for t in f["tasks"]]
+
+
 SECTIONS: list[tuple[str, Callable[[dict, str], list[tuple[str, str]]]]] = [
     ("drone_foundation", _drone), ("persistent_ssl", _ssl), ("avoidance_levels", _levels), ("ardrone", _ardrone),
     ("airsim", _airsim), ("fuzz", _fuzz), ("rl", _rl), ("hilp", _hilp),
     ("metaworld_oracle", _oracle), ("executor_ablation", _ablation), ("video_planner", _video),
-    ("arm_trajectories", _arm_traj),
+    ("arm_trajectories", _arm_traj), ("plan_format", _plan_format), ("video_planner_rgbd", _rgbd),
+    ("metaworld_sac", _sac),
 ]
 
 

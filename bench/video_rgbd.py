@@ -12,7 +12,7 @@ through the RGB path. Figures:
 - **Video quality** (``bench.video_planner.quality``) on the tuning seeds 100–102 (not in the training data, which
   starts at seed 1000; not the test seeds, since this comparison informs choices): PSNR / SSIM against copying the
   first frame, and for the RGB-D model its depth AbsRel against the rendered depth of the true future (pixels
-  inside 5 m).
+  inside 5 m; the copied depth clipped to the model's 0.4–5 m range, as the model's own output is).
 - **Plan latency** of the RGB-D model (320×240 RGB-D in, 10 DDIM steps), medians.
 
     .venv/bin/python -m bench.video_rgbd --checkpoint runs/video_rgbd_cpu/model
