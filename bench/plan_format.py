@@ -55,13 +55,23 @@ def parse_cell(cell: str) -> tuple[str, int, int, int]:
         raise ValueError(f"cell {cell!r}: expected rgb|rgbd_WIDTHxHEIGHT_FRAMES, e.g. rgbd_64x48_8") from None
 
 
+def seeds_arg(seeds: list[int]) -> str:
+    """``--seeds`` for ``plansight eval metaworld``: a list, or a one-seed range (a bare ``100`` means seeds 0-99)."""
+    return f"{seeds[0]}-{seeds[0]}" if len(seeds) == 1 else ",".join(map(str, seeds))
+
+
+def counts(setting: dict) -> tuple[int, int]:
+    """(successes, episodes) of one replanning setting of an eval summary."""
+    c = setting["per_task_counts"].values()
+    return sum(v[0] for v in c), sum(v[1] for v in c)
+
+
 def run_cell(cell: str, seeds: list[int]) -> Path:
     """Run (or resume) one cell's episodes with the eval CLI; its folder."""
     kind, w, h, frames = parse_cell(cell)
     out = OUT / cell
-    seed_arg = f"{seeds[0]}-{seeds[0]}" if len(seeds) == 1 else ",".join(map(str, seeds))  # a bare 100 is a count
     cmd = [sys.executable, "-m", "plansight.launch.cli", "eval", "metaworld", "--planner", "oracle", "--tasks", "all",
-           "--seeds", seed_arg, "--replan", "5", "--plan-res", f"{w}x{h}", "--plan-frames", str(frames), "--workers", "1",
+           "--seeds", seeds_arg(seeds), "--replan", "5", "--plan-res", f"{w}x{h}", "--plan-frames", str(frames), "--workers", "1",
            "--videos", "0", "--out", str(out), *(["--executor", "plan_depth=false"] if kind == "rgb" else [])]
     log.info("%s: %s", cell, " ".join(cmd[2:]))
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -125,8 +135,7 @@ def cell_result(cell: str) -> dict | None:
         return None
     s = json.loads(path.read_text())
     r = s["settings"]["replans_5"]
-    ok = sum(v[0] for v in r["per_task_counts"].values())
-    n = sum(v[1] for v in r["per_task_counts"].values())
+    ok, n = counts(r)
     lo, hi = wilson(ok, n)
     return {"cell": cell, "seeds": s["seeds"], "success": ok, "episodes": n, "rate": ok / n if n else 0.0,
             "wilson_95": [round(lo, 3), round(hi, 3)], "per_task_counts": r["per_task_counts"],

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.plan_format import counts
 from plansight.agent.shared.stats import rate_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,10 +184,7 @@ def _plan_format(f: dict, date: str) -> list[tuple[str, str]]:
 def _rgbd(f: dict, date: str) -> list[tuple[str, str]]:
     def c(k: str) -> str:
         st = f["success"][k]["settings"].get("replans_5")
-        if not st:
-            return "–"
-        n = st["per_task_counts"].values()
-        return f"{sum(v[0] for v in n)}/{sum(v[1] for v in n)}"
+        return "–" if not st else "{}/{}".format(*counts(st))
 
     steps = f["training"]["step"]
     return [(f"Learned video plans at 64×48/8 frames, 5 replans, tuning seeds {', '.join(map(str, f['seeds']))}",

@@ -40,20 +40,14 @@ ORACLE_CELLS = {"rgbd": "rgbd_64x48_8", "rgb": "rgb_64x48_8"}
 def evaluate(name: str, checkpoint: Path, seeds: list[int], workers: int, replans: tuple[int, ...] = (0, 5)) -> dict:
     """Episodes of one model into ``runs/video_rgbd/<name>_step<k>`` (a retrained checkpoint gets a new folder:
     episodes are keyed by the checkpoint's path, which training overwrites)."""
-    seed_arg = f"{seeds[0]}-{seeds[0]}" if len(seeds) == 1 else ",".join(map(str, seeds))
     step = json.loads((checkpoint / "plansight_train.json").read_text()).get("step", 0)
     out = OUT / f"{name}_step{step}"
     cmd = [sys.executable, "-m", "plansight.launch.cli", "eval", "metaworld", "--planner", "diffusion", "--checkpoint",
-           str(checkpoint), "--tasks", "all", "--seeds", seed_arg, *(a for r in replans for a in ("--replan", str(r))),
+           str(checkpoint), "--tasks", "all", "--seeds", plan_format.seeds_arg(seeds), *(a for r in replans for a in ("--replan", str(r))),
            "--workers",
            str(workers), "--videos", "0", "--out", str(out)]
     subprocess.run(cmd, check=True, cwd=ROOT)
     return json.loads((out / "summary.json").read_text())
-
-
-def counts(setting: dict) -> tuple[int, int]:
-    c = setting["per_task_counts"].values()
-    return sum(v[0] for v in c), sum(v[1] for v in c)
 
 
 def cell(ok: int, n: int) -> str:
@@ -138,7 +132,7 @@ def markdown(f: dict) -> str:
              "| Planner | 0 replans | 5 replans |", "|---|---|---|"]
     for k, label in (("rgbd", "RGB-D video model (executor: RGB-D path)"), ("rgb", "RGB video model (RGB path)")):
         st = s[k]["settings"]
-        lines.append(f"| {label} | " + " | ".join(cell(*counts(st[r])) if r in st else "not run"
+        lines.append(f"| {label} | " + " | ".join(cell(*plan_format.counts(st[r])) if r in st else "not run"
                                                   for r in ("replans_0", "replans_5")) + " |")
     for k, label in (("rgbd", "Oracle RGB-D at 64×48, 8 frames"), ("rgb", "Oracle RGB at 64×48, 8 frames")):
         if o[k]:

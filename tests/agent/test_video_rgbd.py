@@ -15,6 +15,7 @@ from plansight.agent.planning.depth_norm import decode_depth, encode_depth
 from plansight.agent.planning.video_diffusion import VideoDiffusion, split_rgbd, to_rgbd_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
 from plansight.agent.planning.video_planner import DiffusionVideoPlanner, PlannerError
+from tests.agent.test_video_diffusion import loss_before_after
 
 TINY = VideoModelConfig(height=16, width=16, n_future=3, tasks=("push-left", "push-right"),
                         block_out_channels=(16, 32), attention_head_dim=8, norm_num_groups=8, task_embed_dim=16,
@@ -77,24 +78,8 @@ def test_rgbd_shapes_and_split():
 
 
 def test_rgbd_loss_falls_on_a_tiny_set(measured):
-    net = tiny_net()
-    diff = VideoDiffusion(net, DiffusionConfig(cond_dropout=0.1, residual=True))
-    rng = np.random.default_rng(0)
-    eval_batch = square_scene(16, rng)
-    fixed_t = torch.linspace(50, 950, 16).long()
-
-    def eval_loss() -> float:
-        with torch.no_grad():
-            return float(diff.loss(*eval_batch, generator=torch.Generator().manual_seed(1), timesteps=fixed_t))
-
-    before = eval_loss()
-    opt = torch.optim.AdamW(net.parameters(), lr=3e-3)
-    for _ in range(40):
-        loss = diff.loss(*square_scene(16, rng))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    after = eval_loss()
+    diff = VideoDiffusion(tiny_net(), DiffusionConfig(cond_dropout=0.1, residual=True))
+    before, after = loss_before_after(diff, square_scene, np.random.default_rng(0))
     measured["RGB-D video diffusion tiny synthetic (residual), held-out loss before -> after 40 steps"] = \
         f"{before:.3f} -> {after:.3f}"
     assert after < 0.7 * before
