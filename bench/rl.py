@@ -83,7 +83,7 @@ def throughput(task: str = "hover", counts=(1, 2, 4), steps: int = 4000) -> dict
     return out
 
 
-def run(hover_steps: int = 50_000, waypoint_steps: int = 60_000, out: Path | None = None) -> dict:
+def run(hover_steps: int = 50_000, waypoint_steps: int = 150_000, out: Path | None = None) -> dict:
     from plansight.launch.train_rl import train_rl
 
     out = out or ROOT / "runs" / "bench" / "rl"
@@ -131,7 +131,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hover-steps", type=int, default=50_000)
-    ap.add_argument("--waypoint-steps", type=int, default=60_000)
+    ap.add_argument("--waypoint-steps", type=int, default=150_000)
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     common.RECORD = args.record

@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 from bench import avoidance_levels
 from bench.common import record
@@ -26,13 +28,22 @@ POLICIES = ("rl", "reactive")
 
 
 def run(model: str, levels: tuple[str, ...] = ("default", "dense"), seeds: list[int] | None = None,
-        duration_s: float = 60.0) -> dict:
+        duration_s: float = 60.0, workers: int = 1) -> dict:
+    """Fly every (policy, level, room); ``workers`` > 1 flies them in that many spawned processes (each flight is
+    deterministic and independent, so the figures do not depend on it)."""
     seeds = list(seeds or avoidance_levels.HELD_OUT_ROOMS)
     sets = {"rl": [f"policy={{type: rl, model: {model}}}"], "reactive": ["policy.mode=reactive"]}
+    jobs = [(p, lvl, s) for lvl in levels for p in POLICIES for s in seeds]
+    args = [(lvl, s, duration_s, avoidance_levels.MISSION, sets[p]) for p, lvl, s in jobs]
+    if workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            flown = list(pool.map(avoidance_levels.fly_room, *zip(*args, strict=True)))
+    else:
+        flown = [avoidance_levels.fly_room(*a) for a in args]
     results: dict[str, dict[str, dict]] = {p: {} for p in POLICIES}
     for lvl in levels:
         for p in POLICIES:
-            runs = [avoidance_levels.fly_room(lvl, s, duration_s, sets=sets[p]) for s in seeds]
+            runs = [r for (jp, jl, _), r in zip(jobs, flown, strict=True) if (jp, jl) == (p, lvl)]
             results[p][lvl] = avoidance_levels.summarise(runs)
             log.info("%s / %s: %s", lvl, p, results[p][lvl]["success_text"])
     held_out = set(seeds) <= set(avoidance_levels.HELD_OUT_ROOMS)
@@ -65,10 +76,16 @@ def main() -> None:
     ap.add_argument("--levels", default="default,dense")
     ap.add_argument("--seeds", default="held-out", help="'held-out' (1000-1019) or a range/list")
     ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=1, help="flights in parallel (processes)")
+    ap.add_argument("--record", action="store_true", help="write bench/results and BENCHMARKS.md")
     args = ap.parse_args()
+    from bench import common
+
+    common.RECORD = args.record
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("plansight").setLevel(logging.WARNING)
-    figures = run(args.model, tuple(args.levels.split(",")), avoidance_levels.parse_seeds(args.seeds), args.duration)
+    figures = run(args.model, tuple(args.levels.split(",")), avoidance_levels.parse_seeds(args.seeds), args.duration,
+                  args.workers)
     print(json.dumps({p: {lvl: v["success_text"] for lvl, v in r.items()} for p, r in figures["policies"].items()},
                      indent=2))
 

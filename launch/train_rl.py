@@ -29,7 +29,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from plansight.agent.learning.rl_algos import ALGOS, DEFAULTS
+from plansight.agent.learning.rl_algos import ALGOS, settings
 from plansight.agent.shared.atomic import atomic_path
 from plansight.launch.rundir import write_json
 
@@ -50,6 +50,7 @@ def task_meta(task: str, env: gym.Env) -> dict[str, Any]:
     """What a policy needs to rebuild the observation and the command (``config.json``)."""
     u = env.unwrapped
     meta: dict[str, Any] = {"task": task, "env_id": task_env_id(task), "action_scale": list(u.cfg.action_scale),
+                            "action_offset": list(u.cfg.action_offset),
                             "observation_shape": list(env.observation_space.shape)}
     if task == "hover":
         meta["goal_m"] = list(u.cfg.point_m)
@@ -99,7 +100,7 @@ def train_rl(task: str, algo: str, steps: int, out: str | Path, n_envs: int = 2,
         log.info("resuming %s at %d steps from %s", algo, model.num_timesteps, start)
     else:
         model = cls("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, tensorboard_log=str(out / "tb"),
-                    **DEFAULTS[algo])
+                    **settings(algo, task))
 
     class Progress(BaseCallback):
         def _on_step(self) -> bool:

@@ -2,7 +2,7 @@
 rl, model: ...}``), on the MuJoCo drone, through AirSim or deployed to the AR.Drone, like any ``DronePolicy``.
 
 A model is a folder (``plansight train rl --out``) holding ``model.zip`` (SB3's own format) and ``config.json``
-(task, algorithm, action scale, the task's feature settings). Observations are rebuilt from the mission's
+(task, algorithm, action scale and offset, the task's feature settings). Observations are rebuilt from the mission's
 ``Observation`` and ``DepthEstimate`` with the same functions the training env used (``agent/shared/features``):
 
 * ``hover`` and ``waypoint``: the goal offset in the body frame, body velocity and yaw rate, from the state;
@@ -89,6 +89,7 @@ class RLPolicy:
         self.model = algo.load(folder / MODEL_FILE, device="cpu")
         self.task = self.meta["task"]
         self.scale = np.asarray(self.meta["action_scale"], float)
+        self.offset = np.asarray(self.meta.get("action_offset", (0.0, 0.0, 0.0, 0.0)), float)
         self.goal = np.asarray(cfg.goal_m if cfg.goal_m is not None else self.meta.get("goal_m", (0.0, 0.0, 1.0)),
                                float)
         if self.task == "crossing":
@@ -128,4 +129,4 @@ class RLPolicy:
 
     def act(self, obs: Observation, depth: DepthEstimate) -> DroneCommand:
         action, _ = self.model.predict(self.observation(obs, depth), deterministic=self.cfg.deterministic)
-        return DroneCommand(*action_to_velocity(action, self.scale))
+        return DroneCommand(*action_to_velocity(action, self.scale, self.offset))

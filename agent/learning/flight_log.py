@@ -117,3 +117,31 @@ def read_flight_logs(paths: Iterable[str | Path], width: int | None = None, heig
     if len(out["left"]) == 0:
         raise FlightLogError("the flight logs hold no frames")
     return out
+
+
+def read_flight_states(paths: Iterable[str | Path]) -> tuple[np.ndarray, np.ndarray]:
+    """The ``/state`` rows of logs, in the order ``read_flight_logs`` reads their frames: states (N, 13) float32
+    ``DroneState`` vectors and terminals (N,) bool, True at each log's last frame (trajectory boundaries).
+    Raises ``FlightLogError`` for a missing, corrupt or empty file."""
+    states, terminals = [], []
+    for p in map(Path, paths):
+        if not p.is_file():
+            raise FlightLogError(f"{p}: flight log not found")
+        try:
+            with open_flight_log(p) as f:
+                if f.attrs.get("format") != FORMAT:
+                    raise FlightLogError(f"{p}: not a plansight flight log (format {f.attrs.get('format')!r})")
+                if "state" not in f:
+                    raise FlightLogError(f"{p}: dataset /state is missing")
+                s = np.asarray(f["state"][()], np.float32)
+        except FlightLogError:
+            raise
+        except (OSError, KeyError, ValueError) as e:
+            raise FlightLogError(f"{p}: unreadable flight log ({type(e).__name__}: {e})") from None
+        if s.ndim != 2 or s.shape[1] != 13 or not len(s):
+            raise FlightLogError(f"{p}: /state holds {s.shape}, not (N>0, 13) state vectors")
+        states.append(s)
+        terminals.append(np.arange(len(s)) == len(s) - 1)
+    if not states:
+        raise FlightLogError("no flight logs given")
+    return np.concatenate(states), np.concatenate(terminals)

@@ -1,6 +1,6 @@
 """The stable-baselines3 algorithms ``plansight train rl`` offers, by name, with the settings we train them with.
 
-One table (``ALGOS``, ``DEFAULTS``): the training command, the policy that loads a model, and the benches read it.
+One table (``ALGOS``, ``DEFAULTS``, ``TASK_SETTINGS``; ``settings`` merges them): the training command, the policy that loads a model, and the benches read it.
 Settings are SB3's defaults except where a 50 Hz drone task needs otherwise (stated per entry).
 """
 
@@ -27,3 +27,16 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "td3": {"learning_starts": 1000, "batch_size": 256, "buffer_size": 300_000, "learning_rate": 1e-3,
             "gamma": 0.99},
 }
+
+TASK_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
+    # room crossing pays over the whole 15 s episode and a crash costs the rest of it: a longer horizon (γ 0.99,
+    # ~2 s) than the hover and waypoint tasks', 1024-step rollouts per env, 256-sample batches, SB3's learning rate
+    # and a 128-128 MLP; not tuned against anything but the task's own training-room evaluations
+    "crossing": {"ppo": {"n_steps": 1024, "batch_size": 256, "learning_rate": 3e-4, "gamma": 0.99,
+                         "policy_kwargs": {"log_std_init": -0.5, "net_arch": [128, 128]}}},
+}
+
+
+def settings(algo: str, task: str) -> dict[str, Any]:
+    """The keyword arguments ``algo`` is built with for ``task``: ``DEFAULTS`` updated by ``TASK_SETTINGS``."""
+    return {**DEFAULTS[algo], **TASK_SETTINGS.get(task, {}).get(algo, {})}

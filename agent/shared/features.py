@@ -61,8 +61,12 @@ def ray_features(ranges_m: np.ndarray, max_range_m: float) -> np.ndarray:
     return np.clip(r / max_range_m, 0.0, 1.0).astype(np.float32)
 
 
-def action_to_velocity(action: np.ndarray, scale: np.ndarray) -> tuple[float, float, float, float]:
-    """A policy action in [−1, 1]⁴ → (forward m/s, left m/s, up m/s, yaw rate rad/s); non-finite parts are 0."""
+def action_to_velocity(action: np.ndarray, scale: np.ndarray, offset: np.ndarray | None = None
+                       ) -> tuple[float, float, float, float]:
+    """A policy action a in [−1, 1]⁴ → (forward m/s, left m/s, up m/s, yaw rate rad/s) = a · ``scale`` + ``offset``
+    (offset 0 by default); non-finite parts of a are 0."""
     a = np.nan_to_num(np.asarray(action, dtype=np.float64).reshape(4), nan=0.0, posinf=0.0, neginf=0.0)
     v = np.clip(a, -1.0, 1.0) * np.asarray(scale, dtype=np.float64)
+    if offset is not None:
+        v = v + np.asarray(offset, dtype=np.float64)
     return float(v[0]), float(v[1]), float(v[2]), float(v[3])

@@ -58,3 +58,53 @@ def test_play_flights_are_long_and_their_seeds_avoid_the_evaluation_seeds():
     assert states.shape[1] == 13 and states.dtype == np.float32 and terminals.dtype == bool
     assert terminals.sum() == 2 and terminals[-1] and len(states) == 300  # no crash in 3 s of an empty room
     assert np.all((states[:, 2] > 0.5) & (states[:, 2] < 1.7))  # altitudes around the goals' 0.7–1.5 m
+
+
+def test_play_flights_are_recorded_as_flight_logs_that_read_back(tmp_path):
+    from plansight.agent.learning.flight_log import FORMAT, read_flight_logs, read_flight_states
+    from plansight.launch.hilp_play import collect_play, record_play
+
+    paths = record_play(tmp_path, flights=2, steps=100, seed=0, every=5, same_room=False)
+    assert [p.name for p in paths] == ["play_0000.h5", "play_0001.h5"]
+    states, terminals = read_flight_states(paths)
+    assert states.shape == (40, 13) and list(np.flatnonzero(terminals)) == [19, 39]
+    flown, _ = collect_play(2, 100, seed=0, same_room=False)  # the same flights, every step
+    np.testing.assert_allclose(states[:20], flown[:100:5], atol=1e-6)
+    frames = read_flight_logs(paths)
+    assert frames["left"].shape == (40, 96, 128, 3) and frames["stereo_valid"].mean() > 0.5
+    import h5py
+
+    with h5py.File(paths[0]) as f:
+        assert f.attrs["format"] == FORMAT
+    # two rooms of their own: the same pose looks different (seeded textures)
+    assert np.abs(frames["left"][0].astype(int) - frames["left"][20].astype(int)).mean() > 5
+
+
+def test_a_broken_flight_log_is_named_in_one_line(tmp_path):
+    import pytest
+
+    from plansight.agent.learning.flight_log import FlightLogError, read_flight_states
+
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not hdf5")
+    with pytest.raises(FlightLogError, match="bad.h5: unreadable"):
+        read_flight_states([bad])
+    with pytest.raises(FlightLogError, match="not found"):
+        read_flight_states([tmp_path / "missing.h5"])
+
+
+def test_the_image_goal_encoder_learns_a_target_an_image_shows():
+    """ψ regresses a 2-D target painted into synthetic images (a bright square's position) and scores it on held-out
+    frames: far better than the targets' mean."""
+    from plansight.agent.learning.hilp_image import ImageGoalConfig, ImageGoalEncoder
+
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 1, (400, 2)).astype(np.float32)
+    images = np.full((400, 48, 64, 3), 40, np.uint8)
+    for im, (x, y) in zip(images, xy):
+        c, r = int(x * 52), int(y * 36)
+        im[r:r + 12, c:c + 12] = 230
+    enc = ImageGoalEncoder(2, ImageGoalConfig(channels=(16, 32, 32, 32)))
+    fit = enc.fit(images, xy, steps=300, held_out=0.2)
+    assert fit["held_out_relative_rmse"] < 0.5, fit
+    assert enc.embed(images[0]).shape == (1, 2)

@@ -1,7 +1,7 @@
 """``DroneTaskEnv``: the shared body of the drone RL tasks (Gymnasium API, physics only, no rendering).
 
 Action: (4,) float32 in [−1, 1]: forward, leftward, upward speed and yaw rate in the body frame, scaled by
-``TaskConfig.action_scale`` (m/s, m/s, m/s, rad/s) and handed to the simulator's velocity controller at
+``TaskConfig.action_scale`` (m/s, m/s, m/s, rad/s), plus ``action_offset``, and handed to the simulator's velocity controller at
 ``control_hz`` (50 Hz: one env step = 20 ms). It is the ``DronePolicy`` contract's command, so a trained
 policy flies a mission unchanged (``agent/control/rl_policy.py``).
 
@@ -37,6 +37,8 @@ class TaskConfig(BaseModel):
 
     sim: DroneSimConfig = DroneSimConfig(render=False, ground_truth_depth=False, room=EMPTY_ROOM)
     action_scale: tuple[float, float, float, float] = Field((1.0, 1.0, 0.5, 1.5), description="m/s ×3, rad/s")
+    action_offset: tuple[float, float, float, float] = Field((0.0, 0.0, 0.0, 0.0), description="added to the scaled "
+                                                             "action, m/s ×3, rad/s")
     crash_penalty: float = Field(10.0, ge=0.0)
     max_steps: int = Field(250, ge=1, description="steps per episode (50 Hz)")
     same_room: bool = Field(True, description="one room for every episode (the room seed is fixed at 0)")
@@ -88,7 +90,7 @@ class DroneTaskEnv(gym.Env[np.ndarray, np.ndarray]):
     def step(self, action: np.ndarray):
         prev = self.state
         hits = self.sim.collisions
-        self.sim.act(DroneCommand(*action_to_velocity(action, self.cfg.action_scale)))
+        self.sim.act(DroneCommand(*action_to_velocity(action, self.cfg.action_scale, self.cfg.action_offset)))
         self.state = self.sim.state()
         self._steps += 1
         reward, success, info = self._reward(prev, self.state, np.asarray(action, np.float64))

@@ -108,7 +108,7 @@ def test_a_mission_sees_the_rays_the_crossing_env_cast(tmp_path):
     from plansight.sim.drone.drone_sim import DroneSim
     from plansight.sim.drone.model import LEFT_CAMERA
 
-    env = make_task_env("crossing", room_seed=1003).unwrapped
+    env = make_task_env("crossing", room_seed=1003, levels=("default",)).unwrapped
     obs, _ = env.reset(seed=0)
     folder = tmp_path / "crossing"
     folder.mkdir()
@@ -128,3 +128,21 @@ def test_a_mission_sees_the_rays_the_crossing_env_cast(tmp_path):
     rays_env, rays_mission = obs[: env.cfg.n_rays] * 5.0, features[: env.cfg.n_rays] * 5.0
     assert np.median(np.abs(rays_env - rays_mission)) < 0.25, (rays_env.round(2), rays_mission.round(2))
     np.testing.assert_allclose(obs[env.cfg.n_rays:], features[env.cfg.n_rays:], atol=1e-5)
+
+
+def test_the_crossing_env_draws_its_room_level_per_episode_and_charges_for_closeness():
+    env = make_task_env("crossing", max_steps=20).unwrapped
+    seen = {}
+    for s in range(8):
+        level = env.reset(seed=s)[1]["level"]
+        seen[level] = len(env.sim.layout.obstacles)
+    assert seen == {"default": 5, "dense": 12}  # 4 poles + 1 box; 10 poles + 2 boxes
+    env._rays = np.full(env.cfg.n_rays, 0.3)  # as if an obstacle were 0.3 m ahead: half the clearance gone
+    *_, info = env.step(np.zeros(4, np.float32))
+    assert info["clearance_cost"] == pytest.approx(env.sim.dt * 0.25 * env.cfg.clearance_cost, rel=0.05)
+    env.reset(seed=1)
+    z0 = env.state.position[2]
+    for _ in range(60):  # a zero action cruises at the middle of 0.2-1 m/s, level: the drone never just hovers
+        obs, *_ = env.step(np.zeros(4, np.float32))
+    assert obs[env.cfg.n_rays] == pytest.approx(0.6, abs=0.1) and abs(env.state.position[2] - z0) < 0.1
+    env.close()
