@@ -87,6 +87,7 @@ def train_rl(task: str, algo: str, steps: int, out: str | Path, n_envs: int = 2,
     start = latest_checkpoint(out) if resume else None
     if resume and start is None:
         raise ValueError(f"--resume: no checkpoint in {out / 'checkpoints'} or {out / 'model.zip'}")
+    earlier = _evaluations(out) if start is not None else None  # SB3's EvalCallback rewrites the log from scratch
     venv = make_vec(task, n_envs, seed, env_kwargs)
     eval_env = make_vec(task, 1, EVAL_SEED, env_kwargs)
     assert isinstance(eval_env, DummyVecEnv)
@@ -123,6 +124,8 @@ def train_rl(task: str, algo: str, steps: int, out: str | Path, n_envs: int = 2,
         model.learn(total_timesteps=remaining, callback=callbacks, reset_num_timesteps=start is None,
                     tb_log_name=f"{task}_{algo}")
     wall = time.perf_counter() - t0
+    if earlier is not None:
+        _merge_evaluations(out, earlier)
     with atomic_path(out / "model.zip") as tmp:
         model.save(tmp.with_suffix(".zip"))
         tmp.with_suffix(".zip").replace(tmp)
@@ -148,6 +151,28 @@ def latest_checkpoint(out: Path) -> Path | None:
     if (out / "model.zip").is_file() and (out / "config.json").is_file():
         found.append((int(json.loads((out / "config.json").read_text()).get("steps", 0)), out / "model.zip"))
     return max(found)[1] if found else None
+
+
+def _evaluations(out: Path) -> dict[str, np.ndarray] | None:
+    """SB3's evaluation log (``eval/evaluations.npz``: timesteps, results, ep_lengths), or None."""
+    path = out / "eval" / "evaluations.npz"
+    if not path.is_file():
+        return None
+    with np.load(path) as d:
+        return {k: d[k] for k in ("timesteps", "results", "ep_lengths") if k in d}
+
+
+def _merge_evaluations(out: Path, earlier: dict[str, np.ndarray] | None) -> None:
+    """Put the evaluations logged before a ``--resume`` back in front of the ones this sitting logged (those
+    at or after its first step replace earlier ones), so the learning curve covers the whole run."""
+    now = _evaluations(out)
+    if not earlier or now is None or not len(now["timesteps"]):
+        return
+    keep = earlier["timesteps"] < now["timesteps"][0]
+    merged = {k: np.concatenate([earlier[k][keep], now[k]]) for k in now if k in earlier}
+    with atomic_path(out / "eval" / "evaluations.npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **merged)
 
 
 def learning_curve(out: Path) -> list[dict]:

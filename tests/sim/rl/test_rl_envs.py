@@ -85,6 +85,10 @@ def test_a_trained_policy_flies_a_short_mission(tmp_path):
     resumed = train_rl("hover", "ppo", 1024, out, n_envs=1, resume=True, eval_every=512, eval_episodes=1,
                        env_kwargs={"max_steps": 50})
     assert resumed["steps"] >= 1024
+    import json
+
+    steps = [c["steps"] for c in json.loads((out / "learning_curve.json").read_text())]
+    assert steps[0] <= 512 and steps[-1] >= 1024, steps  # the curve keeps what was evaluated before --resume
     RLPolicyConfig(model=str(out))  # validates the folder
     m = load_mission("drone_room_stereo", {"duration_s": 2, "policy": {"type": "rl", "model": str(out),
                                                                         "goal_m": [0.0, 0.0, 1.0]},
