@@ -78,7 +78,7 @@ def play_flights(flights: int = 100, steps: int = 750, seed: int = 0, same_room:
                 s = u.state
                 if left <= 0:  # next phase: a rest after a leg, a new leg (heading, altitude) after a rest
                     resting = not resting
-                    left = int(rng.uniform(1.0, 2.0) * CONTROL_HZ) if resting else int(rng.uniform(2.0, 6.0) * CONTROL_HZ)
+                    left = int(rng.uniform(*((1.0, 2.0) if resting else (2.0, 6.0))) * CONTROL_HZ)
                     if not resting:
                         heading, altitude = rng.uniform(-math.pi, math.pi), rng.uniform(0.7, 1.5)
                 left -= 1

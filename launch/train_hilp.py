@@ -270,7 +270,8 @@ def main() -> None:
     ap.add_argument("--phi-steps", type=int, default=100_000, help="φ gradient steps (batches of 256)")
     ap.add_argument("--phi-input", choices=sorted(PHI_INPUTS), default="position",
                     help="what φ sees: world position (m), or world position (m) and velocity (m/s)")
-    ap.add_argument("--image-steps", type=int, default=4000, help="ψ (image goal encoder) gradient steps (batches of 64)")
+    ap.add_argument("--image-steps", type=int, default=4000,
+                    help="ψ (image goal encoder) gradient steps (batches of 64)")
     ap.add_argument("--policy-steps", type=int, default=60_000, help="PPO env steps (50 per simulated second)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the play data, φ and PPO (play env seeds "
                     "seed·100000 + flight, evaluation seeds excluded)")

@@ -77,6 +77,7 @@ def train_rl(task: str, algo: str, steps: int, out: str | Path, n_envs: int = 2,
              eval_every: int = 10_000, eval_episodes: int = 10, checkpoint_every: int = 20_000,
              env_kwargs: dict | None = None, on_step: Callable[[int, float | None], None] | None = None) -> dict:
     """Train to ``steps`` environment steps in all (continuing a checkpoint with ``resume``); returns a summary."""
+    import torch
     from stable_baselines3.common.callbacks import BaseCallback, CallbackList, CheckpointCallback, EvalCallback
     from stable_baselines3.common.vec_env import DummyVecEnv
 
@@ -119,10 +120,16 @@ def train_rl(task: str, algo: str, steps: int, out: str | Path, n_envs: int = 2,
         Progress()])
     warnings.filterwarnings("ignore", message="Training and eval env are not of the same type")  # by design
     remaining = steps - model.num_timesteps
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # 64-128-wide MLPs: one thread; the cores go to the env processes (PPO on crossing
+    # ran at ~100 env steps/s with torch's default threads next to another job, ~530 with one thread)
     t0 = time.perf_counter()
-    if remaining > 0:
-        model.learn(total_timesteps=remaining, callback=callbacks, reset_num_timesteps=start is None,
-                    tb_log_name=f"{task}_{algo}")
+    try:
+        if remaining > 0:
+            model.learn(total_timesteps=remaining, callback=callbacks, reset_num_timesteps=start is None,
+                        tb_log_name=f"{task}_{algo}")
+    finally:
+        torch.set_num_threads(threads)
     wall = time.perf_counter() - t0
     if earlier is not None:
         _merge_evaluations(out, earlier)

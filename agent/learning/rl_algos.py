@@ -1,6 +1,7 @@
 """The stable-baselines3 algorithms ``plansight train rl`` offers, by name, with the settings we train them with.
 
-One table (``ALGOS``, ``DEFAULTS``, ``TASK_SETTINGS``; ``settings`` merges them): the training command, the policy that loads a model, and the benches read it.
+One table (``ALGOS``, ``DEFAULTS``, ``TASK_SETTINGS``; ``settings`` merges them): the training command, the
+policy that loads a model, and the benches read it.
 Settings are SB3's defaults except where a 50 Hz drone task needs otherwise (stated per entry).
 """
 

@@ -101,7 +101,7 @@ def test_the_image_goal_encoder_learns_a_target_an_image_shows():
     rng = np.random.default_rng(0)
     xy = rng.uniform(0, 1, (400, 2)).astype(np.float32)
     images = np.full((400, 48, 64, 3), 40, np.uint8)
-    for im, (x, y) in zip(images, xy):
+    for im, (x, y) in zip(images, xy, strict=True):
         c, r = int(x * 52), int(y * 36)
         im[r:r + 12, c:c + 12] = 230
     enc = ImageGoalEncoder(2, ImageGoalConfig(channels=(16, 32, 32, 32)))

@@ -1,9 +1,9 @@
 """``DroneTaskEnv``: the shared body of the drone RL tasks (Gymnasium API, physics only, no rendering).
 
 Action: (4,) float32 in [−1, 1]: forward, leftward, upward speed and yaw rate in the body frame, scaled by
-``TaskConfig.action_scale`` (m/s, m/s, m/s, rad/s), plus ``action_offset``, and handed to the simulator's velocity controller at
-``control_hz`` (50 Hz: one env step = 20 ms). It is the ``DronePolicy`` contract's command, so a trained
-policy flies a mission unchanged (``agent/control/rl_policy.py``).
+``TaskConfig.action_scale`` (m/s, m/s, m/s, rad/s), plus ``action_offset``, and handed to the simulator's velocity
+controller at ``control_hz`` (50 Hz: one env step = 20 ms). It is the ``DronePolicy`` contract's command, so a
+trained policy flies a mission unchanged (``agent/control/rl_policy.py``).
 
 Every episode takes off, then the task may place the drone (``_start``). It ends on a collision or on
 leaving the room (terminated, ``crash_penalty``), on the task's success (terminated) or at ``max_steps``
