@@ -55,7 +55,7 @@ def task_meta(task: str, env: gym.Env) -> dict[str, Any]:
     if task == "hover":
         meta["goal_m"] = list(u.cfg.point_m)
     if task == "crossing":
-        meta.update(n_rays=u.cfg.n_rays, max_range_m=u.cfg.max_range_m)
+        meta.update(n_rays=u.cfg.n_rays, max_range_m=u.cfg.max_range_m, target_x_m=u.cfg.target_x_m)
     return meta
 
 

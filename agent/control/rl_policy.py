@@ -10,7 +10,9 @@ A model is a folder (``plansight train rl --out``) holding ``model.zip`` (SB3's 
 * ``crossing``: depth rays. The env cast them with ``mj_ray`` from the drone's centre; here each ray's range is
   the 10th percentile, over its sector's columns of the image rows within ``band_px`` of the horizon, of the
   range along the pixel's ray (planar depth / cos of the pixel's horizontal angle; pixels with no valid depth
-  are left out; a sector with fewer than ``min_valid`` valid pixels counts as ``unknown_range_m``).
+  are left out; a sector with fewer than ``min_valid`` valid pixels counts as ``unknown_range_m``), then the
+  current leg of the crossing (world x = ±``target_x_m`` of the trained task, from ``config.json``; the first
+  leg towards +x, as the room's start faces), which the policy tracks from the state as the env did.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from plansight.agent.contracts import CameraModel, DepthEstimate, DroneCommand, 
 from plansight.agent.shared.builtin import resolve_model
 from plansight.agent.shared.features import (
     action_to_velocity,
+    crossing_features,
+    crossing_side,
     goal_features,
     motion_features,
     ray_features,
@@ -100,16 +104,20 @@ class RLPolicy:
             sector = np.clip(np.searchsorted(-edges, -col_angle) - 1, 0, n - 1)
             self._sector_cols = [np.flatnonzero(sector == i) for i in range(n)]  # image columns per ray
             self._cos = np.cos(col_angle)
+            self.target_x = float(self.meta.get("target_x_m", 1.8))
+        self.side = 1
         log.info("RL policy: %s %s from %s", self.meta["algo"], self.task, folder)
 
     def reset(self) -> None:
-        pass
+        self.side = 1
 
     def observation(self, obs: Observation, depth: DepthEstimate) -> np.ndarray:
         """The feature vector the model was trained on (see the module docstring)."""
         state = np.asarray(obs.state, float)
         if self.task == "crossing":
-            return np.concatenate([ray_features(self.rays(depth), self.max_range), motion_features(state)])
+            self.side = crossing_side(float(state[0]), self.side, self.target_x)
+            return np.concatenate([ray_features(self.rays(depth), self.max_range), motion_features(state),
+                                   crossing_features(state, self.side, self.target_x)])
         return goal_features(state, self.goal)
 
     def rays(self, depth: DepthEstimate) -> np.ndarray:

@@ -70,3 +70,22 @@ def action_to_velocity(action: np.ndarray, scale: np.ndarray, offset: np.ndarray
     if offset is not None:
         v = v + np.asarray(offset, dtype=np.float64)
     return float(v[0]), float(v[1]), float(v[2]), float(v[3])
+
+
+CROSSING_FEATURES = 3
+"""Width of ``crossing_features``."""
+
+
+def crossing_side(x_m: float, side: int, target_x_m: float) -> int:
+    """The room-crossing leg: ``side`` (+1 or −1) is the wall the drone is crossing towards, the target line being
+    world x = side · ``target_x_m``; once that line is reached, the next leg heads back (−side)."""
+    return -side if side * x_m >= target_x_m else side
+
+
+def crossing_features(state: np.ndarray, side: int, target_x_m: float) -> np.ndarray:
+    """(3,) float32: the direction of the current leg's target line (world ±x) in the yaw-aligned body frame
+    (forward, left; a unit vector) and the distance to the line (m) / 5 m, clipped to [0, 1]."""
+    state = np.asarray(state, dtype=np.float64)
+    direction = world_to_body(np.array([float(side), 0.0, 0.0]), float(state[8]))[:2]
+    dist = max(0.0, target_x_m - side * float(state[0])) / 5.0
+    return np.array([direction[0], direction[1], min(dist, 1.0)], np.float32)

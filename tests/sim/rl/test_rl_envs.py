@@ -150,3 +150,23 @@ def test_the_crossing_env_draws_its_room_level_per_episode_and_charges_for_close
         obs, *_ = env.step(np.zeros(4, np.float32))
     assert obs[env.cfg.n_rays] == pytest.approx(0.6, abs=0.1) and abs(env.state.position[2] - z0) < 0.1
     env.close()
+
+
+def test_crossing_legs_turn_back_at_the_target_line():
+    from plansight.agent.shared.features import crossing_side
+
+    assert crossing_side(1.9, 1, 1.8) == -1 and crossing_side(1.0, 1, 1.8) == 1 and crossing_side(-1.9, -1, 1.8) == 1
+    env = make_task_env("crossing", levels=("easy",), max_steps=200).unwrapped
+    obs, _ = env.reset(seed=2)
+    n = env.cfg.n_rays
+    assert obs[n + 4] == pytest.approx(1.0, abs=0.05)  # facing +x at the start: the first leg is straight ahead
+    env.place(np.array([1.6, 0.0, 1.0]), 0.0)
+    legs, total = 0, 0.0
+    for _ in range(100):
+        obs, r, term, trunc, info = env.step(np.array([1.0, 0.0, 0.0, 0.0], np.float32))
+        legs, total = legs + info["legs"], total + info["progress_m"]
+        if legs or term:
+            break
+    assert legs == 1 and not info["crashed"] and total > 0.1
+    assert obs[n + 4] == pytest.approx(-1.0, abs=0.05)  # the next leg is behind
+    env.close()
