@@ -17,8 +17,9 @@ goals given as a state or as a camera image.
 4. **Policy**: PPO (stable-baselines3; SB3 has no offline learner, so the policy learns online in the simulator,
    on the intrinsic reward only) in ``SkillEnv``: observation [world position m, world velocity m/s, z], action
    world-frame (x, y, z velocity and yaw rate, rotated into the task's body frame at the drone's heading, the same
-   in training and in the zero-shot evaluation), reward ⟨φ(s′) − φ(s), z⟩ with z uniform on the unit sphere, new
-   per episode.
+   in training and in the zero-shot evaluation), reward ⟨φ(s′) − φ(s), z⟩ with z new per episode, drawn towards
+   a random play state's φ from the start (``--skills data``, the default; ``SKILL_SAMPLING`` says why) or
+   uniformly on the unit sphere (``--skills sphere``).
 5. **Zero-shot goals**, recomputed every step: z = (φ(g) − φ(s)) / ‖·‖ for a state goal (the goal position at
    rest), z = (ψ(I_g) − φ(s)) / ‖·‖ for an image goal (I_g: the left camera's view from the goal position at a
    random heading, rendered in the episode's room). Success: within 0.5 m of the goal within 8 s, on the waypoint
@@ -81,9 +82,15 @@ class SkillEnv(gym.Wrapper):
     Observation (6 + D,) float32: world position (m), world velocity (m/s), z. Action (4,) in [−1, 1]: world-frame
     x, y, z velocity and yaw rate (``world_action_to_body`` turns it into the task's body-frame action at the
     current heading, so the random start heading does not matter). ``set_skill(z)`` fixes z (zero-shot use);
-    otherwise a new z is drawn uniformly on the sphere at every reset. ``kind`` is φ's input (``phi_input``)."""
+    otherwise a new z is drawn at every reset: uniformly on the sphere, or, given ``goal_bank`` (M, D) (φ of play
+    states), towards a random one of them from the start, z = (φ(g) − φ(s₀)) / ‖·‖, the distribution zero-shot goals
+    ask for. ``kind`` is φ's input (``phi_input``). ``support`` ((3,), (3,)): the play data's box of world positions
+    (m); φ is only learnt inside it, so leaving it ends the episode like a crash (−10): otherwise PPO climbs out of
+    the data, where φ's extrapolation pays for any direction (measured: the policy held full climb)."""
 
-    def __init__(self, env: gym.Env, rep: HilpRepresentation, kind: str = "position") -> None:
+    def __init__(self, env: gym.Env, rep: HilpRepresentation, kind: str = "position",
+                 goal_bank: np.ndarray | None = None,
+                 support: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         super().__init__(env)
         if rep.in_dim != phi_input_dim(kind):
             raise ValueError(f"φ takes {rep.in_dim} inputs, {kind!r} gives {phi_input_dim(kind)}")
@@ -91,6 +98,8 @@ class SkillEnv(gym.Wrapper):
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (6 + self.dim,), np.float32)
         self.z = np.zeros(self.dim, np.float32)
         self._phi = np.zeros(self.dim, np.float32)
+        self.goal_bank = None if goal_bank is None else np.asarray(goal_bank, np.float32)
+        self.support = support
 
     def _obs(self) -> np.ndarray:
         s = self.env.unwrapped.state
@@ -102,9 +111,13 @@ class SkillEnv(gym.Wrapper):
 
     def reset(self, **kw: Any):
         _, info = self.env.reset(**kw)
-        z = self.env.unwrapped.np_random.normal(size=self.dim)
-        self.z = (z / np.linalg.norm(z)).astype(np.float32)
+        rng = self.env.unwrapped.np_random
         self._phi = self.phi_of_state()
+        if self.goal_bank is not None:
+            z = self.goal_bank[int(rng.integers(len(self.goal_bank)))] - self._phi
+        else:
+            z = rng.normal(size=self.dim)
+        self.z = (z / max(float(np.linalg.norm(z)), 1e-6)).astype(np.float32)
         return self._obs(), info
 
     def set_skill(self, z: np.ndarray) -> np.ndarray:
@@ -116,49 +129,83 @@ class SkillEnv(gym.Wrapper):
         phi = self.phi_of_state()
         reward = 10.0 * float(np.dot(phi - self._phi, self.z))
         self._phi = phi
-        if info.get("crashed"):
+        crashed = bool(info.get("crashed"))
+        if self.support is not None:
+            p = self.env.unwrapped.state.position
+            outside = bool(np.any(p < self.support[0]) or np.any(p > self.support[1]))
+            info["left_support"] = outside
+            crashed = crashed or outside
+        if crashed:
             reward -= 10.0
-        return self._obs(), reward, bool(info.get("crashed")), trunc or (term and not info.get("crashed")), info
+        return self._obs(), reward, crashed, trunc or (term and not crashed), info
+
+
+SKILL_SAMPLING = ("data", "sphere")
+"""How the skill policy's training z is drawn: towards a random play state's φ from the start (``data``, the
+default: the skills zero-shot goals ask for), or uniformly on the sphere (HILP's default). Measured on runs/hilp_v3
+(seeds 3000-3049): with sphere skills the policy's velocity pointed away from the goal (median cosine −0.76) while
+following φ's own gradient reached 49/50 goals: random 32-D directions are nearly orthogonal to the 3-D manifold of
+φ(position), so the policy never learnt the skills goals need."""
 
 
 def train(out: Path, flights: int = 100, phi_steps: int = 100_000, policy_steps: int = 60_000, seed: int = 0,
-          flight_steps: int = 750, kind: str = "position", log_every: int = 5, image_steps: int = 4000) -> dict:
+          flight_steps: int = 750, kind: str = "position", log_every: int = 5, image_steps: int = 4000,
+          skills: str = "data", resume: bool = False) -> dict:
     """Play logs, φ (``phi_steps`` gradient steps on ``phi_input(…, kind)``), ψ (``image_steps``) and the skill
-    policy, saved under ``out`` (play/, phi.pt, image_goal.pt, policy.zip, summary.json); returns the summary."""
+    policy, saved under ``out`` (play/, phi.pt, image_goal.pt, policy.zip, summary.json); returns the summary.
+    ``resume``: keep the stages already in ``out`` (all play logs, phi.pt, image_goal.pt, policy.zip) and redo
+    only what is missing."""
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import DummyVecEnv
 
     from plansight.agent.learning.rl_algos import DEFAULTS
     from plansight.sim.drone.rl import make_task_env
 
+    if skills not in SKILL_SAMPLING:
+        raise ValueError(f"skills must be one of {', '.join(SKILL_SAMPLING)}, not {skills!r}")
     out.mkdir(parents=True, exist_ok=True)
-    logs = record_play(out / "play", flights, flight_steps, seed=seed, every=log_every, same_room=False)
+    prev = json.loads((out / "summary.json").read_text()) if resume and (out / "summary.json").is_file() else {}
+    logs = sorted((out / "play").glob("play_*.h5")) if resume else []
+    if len(logs) != flights:
+        logs = record_play(out / "play", flights, flight_steps, seed=seed, every=log_every, same_room=False)
     states, terminals = read_flight_states(logs)
     x = phi_input(states, kind)
-    rep = HilpRepresentation(x.shape[-1], HilpConfig(seed=seed, gamma=round(0.99**log_every, 4)))
-    losses = []
-    for k in range(phi_steps):
-        losses.append(rep.train_step(x, terminals))
-        if (k + 1) % 10_000 == 0:
-            log.info("φ step %d/%d: loss %.4f (mean of the last 1000)", k + 1, phi_steps, np.mean(losses[-1000:]))
-    torch.save({**rep.state_dict(), "phi_input": kind}, out / "phi.pt")
-    encoder = ImageGoalEncoder(rep.cfg.dim)
-    image_fit = encoder.fit(read_flight_logs(logs)["left"], rep.phi(x), image_steps)
-    torch.save(encoder.state_dict_full(), out / "image_goal.pt")
-    env_kw = {"max_steps": 200}
-    venv = DummyVecEnv([lambda i=i: SkillEnv(make_task_env("waypoint", **env_kw), rep, kind) for i in range(2)])
-    venv.seed(seed)
-    model = PPO("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, **DEFAULTS["ppo"])
-    model.learn(policy_steps)
-    model.save(out / "policy.zip")
+    if resume and (out / "phi.pt").is_file():
+        rep, kind = load_phi(out)
+        phi_loss = prev.get("phi_loss_last100")
+    else:
+        rep = HilpRepresentation(x.shape[-1], HilpConfig(seed=seed, gamma=round(0.99**log_every, 4)))
+        losses = []
+        for k in range(phi_steps):
+            losses.append(rep.train_step(x, terminals))
+            if (k + 1) % 10_000 == 0:
+                log.info("φ step %d/%d: loss %.4f (mean of the last 1000)", k + 1, phi_steps, np.mean(losses[-1000:]))
+        torch.save({**rep.state_dict(), "phi_input": kind}, out / "phi.pt")
+        phi_loss = round(float(np.mean(losses[-100:])), 4) if losses else None
+    if resume and (out / "image_goal.pt").is_file():
+        image_fit = prev.get("image_goal_fit")
+    else:
+        encoder = ImageGoalEncoder(rep.cfg.dim)
+        image_fit = encoder.fit(read_flight_logs(logs)["left"], rep.phi(x), image_steps)
+        torch.save(encoder.state_dict_full(), out / "image_goal.pt")
+    if not (resume and (out / "policy.zip").is_file()):
+        bank = rep.phi(x) if skills == "data" else None
+        support = (states[:, :3].min(0) - 0.1, states[:, :3].max(0) + 0.1)
+        env_kw = {"max_steps": 200}
+        venv = DummyVecEnv([lambda i=i: SkillEnv(make_task_env("waypoint", **env_kw), rep, kind, bank, support)
+                            for i in range(2)])
+        venv.seed(seed)
+        model = PPO("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, **DEFAULTS["ppo"])
+        model.learn(policy_steps)
+        model.save(out / "policy.zip")
     speed = np.linalg.norm(states[:, 3:6], axis=1)
     summary = {"play_states": int(len(states)), "play_flights": flights, "play_flight_s": flight_steps / CONTROL_HZ,
                "play_log_hz": CONTROL_HZ / log_every, "play_logs": f"{out / 'play'}/play_*.h5",
                "play_crashes": int(np.sum(_flight_lengths(terminals) < len(range(0, flight_steps, log_every)))),
                "play_rest_fraction": round(float(np.mean(speed < 0.05)), 3), "phi_input": kind,
-               "phi_steps": phi_steps, "phi_loss_last100": round(float(np.mean(losses[-100:])), 4) if losses else None,
-               "image_goal_steps": image_steps, "image_goal_fit": image_fit, "policy_steps": policy_steps,
-               "seed": seed}
+               "phi_steps": prev.get("phi_steps", phi_steps) if resume else phi_steps, "phi_loss_last100": phi_loss,
+               "image_goal_steps": prev.get("image_goal_steps", image_steps) if resume else image_steps,
+               "image_goal_fit": image_fit, "policy_steps": policy_steps, "skills": skills, "seed": seed}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
 
@@ -275,12 +322,15 @@ def main() -> None:
     ap.add_argument("--policy-steps", type=int, default=60_000, help="PPO env steps (50 per simulated second)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the play data, φ and PPO (play env seeds "
                     "seed·100000 + flight, evaluation seeds excluded)")
+    ap.add_argument("--skills", choices=SKILL_SAMPLING, default="data",
+                    help="the policy's training skills: towards play states (data) or uniform on the sphere")
+    ap.add_argument("--resume", action="store_true", help="keep the stages already in --out, redo what is missing")
     ap.add_argument("--direct-model", type=Path, default=None, help="a waypoint model folder to compare with")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     summary = train(args.out, args.flights, args.phi_steps, args.policy_steps, args.seed,
                     flight_steps=max(1, round(args.flight_seconds * CONTROL_HZ)), kind=args.phi_input,
-                    image_steps=args.image_steps)
+                    image_steps=args.image_steps, skills=args.skills, resume=args.resume)
     summary["zero_shot"] = zero_shot(args.out)
     summary["zero_shot_image"] = zero_shot(args.out, goal="image")
     if args.direct_model is not None:

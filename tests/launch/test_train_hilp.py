@@ -108,3 +108,22 @@ def test_the_image_goal_encoder_learns_a_target_an_image_shows():
     fit = enc.fit(images, xy, steps=300, held_out=0.2)
     assert fit["held_out_relative_rmse"] < 0.5, fit
     assert enc.embed(images[0]).shape == (1, 2)
+
+
+def test_skills_are_drawn_towards_play_states_and_leaving_the_data_ends_the_episode():
+    from plansight.sim.drone.rl import make_task_env
+
+    rep = HilpRepresentation(3, HilpConfig(dim=4, hidden=16, seed=0))
+    bank = rep.phi(np.array([[2.0, 0.0, 1.0], [-2.0, 1.0, 1.2]], np.float32))
+    support = (np.array([-3.0, -3.0, 0.6]), np.array([3.0, 3.0, 1.6]))
+    env = SkillEnv(make_task_env("waypoint", max_steps=300), rep, goal_bank=bank, support=support)
+    obs, _ = env.reset(seed=4)
+    start = env.phi_of_state()
+    towards = [(b - start) / np.linalg.norm(b - start) for b in bank]
+    assert any(np.allclose(env.z, t, atol=1e-5) for t in towards)
+    for k in range(300):  # full climb: out of the play data's altitudes within a second or so
+        obs, r, term, trunc, info = env.step(np.array([0.0, 0.0, 1.0, 0.0], np.float32))
+        if term or trunc:
+            break
+    assert term and info["left_support"] and r < -5 and env.unwrapped.state.position[2] > 1.6
+    env.close()
