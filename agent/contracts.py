@@ -430,6 +430,8 @@ class ArmPolicy(Protocol):
     """Maps observations straight to arm commands (no video plan): scripted experts, learned policies.
 
     ``reset`` is called once per episode with the first observation, the task and the camera it watches.
+    A policy may have an ``image_every`` attribute (int, default 1): the runner then renders the camera only every
+    that many steps and passes a state-only ``Observation`` (no images) in between.
     """
 
     def reset(self, obs: Observation, task: str, camera: str) -> None: ...

@@ -176,16 +176,21 @@ def _run_plans(arm: Arm, episode: ArmEpisode, planner: VideoPlanner, executor: P
 
 def _run_policy(arm: Arm, episode: ArmEpisode, policy: ArmPolicy,
                 step: Callable[[ArmCommand, TraceFn], bool], timing: dict[str, float]) -> None:
-    def observe():
+    every = max(int(getattr(policy, "image_every", 1)), 1)  # a policy may need the camera only every n steps
+
+    def observe(image: bool = True):
         t = time.perf_counter()
-        obs = arm.observe((episode.camera,), depth=False, masks=False)
+        obs = arm.observe((episode.camera,) if image else (), depth=False, masks=False)
         timing["render_obs"] += time.perf_counter() - t
         return obs
 
     policy.reset(observe(), episode.task, episode.camera)
+    k = 0
     while arm.step_count < arm.max_steps:
+        obs = observe(k % every == 0)
+        k += 1
         t = time.perf_counter()
-        cmd = policy.act(observe())
+        cmd = policy.act(obs)
         timing["plan"] += time.perf_counter() - t
         if step(cmd, lambda: None):
             break

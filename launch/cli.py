@@ -249,6 +249,44 @@ def train_video_cmd(
     _print_summary("train video", summary)
 
 
+@train_app.command("jepa")
+def train_jepa_cmd(
+    data: Annotated[list[Path], typer.Option(help="expert dataset (HDF5) from `plansight collect metaworld`; repeat "
+                                             "to train on several as one")],
+    out: Annotated[Path, typer.Option(help="run folder: model.safetensors, state.safetensors, log.jsonl, tb/")] = Path(
+        "runs/act_jepa"),
+    config: Annotated[Path | None, typer.Option(help="config YAML (ActJepaConfig fields)")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, help="override steps")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=2, help="override batch_size")] = None,
+    jepa_weight: Annotated[float | None, typer.Option(
+        min=0.0, help="override jepa_weight (0 trains the ACT baseline: the same network without the JEPA term)")] = None,
+    threads: Annotated[int, typer.Option(min=1, max=64, help="torch threads")] = 2,
+    resume: Annotated[bool, typer.Option(help="continue from out/state.safetensors")] = False,
+) -> None:
+    """Train ACT-JEPA (or its ACT baseline) on expert demos; the result runs as arm_policy {type: act_jepa,
+    checkpoint: OUT}."""
+    from plansight.launch.train_jepa import load_jepa_config, run_train_jepa
+
+    try:
+        cfg = load_jepa_config(config, {"steps": steps, "batch_size": batch_size, "jepa_weight": jepa_weight})
+    except MissionError as e:
+        fail(str(e))
+    _writable_dir(out, "--out")
+    with Progress(TextColumn("[bold]train jepa"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                  TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("train", total=cfg.steps, info="")
+
+        def on_step(k: int, losses: dict[str, float]) -> None:
+            progress.update(task, completed=k, info=f"action {losses['action']:.4f} latent {losses['latent']:.4f}")
+
+        try:
+            summary = run_train_jepa(data, out, cfg, resume, threads, on_step)
+        except (ValueError, FileNotFoundError) as e:
+            progress.stop()
+            fail(str(e))
+    _print_summary("train jepa", summary)
+
+
 @train_app.command("rl")
 def train_rl_cmd(
     env: Annotated[str, typer.Option(help="task: hover, waypoint or crossing (plansight/Drone*-v0)")],

@@ -28,6 +28,8 @@ def collect_metaworld(
     seed: Annotated[int, typer.Option(min=0, help="seed of the first episode; then seed+1, …")] = 0,
     out: Annotated[Path, typer.Option(help="HDF5 file to write")] = Path("data/metaworld_experts.hdf5"),
     workers: Annotated[int, typer.Option(min=1, max=64, help="rollout processes (the file does not depend on it)")] = 1,
+    depth: Annotated[bool, typer.Option(help="record planar depth (video planners need it; policies do not)")] = True,
+    masks: Annotated[bool, typer.Option(help="record the task object's masks")] = True,
 ) -> None:
     """Roll out Meta-World's scripted experts and record RGB, depth, masks, camera matrices, actions, states."""
     from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
@@ -44,7 +46,7 @@ def collect_metaworld(
     with Progress(TextColumn("[bold]collect"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                   TimeRemainingColumn(), console=console) as progress:
         bar = progress.add_task("demos", total=len(task_list) * episodes, info="")
-        summary = collect(out, task_list, cam_list, episodes, width, height, seed0=seed, workers=workers,
+        summary = collect(out, task_list, cam_list, episodes, width, height, seed0=seed, workers=workers, depth=depth, masks=masks,
                           on_demo=lambda k, n, d: progress.update(
                               bar, completed=k, info=f"{d.task} seed {d.seed}: "
                               + ("ok" if d.success else "[red]expert failed[/]")))

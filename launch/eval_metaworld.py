@@ -70,11 +70,14 @@ class EpisodeSpec:
     plan_res: tuple[int, int] | None = None  # predicted frames degraded to this (width, height) and back
     executor: tuple[tuple[str, str], ...] = ()  # ExecutorConfig overrides (field, YAML value), sorted by field
     planner_opts: tuple[tuple[str, str], ...] = ()  # the planner config's fields (field, YAML value), sorted
+    policy: bool = False  # ``planner`` names an arm policy (registry slot ``arm_policy``): no plan, no executor
 
     @property
     def key(self) -> str:
         key = f"{self.task}|{self.camera}|{self.seed}|{self.replans}|{self.plan_frames}|{self.width}x{self.height}"
-        if self.planner != "oracle":  # learned plans also depend on the model and the sampler
+        if self.policy:
+            key += f"|policy={self.planner}|{self.checkpoint}"
+        elif self.planner != "oracle":  # learned plans also depend on the model and the sampler
             key += f"|{self.planner}|{self.checkpoint}|{self.sample_steps}"
         if self.plan_res is not None:
             key += f"|plan_res={self.plan_res[0]}x{self.plan_res[1]}"
@@ -82,6 +85,8 @@ class EpisodeSpec:
             key += "|executor=" + ",".join(f"{k}={v}" for k, v in self.executor)
         if self.planner_opts:
             key += "|planner_opts=" + ",".join(f"{k}={v}" for k, v in self.planner_opts)
+        if self.policy:
+            return key
         return key + f"|cfg={config_hash(self.executor_config())}"
 
     def executor_config(self) -> ExecutorConfig:
@@ -134,7 +139,7 @@ def planner_config(spec: EpisodeSpec) -> BaseModel:
     ``checkpoint``, ``sample_steps``: each passed where the planner's config has that field) and ``planner_opts``."""
     from plansight.launch import registry
 
-    cls = registry.config_class("planner", spec.planner)
+    cls = registry.config_class("arm_policy" if spec.policy else "planner", spec.planner)
     generic = {"plan_frames": spec.plan_frames, "checkpoint": spec.checkpoint, "sample_steps": spec.sample_steps}
     values = {k: v for k, v in generic.items() if k in cls.model_fields and v is not None}
     values.update({k: yaml.safe_load(v) for k, v in spec.planner_opts})
@@ -155,7 +160,8 @@ def run_episode(spec: EpisodeSpec, observer: EpisodeObserver | None = None) -> d
     arm = MetaWorldArm(make_config(task=spec.task, cameras=(spec.camera,), width=spec.width, height=spec.height))
     try:
         try:
-            parts = ArmParts(planner=planner_config(spec), executor=spec.executor_config(), plan_res=spec.plan_res)
+            parts = (ArmParts(arm_policy=planner_config(spec)) if spec.policy else
+                     ArmParts(planner=planner_config(spec), executor=spec.executor_config(), plan_res=spec.plan_res))
         except (ValueError, ValidationError) as e:
             outcome = EpisodeOutcome(False, None, 0, 0, [], f"{type(e).__name__}: {e}",
                                      dict.fromkeys(TIMING_KEYS, 0.0))
@@ -212,7 +218,7 @@ def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[
                   width: int, height: int, planner: str, plan_frames: int, out: Path,
                   videos_per_task: int = 1, checkpoint: str | None = None, sample_steps: int | None = None,
                   plan_res: tuple[int, int] | None = None, executor: tuple[tuple[str, str], ...] = (),
-                  planner_opts: tuple[tuple[str, str], ...] = ()) -> list[EpisodeSpec]:
+                  planner_opts: tuple[tuple[str, str], ...] = (), policy: bool = False) -> list[EpisodeSpec]:
     """All episodes of an evaluation, seed by seed (an interrupted run leaves whole seeds done); the first
     ``videos_per_task`` cameras of the first seed record an mp4 per task and replanning setting."""
     tasks, cameras, seeds, replans = list(tasks), list(cameras), list(seeds), list(replans)
@@ -225,7 +231,7 @@ def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[
                     if i == 0 and j < videos_per_task:
                         video = out / "videos" / f"{t}_{c}_seed{s}_replan{r}.mp4"
                     specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video, checkpoint,
-                                             sample_steps, plan_res, executor, planner_opts))
+                                             sample_steps, plan_res, executor, planner_opts, policy))
     return specs
 
 
@@ -416,6 +422,9 @@ def parse_seeds(spec: str) -> list[int]:
 @app.command("metaworld")
 def eval_metaworld(
     planner: Annotated[str, typer.Option(help="video planner, a registry type: oracle, diffusion, …")] = "oracle",
+    policy: Annotated[str | None, typer.Option(
+        help="evaluate an arm policy instead of a planner, a registry type: act_jepa, expert (with --checkpoint "
+             "where it needs one; --planner-opt sets its fields; replanning does not apply)")] = None,
     tasks: Annotated[str, typer.Option(help="comma-separated AVDC tasks, or 'all'")] = "all",
     cameras: Annotated[str, typer.Option(help="comma-separated cameras, or 'all'")] = "corner,corner2,corner3",
     seeds: Annotated[str, typer.Option(help="a count (25 = seeds 0-24), a range 0-24 or a list 3,5")] = "25",
@@ -448,7 +457,13 @@ def eval_metaworld(
     from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
     from plansight.sim.metaworld.tasks import TASKS
 
-    if planner not in registry.names("planner"):
+    if policy is not None:
+        if policy not in registry.names("arm_policy"):
+            fail(f"policy: unknown arm policy {policy!r}; allowed: {', '.join(registry.names('arm_policy'))}")
+        if replan or executor or plan_res:
+            fail("--policy: an arm policy has no plans; drop --replan, --executor and --plan-res")
+        planner, replan = policy, [0]
+    elif planner not in registry.names("planner"):
         fail(f"planner: unknown planner {planner!r}; allowed: {', '.join(registry.names('planner'))}")
     replans = sorted(set(replan)) if replan else [0, 5]
     if any(r < 0 or r > 50 for r in replans):
@@ -473,7 +488,8 @@ def eval_metaworld(
     except (ConfigError, ValueError) as e:
         fail(str(e))
     specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos,
-                          str(checkpoint) if checkpoint else None, sample_steps, low_res, overrides, opts)
+                          str(checkpoint) if checkpoint else None, sample_steps, low_res, overrides, opts,
+                          policy is not None)
     _preflight(specs[0], task_list, width, height)
     if report_only:
         done = read_log(out / "episodes.jsonl")
@@ -486,14 +502,16 @@ def eval_metaworld(
         seed_list = sorted({r["seed"] for r in records})
     else:
         records = _run_all(specs, out, workers)
-    meta = {"planner": planner, "checkpoint": str(checkpoint) if checkpoint else None, "sample_steps": sample_steps,
+    meta = {"planner": planner, "policy": policy is not None, "checkpoint": str(checkpoint) if checkpoint else None, "sample_steps": sample_steps,
             "plan_res": plan_res, "executor": dict(overrides),
             "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
             "height": height, "plan_frames": plan_frames,
             "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}
     summary = write_summary(out, records, meta)
     stdout.print(markdown_table(summary, planner.capitalize()), highlight=False, markup=False, soft_wrap=True)
-    if overrides:
+    if policy is not None:
+        bench = "act_jepa   (reads runs/eval_act_jepa and runs/eval_act)"
+    elif overrides:
         bench = "executor_ablation --ablation-record-only   (reads runs/ablation_executor/<variant>)"
     elif planner == "oracle" and not plan_res:
         bench = "metaworld_oracle --mw-record-only"
@@ -523,12 +541,13 @@ def _preflight(spec: EpisodeSpec, tasks: list[str], width: int, height: int) -> 
         field = ".".join(str(x) for x in err["loc"]) or "planner"
         flag = f"--{field.replace('_', '-')}" if field in ("checkpoint", "sample_steps") else f"--planner-opt {field}="
         if err["type"] == "missing":
-            fail(f"{field}: the {spec.planner} planner needs {flag}"
-                 + (" (a model folder from `plansight train video`)" if field == "checkpoint" else ""))
+            what, trainer = ("policy", "jepa") if spec.policy else ("planner", "video")
+            fail(f"{field}: the {spec.planner} {what} needs {flag}"
+                 + (f" (a model folder from `plansight train {trainer}`)" if field == "checkpoint" else ""))
         fail(f"planner {spec.planner}: {field} ({flag}): {err['msg']}")
     except ValueError as e:
         fail(f"planner {spec.planner}: {e}")
-    check = registry.preflight("planner", spec.planner)
+    check = registry.preflight("arm_policy" if spec.policy else "planner", spec.planner)
     if check is not None:
         try:
             check(cfg, tasks, width, height)

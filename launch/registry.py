@@ -73,6 +73,9 @@ REGISTRY: dict[str, dict[str, Entry]] = {
     },
     "arm_policy": {
         "expert": Entry(f"{_MW}.expert:ExpertArmPolicy.from_config", f"{_MW}.config_expert:ExpertPolicyConfig"),
+        "act_jepa": Entry("plansight.agent.control.act_policy:ActChunkPolicy.from_config",
+                          "plansight.agent.control.config_act:ActPolicyConfig",
+                          preflight="plansight.agent.control.act_policy:ActChunkPolicy.preflight"),
     },
 }
 

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from plansight.agent.planning.config_video import TrainVideoConfig
 from plansight.agent.shared.errors import describe_error
 from plansight.agent.shared.yaml_io import YamlInputError, check_finite, load_yaml
 from plansight.launch.mission import MissionError
 
+M = TypeVar("M", bound=BaseModel)
+
 
 def load_train_config(path: Path | None, overrides: dict[str, Any]) -> TrainVideoConfig:
     """YAML mapping of ``TrainVideoConfig`` fields (or defaults) plus top-level overrides; one-line errors."""
+    return load_config_file(path, overrides, TrainVideoConfig)
+
+
+def load_config_file(path: Path | None, overrides: dict[str, Any], cls: type[M]) -> M:
+    """A YAML mapping of ``cls`` fields (or the defaults) plus the non-None top-level ``overrides``, validated;
+    ``MissionError`` with one line naming the file and the field otherwise."""
     raw: dict[str, Any] = {}
     if path is not None:
         if not path.is_file():
@@ -29,9 +37,9 @@ def load_train_config(path: Path | None, overrides: dict[str, Any]) -> TrainVide
             raise MissionError(f"{path}: expected a mapping of settings")
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return TrainVideoConfig.model_validate(raw)
+        return cls.model_validate(raw)
     except ValidationError as e:
-        raise MissionError(f"{path or 'config'}: {describe_error(e, TrainVideoConfig)}") from None
+        raise MissionError(f"{path or 'config'}: {describe_error(e, cls)}") from None
 
 
 def run(data: list[Path], out: Path, cfg: TrainVideoConfig, resume: bool,

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 _ARMS: dict[tuple, MetaWorldArm] = {}  # per worker process: one arm per (task, cameras, size, steps)
 
 
-def _rollout_job(task: str, cameras: tuple[str, ...], width: int, height: int, max_steps: int, seed: int) -> Demo:
+def _rollout_job(task: str, cameras: tuple[str, ...], width: int, height: int, max_steps: int, seed: int,
+                 depth: bool = True, masks: bool = True) -> Demo:
     """A worker process's rollout; it keeps its arm for the next seed of the same task."""
     key = (task, cameras, width, height, max_steps)
     if key not in _ARMS:
@@ -31,10 +32,13 @@ def _rollout_job(task: str, cameras: tuple[str, ...], width: int, height: int, m
         _ARMS.clear()
         _ARMS[key] = MetaWorldArm(make_config(task=task, cameras=cameras, width=width, height=height,
                                               max_steps=max_steps))
-    return rollout(_ARMS[key], seed)
+    return rollout(_ARMS[key], seed, depth=depth, masks=masks)
 
-def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None) -> Demo:
-    """One expert episode from ``seed``'s initial state, observed before every action."""
+
+def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None, depth: bool = True,
+            masks: bool = True) -> Demo:
+    """One expert episode from ``seed``'s initial state, observed before every action (RGB always; depth and
+    object masks unless turned off, e.g. for policy learning, which needs neither)."""
     arm.reset(seed)
     policy = expert_policy(arm.task)
     limit = arm.cfg.max_steps if max_steps is None else min(max_steps, arm.cfg.max_steps)
@@ -42,12 +46,14 @@ def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None) -> Demo:
     actions, rewards, states = [], [], []
     success_step = -1
     for k in range(limit):
-        o = arm.observe()
+        o = arm.observe(depth=depth, masks=masks)
         obs_keys["state"].append(o.state)
         for c in arm.cfg.cameras:
             obs_keys.setdefault(f"{c}_image", []).append(o.images[c])
-            obs_keys.setdefault(f"{c}_depth", []).append(o.depth[c])
-            obs_keys.setdefault(f"{c}_mask", []).append(o.masks[c])
+            if depth:
+                obs_keys.setdefault(f"{c}_depth", []).append(o.depth[c])
+            if masks:
+                obs_keys.setdefault(f"{c}_mask", []).append(o.masks[c])
         states.append(arm.snapshot().physics)
         a = arm.expert_action(policy)
         _, info = arm.step_raw(a)
@@ -64,16 +70,17 @@ def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None) -> Demo:
 
 
 def _demos(tasks: Sequence[str], cameras: Sequence[str], episodes: int, width: int, height: int, seed0: int,
-           max_steps: int, workers: int) -> Iterator[Demo]:
+           max_steps: int, workers: int, depth: bool = True, masks: bool = True) -> Iterator[Demo]:
     """Every (task, seed) rollout in order; in ``workers`` spawned processes when > 1."""
-    jobs = [(t, tuple(cameras), width, height, max_steps, seed0 + i) for t in tasks for i in range(episodes)]
+    jobs = [(t, tuple(cameras), width, height, max_steps, seed0 + i, depth, masks)
+            for t in tasks for i in range(episodes)]
     if workers <= 1:
         for task in tasks:
             arm = MetaWorldArm(make_config(task=task, cameras=tuple(cameras), width=width, height=height,
                                            max_steps=max_steps))
             try:
                 for i in range(episodes):
-                    yield rollout(arm, seed0 + i)
+                    yield rollout(arm, seed0 + i, depth=depth, masks=masks)
             finally:
                 arm.close()
         return
@@ -83,15 +90,16 @@ def _demos(tasks: Sequence[str], cameras: Sequence[str], episodes: int, width: i
 
 def collect(out: Path, tasks: Sequence[str], cameras: Sequence[str], episodes: int, width: int, height: int,
             seed0: int = 0, max_steps: int = 500, on_demo: Callable[[int, int, Demo], None] | None = None,
-            workers: int = 1) -> dict:
+            workers: int = 1, depth: bool = True, masks: bool = True) -> dict:
     """Record ``episodes`` expert demos per task (seeds ``seed0…``) into ``out``, rolled out in ``workers``
-    processes (the file's order and contents do not depend on it); returns a summary."""
+    processes (the file's order and contents do not depend on it); ``depth``/``masks`` False leave those
+    datasets out (``env_args`` says which were kept); returns a summary."""
     env_args = {"benchmark": "metaworld-v3", "tasks": list(tasks), "cameras": list(cameras), "width": width,
                 "height": height, "max_steps": max_steps, "action_scale_m": 0.01,
-                "mujoco_state_spec": int(mujoco.mjtState.mjSTATE_INTEGRATION)}
+                "mujoco_state_spec": int(mujoco.mjtState.mjSTATE_INTEGRATION), "depth": depth, "masks": masks}
     n_total, n, n_ok = len(tasks) * episodes, 0, 0
     with open_writer(out, env_args) as w:
-        for demo in _demos(tasks, cameras, episodes, width, height, seed0, max_steps, workers):
+        for demo in _demos(tasks, cameras, episodes, width, height, seed0, max_steps, workers, depth, masks):
             w.add(demo)
             n += 1
             n_ok += demo.success

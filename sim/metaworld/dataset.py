@@ -13,8 +13,8 @@ Layout (``T`` = steps of a demo, ``H×W`` = image size, ``<cam>`` ∈ corner, co
         obs/
           state       (T, 39)   float64  Meta-World observation before the action (hand xyz [0:3], …)
           <cam>_image (T, H, W, 3) uint8 RGB, upright (corner rotated 180°)
-          <cam>_depth (T, H, W) float32  planar depth, metres
-          <cam>_mask  (T, H, W) bool     the task's object (sim.metaworld.tasks)
+          <cam>_depth (T, H, W) float32  planar depth, metres (absent when env_args "depth" is false)
+          <cam>_mask  (T, H, W) bool     the task's object (sim.metaworld.tasks; absent when "masks" is false)
         cameras/<cam>/K           (3, 3) float64 intrinsics (pixels)
         cameras/<cam>/T_world_cam (4, 4) float64 camera (OpenCV frame) → world, metres
     mask/successful, mask/failed    demo names (robomimic filter keys); failed expert demos are kept

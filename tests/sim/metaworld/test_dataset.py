@@ -18,8 +18,8 @@ def test_dataset_round_trip(tmp_path, monkeypatch):
     demos = []
     real = col.rollout
     # seed 0 runs to success; the second demo is cut at 20 steps, so the expert "fails" and must be flagged
-    monkeypatch.setattr(col, "rollout", lambda arm, seed: demos.append(real(arm, seed, 20 if seed == 1 else None))
-                        or demos[-1])
+    monkeypatch.setattr(col, "rollout", lambda arm, seed, **kw: demos.append(
+        real(arm, seed, 20 if seed == 1 else None, **kw)) or demos[-1])
     summary = collect(out, ["button-press"], ["corner", "corner3"], episodes=2, width=64, height=48)
     assert summary == {"path": str(out), "demos": 2, "successful": 1, "failed": 1}
     assert not list(tmp_path.glob(".*.part"))  # no temporary left behind
