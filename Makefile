@@ -53,6 +53,23 @@ $(AIRSIM_STAMP):
 	$(AIRSIM_VENV)/bin/python -c "import airsim; print('plansight: official airsim', airsim.__version__, 'in $(AIRSIM_VENV)')"
 	touch $(AIRSIM_STAMP)
 
+# LeRobot 0.4.4, to train LeRobot's own ACT / Diffusion Policy on our expert demos, in a venv of its own: it pins
+# torch<2.11 (ours is 2.13) and pulls CUDA torch from PyPI (about 8 GB). Optional: nothing in `make test` needs it.
+LEROBOT_VENV := .venv-lerobot
+LEROBOT_STAMP := $(LEROBOT_VENV)/.installed
+.PHONY: lerobot lerobot-data
+lerobot: $(LEROBOT_STAMP)
+
+$(LEROBOT_STAMP):
+	$(PYTHON) -m venv $(LEROBOT_VENV)
+	$(LEROBOT_VENV)/bin/python -m pip install --quiet lerobot==0.4.4 h5py==3.16.0
+	touch $(LEROBOT_STAMP)
+
+# The expert demos (plansight collect metaworld ... --out data/mw_policy_96x72.hdf5) as a LeRobot dataset.
+lerobot-data: $(LEROBOT_STAMP)
+	$(LEROBOT_VENV)/bin/python launch/lerobot/export_dataset.py --data data/mw_policy_96x72.hdf5 \
+		--out data/lerobot_mw_96x72 --seeds 10000-10024
+
 test: $(STAMP) $(AIRSIM_STAMP)
 	$(PY) -m pytest -q
 

@@ -260,6 +260,8 @@ def train_jepa_cmd(
     batch_size: Annotated[int | None, typer.Option(min=2, help="override batch_size")] = None,
     jepa_weight: Annotated[float | None, typer.Option(
         min=0.0, help="override jepa_weight (0 trains the ACT baseline: the same network without the JEPA term)")] = None,
+    seeds: Annotated[str | None, typer.Option(
+        help="train on the demos of these seeds only, a range 10000-10024 or a list (the rest stay held out)")] = None,
     threads: Annotated[int, typer.Option(min=1, max=64, help="torch threads")] = 2,
     resume: Annotated[bool, typer.Option(help="continue from out/state.safetensors")] = False,
 ) -> None:
@@ -267,9 +269,12 @@ def train_jepa_cmd(
     checkpoint: OUT}."""
     from plansight.launch.train_jepa import load_jepa_config, run_train_jepa
 
+    from plansight.agent.shared.ranges import parse_ints
+
     try:
         cfg = load_jepa_config(config, {"steps": steps, "batch_size": batch_size, "jepa_weight": jepa_weight})
-    except MissionError as e:
+        seed_list = parse_ints(seeds, "seeds", bare_is_count=False) if seeds else None
+    except (MissionError, ValueError) as e:
         fail(str(e))
     _writable_dir(out, "--out")
     with Progress(TextColumn("[bold]train jepa"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
@@ -280,7 +285,7 @@ def train_jepa_cmd(
             progress.update(task, completed=k, info=f"action {losses['action']:.4f} latent {losses['latent']:.4f}")
 
         try:
-            summary = run_train_jepa(data, out, cfg, resume, threads, on_step)
+            summary = run_train_jepa(data, out, cfg, resume, threads, on_step, seed_list)
         except (ValueError, FileNotFoundError) as e:
             progress.stop()
             fail(str(e))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,17 +39,20 @@ class _Demo:
     task: str
     start: int  # first row in the concatenated arrays
     length: int
+    seed: int
 
 
 class PolicyDataset:
-    """All successful demos of ``paths`` in memory, resized to ``width × height`` if recorded at another size."""
+    """All successful demos of ``paths`` in memory (only those whose seed is in ``seeds``, when given), resized to
+    ``width × height`` if recorded at another size. ``states`` keeps the full 39-D state (probes read object
+    positions from it; the policy never does)."""
 
     def __init__(self, paths: Sequence[str | Path], cameras: Sequence[str] | None = None,
-                 width: int | None = None, height: int | None = None) -> None:
+                 width: int | None = None, height: int | None = None, seeds: Collection[int] | None = None) -> None:
         import cv2
 
         images: dict[str, list[np.ndarray]] = {}
-        proprio, actions, self.demos = [], [], []
+        proprio, actions, states, self.demos = [], [], [], []
         row = 0
         self.cameras: tuple[str, ...] = ()
         for path in paths:
@@ -70,7 +73,7 @@ class PolicyDataset:
                 self.cameras = cams
                 for name in sorted(f["data"], key=lambda n: int(n.split("_")[1])):
                     g = f["data"][name]
-                    if not bool(g.attrs["success"]):
+                    if not bool(g.attrs["success"]) or (seeds is not None and int(g.attrs["seed"]) not in seeds):
                         continue
                     n = int(g["actions"].shape[0])
                     for c in cams:
@@ -79,14 +82,16 @@ class PolicyDataset:
                             frames = np.stack([cv2.resize(im, (width, height), interpolation=cv2.INTER_AREA)
                                                for im in frames])
                         images.setdefault(c, []).append(frames)
-                    proprio.append(proprio_from_state(g["obs"]["state"][()]))
+                    states.append(g["obs"]["state"][()].astype(np.float32))
+                    proprio.append(proprio_from_state(states[-1]))
                     actions.append(g["actions"][()].astype(np.float32))
-                    self.demos.append(_Demo(str(g.attrs["task"]), row, n))
+                    self.demos.append(_Demo(str(g.attrs["task"]), row, n, int(g.attrs["seed"])))
                     row += n
         if not self.demos:
             raise ValueError(f"no successful demo in {', '.join(map(str, paths))}")
         self.images = {c: np.concatenate(v) for c, v in images.items()}
         self.proprio = np.concatenate(proprio)
+        self.states = np.concatenate(states)
         self.actions = np.clip(np.concatenate(actions), -1.0, 1.0)
         self.tasks = tuple(sorted({d.task for d in self.demos}))
         self.height, self.width = self.images[self.cameras[0]].shape[1:3]
@@ -95,7 +100,7 @@ class PolicyDataset:
         end = np.empty(row, np.int64)
         for d in self.demos:
             end[d.start:d.start + d.length] = d.start + d.length - 1
-        self._last = end
+        self.last_row = end  # (N,) the row of each row's demo's last step
         self._task_of_row = np.empty(row, np.int64)
         for d in self.demos:
             self._task_of_row[d.start:d.start + d.length] = self.tasks.index(d.task)
@@ -120,7 +125,7 @@ class PolicyDataset:
         tasks = rng.integers(len(self.tasks), size=batch)
         cams = rng.integers(len(self.cameras), size=batch)
         rows = np.array([rng.choice(self._rows_by_task[self.tasks[t]]) for t in tasks])
-        last = self._last[rows]
+        last = self.last_row[rows]
         steps = rows[:, None] + np.arange(chunk)[None]
         valid = steps <= last[:, None]
         steps = np.minimum(steps, last[:, None])

@@ -77,12 +77,14 @@ def lr_factor(step: int, cfg: ActJepaConfig) -> float:
 
 def train_jepa(data: Sequence[str | Path], out: str | Path, cfg: ActJepaConfig, resume: bool = False,
                checkpoint_every: int = 250, on_step: Callable[[int, dict[str, float]], None] | None = None,
-               dataset: PolicyDataset | None = None) -> dict:
-    """Train (or resume) in ``out``; returns a summary (steps, final losses, seconds, demo counts, parameters)."""
+               dataset: PolicyDataset | None = None, seeds: Sequence[int] | None = None) -> dict:
+    """Train (or resume) in ``out`` on the demos of ``data`` (those with a seed in ``seeds``, when given); returns a
+    summary (steps, final losses, seconds, demo counts, parameters)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     state_path = out / "state.safetensors"
-    ds = dataset or PolicyDataset(data, width=cfg.width, height=cfg.height)
+    ds = dataset or PolicyDataset(data, width=cfg.width, height=cfg.height,
+                                  seeds=set(seeds) if seeds is not None else None)
     if (ds.width, ds.height) != (cfg.width, cfg.height):
         raise ValueError(f"data is {ds.width}x{ds.height}, the config asks for {cfg.width}x{cfg.height}")
     cfg = cfg.model_copy(update={"tasks": cfg.tasks or ds.tasks, "cameras": cfg.cameras or ds.cameras})
@@ -110,7 +112,8 @@ def train_jepa(data: Sequence[str | Path], out: str | Path, cfg: ActJepaConfig, 
     tb = SummaryWriter(str(out / "tb"))
     logf = JsonlAppender(out / "log.jsonl")
     cfg_json = cfg.model_dump(mode="json")
-    extra = {"demos_per_task": ds.counts(), "cameras": list(ds.cameras), "data": [str(p) for p in data]}
+    extra = {"demos_per_task": ds.counts(), "cameras": list(ds.cameras), "data": [str(p) for p in data],
+             "seeds": [min(d.seed for d in ds.demos), max(d.seed for d in ds.demos)]}
     t0, last = time.perf_counter(), {}
     model.train()
     try:
@@ -147,7 +150,7 @@ def train_jepa(data: Sequence[str | Path], out: str | Path, cfg: ActJepaConfig, 
     n_params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("target."))
     summary = {"kind": "act_jepa" if cfg.jepa else "act", "steps": cfg.steps, "resumed_from": start, "losses": last,
                "seconds": time.perf_counter() - t0, "demos_per_task": ds.counts(), "cameras": list(ds.cameras),
-               "parameters": n_params, "model": str(out / "model.safetensors")}
+               "seeds": extra["seeds"], "parameters": n_params, "model": str(out / "model.safetensors")}
     with atomic_path(out / "config.json") as tmp:
         tmp.write_text(json.dumps({**summary, "config": cfg_json}, indent=2))  # marks the folder as a model (``builtin:`` finds shipped ones by it)
     return summary

@@ -194,3 +194,24 @@ def test_policy_runs_an_arm_episode_rendering_every_nth_step(checkpoint, monkeyp
         arm.close()
     assert out.error is None and out.steps == 12
     assert sum(bool(c) for c in renders) == 1 + 4  # reset, then steps 0, 3, 6, 9
+
+
+def test_eval_metaworld_policy_errors_are_one_line(checkpoint, tmp_path):
+    from typer.testing import CliRunner
+
+    from plansight.launch.cli import app
+
+    def run(*args):
+        res = CliRunner().invoke(app, ["eval", "metaworld", *args, "--out", str(tmp_path / "ev")])
+        return res.exit_code, res.output.strip()
+
+    code, out = run("--policy", "nope")
+    assert code != 0 and "unknown arm policy 'nope'" in out and len(out.splitlines()) == 1
+    code, out = run("--policy", "act_jepa")
+    assert code != 0 and "needs --checkpoint" in out and "train jepa" in out and len(out.splitlines()) == 1
+    code, out = run("--policy", "act_jepa", "--checkpoint", str(checkpoint), "--tasks", "assembly")
+    assert code != 0 and "not trained on task 'assembly'" in out and len(out.splitlines()) == 1
+    code, out = run("--policy", "act_jepa", "--checkpoint", str(tmp_path / "missing"))
+    assert code != 0 and "not found" in out and len(out.splitlines()) == 1
+    code, out = run("--policy", "act_jepa", "--checkpoint", str(checkpoint), "--replan", "5")
+    assert code != 0 and "no plans" in out

@@ -1,0 +1,251 @@
+"""ACT-JEPA against its ACT baseline on Meta-World (issue 20): task success, the world-model probe and speed.
+
+Inputs (made by the commands in BENCHMARKS.md):
+- ``data/mw_policy_96x72.hdf5``: ``plansight collect metaworld --tasks all --episodes 30 --res 96x72 --seed 10000
+  --no-depth --no-masks``; demos of seeds 10000–10024 train, 10025–10029 are held out for the probe;
+- ``runs/act_jepa``, ``runs/act``: ``plansight train jepa --seeds 10000-10024`` with ``--jepa-weight 1`` and ``0``;
+- ``runs/eval_act_jepa``, ``runs/eval_act``: ``plansight eval metaworld --policy act_jepa`` on test seeds 0–24.
+
+Figures:
+- success per task (11 AVDC tasks × 3 cameras × seeds 0–24, Meta-World's flag + 10 steps within 500 steps), next
+  to the video planners' and AVDC's BC baselines (reference: BC-Scratch 16.2 %, BC-R3M 15.4 %);
+- world-model probe: a ridge regression, fitted on training-seed frames, decoding the task object's position
+  ``k`` steps ahead (Meta-World state [4:7], metres) from frozen features, scored as RMSE on held-out-seed frames:
+  ACT-JEPA's predicted future embedding, ACT-JEPA's context embedding, the ACT baseline's context embedding; with
+  "object stays where it is" and "training mean" as floors;
+- encoder frames/s at 128×96 and 96×72, batch 1, 2 threads (median of 5 repeats); chunk latency at 96×72, 1 thread.
+
+    python -m bench.act_jepa
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import ROOT, record
+from plansight.agent.shared.stats import rate_text, wilson
+
+log = logging.getLogger(__name__)
+
+DATA = ROOT / "data" / "mw_policy_96x72.hdf5"
+TRAIN_SEEDS, PROBE_SEEDS = range(10000, 10025), range(10025, 10030)
+MODELS = {"act_jepa": ROOT / "runs" / "act_jepa", "act": ROOT / "runs" / "act"}
+EVALS = {"act_jepa": ROOT / "runs" / "eval_act_jepa", "act": ROOT / "runs" / "eval_act"}
+BC_BASELINES = {"BC-Scratch (AVDC)": 16.2, "BC-R3M (AVDC)": 15.4}
+# ACT-JEPA's 15 Meta-World v3 tasks (reference §2.3) that are also AVDC tasks, hence in our protocol
+PAPER_TASKS_HERE = ("button-press", "button-press-topdown", "door-open", "faucet-close")
+
+
+def encoder_fps(width: int, height: int, threads: int = 2, frames: int = 200, repeats: int = 5) -> float:
+    """Median frames/s of the context encoder (``ActJepa.embed``) at batch 1."""
+    import torch
+
+    from plansight.agent.perception.jepa.act_jepa import ActJepa
+    from plansight.agent.perception.jepa.config_jepa import ActJepaConfig
+
+    prev = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    model = ActJepa(ActJepaConfig(tasks=("t",), cameras=("c",), width=width, height=height, jepa_weight=0.0)).eval()
+    x, p, i = torch.zeros(1, 3, height, width), torch.zeros(1, 7), torch.zeros(1, dtype=torch.long)
+    rates = []
+    with torch.no_grad():
+        for _ in range(10):
+            model.embed(x, p, i, i)
+        for _ in range(repeats):
+            t = time.perf_counter()
+            for _ in range(frames):
+                model.embed(x, p, i, i)
+            rates.append(frames / (time.perf_counter() - t))
+    torch.set_num_threads(prev)
+    return float(np.median(rates))
+
+
+def _features(model, ds, rows: np.ndarray, cams: np.ndarray, k: int, batch: int = 256) -> dict[str, np.ndarray]:
+    """Frozen features of frames ``rows`` seen by cameras ``cams``: ``context`` (N, D) and, for ACT-JEPA,
+    ``predicted`` (N, D), the predictor's embedding for offset ``k``."""
+    import torch
+
+    from plansight.agent.learning.train_jepa import to_tensor_images
+
+    out: dict[str, list[np.ndarray]] = {"context": [], "predicted": []}
+    tasks = np.array([model.cfg.tasks.index(ds.tasks[t]) for t in ds._task_of_row[rows]])
+    with torch.no_grad():
+        for s in range(0, len(rows), batch):
+            r, c = rows[s:s + batch], cams[s:s + batch]
+            imgs = to_tensor_images(np.stack([ds.images[ds.cameras[ci]][ri] for ci, ri in zip(c, r, strict=True)]))
+            prop = model.normalize_proprio(torch.from_numpy(ds.proprio[r]))
+            cam_idx = torch.tensor([model.cfg.cameras.index(ds.cameras[ci]) for ci in c])
+            ctx = model.encoder(imgs, prop, torch.from_numpy(tasks[s:s + batch]), cam_idx)
+            out["context"].append(ctx.mean(1).numpy())
+            if model.cfg.jepa:
+                j = model.cfg.target_offsets.index(k)
+                out["predicted"].append(model.predictor(ctx)[:, j].numpy())
+    return {name: np.concatenate(v) for name, v in out.items() if v}
+
+
+def _ridge(x_train, y_train, x_test, lam: float = 1.0) -> np.ndarray:
+    mu, sd = x_train.mean(0), x_train.std(0) + 1e-6
+    a, b = (x_train - mu) / sd, (x_test - mu) / sd
+    a1, b1 = np.hstack([a, np.ones((len(a), 1))]), np.hstack([b, np.ones((len(b), 1))])
+    w = np.linalg.solve(a1.T @ a1 + lam * np.eye(a1.shape[1]), a1.T @ y_train)
+    return b1 @ w
+
+
+def _rows(ds, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    rows = rng.choice(len(ds), size=min(n, len(ds)), replace=False)
+    return rows, rng.integers(len(ds.cameras), size=len(rows))
+
+
+def world_model_probe(k: int = 16, n_train: int = 6000, n_test: int = 3000, seed: int = 0) -> dict:
+    """RMSE (cm) of the object position k steps ahead decoded from each model's frozen features (module docstring)."""
+    from plansight.agent.learning.policy_data import PolicyDataset
+    from plansight.agent.learning.train_jepa import load_model
+
+    train = PolicyDataset([DATA], seeds=set(TRAIN_SEEDS))
+    test = PolicyDataset([DATA], seeds=set(PROBE_SEEDS))
+    rng = np.random.default_rng(seed)
+    (tr, tc), (te, tec) = _rows(train, n_train, rng), _rows(test, n_test, rng)
+
+    def target(ds, rows):
+        return ds.states[np.minimum(rows + k, ds.last_row[rows]), 4:7].astype(np.float64)
+
+    y_tr, y_te = target(train, tr), target(test, te)
+
+    def rmse_cm(pred):
+        return round(float(np.sqrt(np.mean(np.sum((pred - y_te) ** 2, axis=1)))) * 100, 2)
+
+    res = {"k_steps": k, "train_frames": len(tr), "test_frames": len(te), "train_seeds": [10000, 10024],
+           "test_seeds": [10025, 10029],
+           "floors_cm": {"object stays where it is": rmse_cm(test.states[te, 4:7]),
+                         "training mean": rmse_cm(np.broadcast_to(y_tr.mean(0), y_te.shape))}, "probes_cm": {}}
+    for name, path in MODELS.items():
+        if not (path / "model.safetensors").is_file():
+            log.warning("world-model probe: no %s model in %s", name, path)
+            continue
+        model = load_model(path)
+        f_tr, f_te = _features(model, train, tr, tc, k), _features(model, test, te, tec, k)
+        for kind in f_tr:
+            res["probes_cm"][f"{name} {kind} embedding"] = rmse_cm(_ridge(f_tr[kind], y_tr, f_te[kind]))
+    return res
+
+
+def chunk_latency_ms(repeats: int = 200) -> float | None:
+    """Median ms of one chunk prediction (``ActChunkPolicy.predict_chunk``) with the trained ACT-JEPA, 1 thread."""
+    path = MODELS["act_jepa"]
+    if not (path / "model.safetensors").is_file():
+        return None
+    from plansight.agent.control.act_policy import ActChunkPolicy
+    from plansight.agent.control.config_act import ActPolicyConfig
+    from plansight.agent.contracts import Observation
+
+    pol = ActChunkPolicy(ActPolicyConfig(checkpoint=str(path)))
+    m = pol.model.cfg
+    image = np.zeros((m.height, m.width, 3), np.uint8)
+    pol.reset(Observation(t=0.0, images={m.cameras[0]: image}, state=np.zeros(39)), m.tasks[0], m.cameras[0])
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        pol.predict_chunk(image, np.zeros(39))
+        times.append(time.perf_counter() - t)
+    return round(1000 * float(np.median(times)), 2)
+
+
+def success_tables() -> dict:
+    """Each evaluated policy's summary (runs/eval_*): per-task counts, overall counts, protocol completeness."""
+    out = {}
+    for name, path in EVALS.items():
+        f = path / "summary.json"
+        if not f.is_file():
+            log.warning("success: no evaluation in %s", path)
+            continue
+        s = json.loads(f.read_text())
+        st = s["settings"]["replans_0"]
+        n, ok = st["episodes"], st["successes"]
+        lo, hi = wilson(ok, n)
+        out[name] = {"command": s["command"], "seeds": [min(s["seeds"]), max(s["seeds"])], "episodes": n,
+                     "successes": ok, "overall": st["overall"], "wilson_95": [round(lo, 3), round(hi, 3)],
+                     "per_task_counts": st["per_task_counts"], "complete": st["protocol_complete"],
+                     "seconds_per_episode": round(st["seconds_per_episode"], 2),
+                     "train": json.loads((MODELS[name] / "config.json").read_text()) if (
+                         MODELS[name] / "config.json").is_file() else None}
+    return out
+
+
+def markdown(f: dict) -> str:
+    lines = ["## ACT-JEPA and the ACT baseline on Meta-World (arm policies, no video plan)", ""]
+    succ = f["success"]
+    if succ:
+        any_train = next((v["train"] for v in succ.values() if v["train"]), None)
+        if any_train:
+            c = any_train["config"]
+            per = sorted(set(any_train["demos_per_task"].values()))
+            lines += [f"Trained from scripted-expert demos: {'/'.join(map(str, per))} per task (seeds "
+                      f"{any_train['seeds'][0]}–{any_train['seeds'][1]}), each seen by the 3 cameras, at "
+                      f"{c['width']}×{c['height']}; {c['steps']} steps of batch {c['batch_size']}, chunk {c['chunk']}, "
+                      f"JEPA targets {c['target_offsets']} steps ahead; {any_train['parameters']:,} parameters "
+                      f"(without the EMA target). ACT = the same network and data, jepa_weight 0.", ""]
+        tasks = sorted(next(iter(succ.values()))["per_task_counts"])
+        names = list(succ)
+        lines += ["| Task | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for t in tasks:
+            lines.append(f"| {t} | " + " | ".join(rate_text(*succ[n]["per_task_counts"][t]) if t in succ[n][
+                "per_task_counts"] else "–" for n in names) + " |")
+        lines.append("| **Overall** | " + " | ".join(
+            f"**{rate_text(succ[n]['successes'], succ[n]['episodes'])}**"
+            + ("" if succ[n]["complete"] else " (partial)") for n in names) + " |")
+        paper = [t for t in PAPER_TASKS_HERE if t in tasks]
+        if paper:
+            row = []
+            for n in names:
+                ok = sum(succ[n]["per_task_counts"][t][0] for t in paper)
+                tot = sum(succ[n]["per_task_counts"][t][1] for t in paper)
+                row.append(rate_text(ok, tot))
+            lines.append(f"| ACT-JEPA paper's tasks here ({', '.join(paper)}) | " + " | ".join(row) + " |")
+        lines += ["", "Test seeds " + ", ".join(f"{n}: {v['seeds'][0]}–{v['seeds'][1]}" for n, v in succ.items())
+                  + "; 11 tasks × 3 cameras; Meta-World's success flag, then 10 steps, within 500 steps. "
+                  "Reference points: " + ", ".join(f"{k} {v} %" for k, v in BC_BASELINES.items())
+                  + " (AVDC's table, 15,216 labelled pairs); ACT-JEPA's paper reports 92 % on its 15 Meta-World v3 "
+                  "tasks (secondary source; 40 demos per task, 128 px, 200-step episodes, a pretrained ResNet-18).",
+                  "", "Commands: " + "; ".join(f"`{v['command']}`" for v in succ.values()), ""]
+    p = f["probe"]
+    if p and p["probes_cm"]:
+        lines += [f"World-model probe: object position {p['k_steps']} steps ahead, ridge regression on frozen "
+                  f"features fitted on {p['train_frames']} training-seed frames, RMSE on {p['test_frames']} frames of "
+                  f"held-out seeds {p['test_seeds'][0]}–{p['test_seeds'][1]}:", "",
+                  "| Features | RMSE (cm) |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in p["probes_cm"].items()]
+        lines += [f"| floor: {k} | {v} |" for k, v in p["floors_cm"].items()]
+        lines.append("")
+    s = f["speed"]
+    lines += [f"Speed: context encoder {s['encoder_fps_128x96']:.0f} frames/s at 128×96 and "
+              f"{s['encoder_fps_96x72']:.0f} at 96×72 (batch 1, 2 threads, median of 5)"
+              + (f"; one chunk prediction {s['chunk_ms_96x72']} ms (1 thread)" if s["chunk_ms_96x72"] else "") + ".",
+              "", "Reproduce: `python -m bench.act_jepa` (after the commands above)."]
+    return "\n".join(lines)
+
+
+def run() -> dict:
+    figures = {"success": success_tables(),
+               "probe": world_model_probe() if DATA.is_file() else None,
+               "speed": {"encoder_fps_128x96": round(encoder_fps(128, 96), 1),
+                         "encoder_fps_96x72": round(encoder_fps(96, 72), 1),
+                         "chunk_ms_96x72": chunk_latency_ms()}}
+    record("act_jepa", figures, markdown(figures))
+    return figures
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    figures = run()
+    print(json.dumps({"speed": figures["speed"], "probe": figures["probe"]}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
