@@ -13,8 +13,10 @@ Figures:
   ``k`` steps ahead (Meta-World state [4:7], metres) from frozen features, scored as RMSE on held-out-seed frames:
   ACT-JEPA's predicted future embedding, ACT-JEPA's context embedding, the ACT baseline's context embedding; with
   "object stays where it is" and "training mean" as floors;
+- drone encoder probe (``drone_probe``): near-obstacle distance from one image, against mono depth and stereo;
 - encoder frames/s at 128×96 and 96×72, batch 1, 2 threads (median of 5 repeats); chunk latency at 96×72, 1 thread.
 
+    python -m bench.act_jepa --fly-drone-logs     # the drone encoder's flight logs (12 missions of 60 s)
     python -m bench.act_jepa
 """
 
@@ -135,6 +137,102 @@ def world_model_probe(k: int = 16, n_train: int = 6000, n_test: int = 3000, seed
     return res
 
 
+DRONE_LOGS = ROOT / "runs" / "drone_logs"
+DRONE_MODEL = ROOT / "runs" / "jepa_drone"
+DRONE_MISSIONS = {"default": "launch/missions/drone_room_stereo.yaml", "dense": "launch/missions/drone_room_dense.yaml"}
+DRONE_TRAIN_ROOMS, DRONE_PROBE_ROOMS = (200, 201, 202, 203), (300, 301)
+
+
+def drone_logs(rooms: tuple[int, ...]) -> list[Path]:
+    """The flight logs of ``rooms`` on both levels (made by ``fly_drone_logs``)."""
+    return [DRONE_LOGS / f"{level}_{r}" / "flight.h5" for level in DRONE_MISSIONS for r in rooms]
+
+
+def fly_drone_logs() -> None:
+    """Fly the avoidance missions whose flight logs train and probe the drone encoder (60 s each, 10 Hz logs)."""
+    import shutil
+    import subprocess
+    import sys
+
+    for level, mission in DRONE_MISSIONS.items():
+        for room in DRONE_TRAIN_ROOMS + DRONE_PROBE_ROOMS:
+            dest = DRONE_LOGS / f"{level}_{room}"
+            if (dest / "flight.h5").is_file():
+                continue
+            tmp = DRONE_LOGS / "tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            subprocess.run([sys.executable, "-m", "plansight.launch.cli", "fly", str(ROOT / mission), "--seed",
+                            str(room), "--quiet", "--runs-dir", str(tmp), "--set", "record.dataset=true", "--set",
+                            "record.dataset_every=5", "--set", "record.video=false"], check=True)
+            run = next(p for p in tmp.iterdir() if p.is_dir())
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            run.rename(dest)
+
+
+def drone_probe() -> dict | None:
+    """Near-obstacle distance (the 5th percentile of ground-truth depth over the central third of the image) from one
+    camera image: a ridge probe on the frozen drone encoder (fitted on training rooms, log-distance), next to the
+    mono depth network's and SGBM stereo's own estimate of the same quantity; on the probe rooms' frames."""
+    if not (DRONE_MODEL / "model.safetensors").is_file() or not all(p.is_file() for p in drone_logs(
+            DRONE_PROBE_ROOMS)):
+        log.warning("drone probe: no encoder in %s or no probe-room logs in %s", DRONE_MODEL, DRONE_LOGS)
+        return None
+    import h5py
+    import torch
+
+    from plansight.agent.learning.checkpoint import load_checkpoint, read_meta
+    from plansight.agent.learning.flight_data import FlightPolicyDataset, near_distance
+    from plansight.agent.learning.online_depth import predict_depth
+    from plansight.agent.learning.train_jepa import load_model, to_tensor_images
+    from plansight.agent.perception.config_persistent import MonoNetConfig
+    from plansight.agent.perception.mono_net import MonoDepthNet
+    from plansight.agent.shared.builtin import resolve_model
+
+    train, test = FlightPolicyDataset(drone_logs(DRONE_TRAIN_ROOMS)), FlightPolicyDataset(drone_logs(DRONE_PROBE_ROOMS))
+    model = load_model(DRONE_MODEL)
+
+    def feats(ds) -> np.ndarray:
+        out = []
+        with torch.no_grad():
+            for s in range(0, len(ds), 256):
+                r = np.arange(s, min(s + 256, len(ds)))
+                zeros = torch.zeros(len(r), dtype=torch.long)
+                out.append(model.embed(to_tensor_images(ds.images["left"][r]),
+                                       model.normalize_proprio(torch.from_numpy(ds.proprio[r])), zeros, zeros).numpy())
+        return np.concatenate(out)
+
+    ok_tr, ok_te = np.isfinite(train.near_m), np.isfinite(test.near_m)
+    pred = np.exp(_ridge(feats(train)[ok_tr], np.log(train.near_m[ok_tr]), feats(test)[ok_te]))
+    truth = test.near_m[ok_te]
+    path = resolve_model("builtin:mono_depth_room")
+    net = MonoDepthNet(MonoNetConfig(**read_meta(path)["config"]["net"]))
+    load_checkpoint(path, net)
+    net.eval()
+    with torch.no_grad():
+        mono = np.array([near_distance(predict_depth(net, im)[0]) for im in test.images["left"][ok_te]])
+    stereo = []
+    for p in drone_logs(DRONE_PROBE_ROOMS):
+        with h5py.File(p, "r") as f:
+            d = f["stereo_depth"][()]
+            stereo.append(near_distance(np.where(f["stereo_valid"][()], d, 0.0)))
+    stereo = np.concatenate(stereo)[ok_te]
+
+    def score(est) -> dict:
+        est = np.asarray(est, np.float64)
+        fine = np.isfinite(est)
+        rel = np.abs(est[fine] - truth[fine]) / truth[fine]
+        return {"abs_rel_mean": round(float(rel.mean()), 3), "abs_rel_median": round(float(np.median(rel)), 3),
+                "rmse_m": round(float(np.sqrt(np.mean((est[fine] - truth[fine]) ** 2))), 3),
+                "frames": int(fine.sum())}
+
+    return {"train_rooms": list(DRONE_TRAIN_ROOMS), "probe_rooms": list(DRONE_PROBE_ROOMS),
+            "levels": list(DRONE_MISSIONS), "train_frames": int(ok_tr.sum()), "test_frames": int(ok_te.sum()),
+            "truth_median_m": round(float(np.median(truth)), 3),
+            "estimates": {"encoder probe (ridge, frozen drone JEPA)": score(pred), "mono depth network": score(mono),
+                          "SGBM stereo": score(stereo),
+                          "floor: training median": score(np.full_like(truth, np.median(train.near_m[ok_tr])))}}
+
+
 def chunk_latency_ms(repeats: int = 200) -> float | None:
     """Median ms of one chunk prediction (``ActChunkPolicy.predict_chunk``) with the trained ACT-JEPA, 1 thread."""
     path = MODELS["act_jepa"]
@@ -222,6 +320,16 @@ def markdown(f: dict) -> str:
         lines += [f"| {k} | {v} |" for k, v in p["probes_cm"].items()]
         lines += [f"| floor: {k} | {v} |" for k, v in p["floors_cm"].items()]
         lines.append("")
+    d = f.get("drone_probe")
+    if d:
+        lines += [f"Drone encoder probe: near-obstacle distance (5th percentile of true depth over the image's central "
+                  f"third; median {d['truth_median_m']} m) from one left-camera image, on {d['test_frames']} frames of "
+                  f"probe rooms {d['probe_rooms']} (levels {', '.join(d['levels'])}); the probe is fitted on "
+                  f"{d['train_frames']} frames of rooms {d['train_rooms']}:", "",
+                  "| Estimate | AbsRel mean | AbsRel median | RMSE (m) |", "|---|---|---|---|"]
+        lines += [f"| {k} | {v['abs_rel_mean']} | {v['abs_rel_median']} | {v['rmse_m']} |"
+                  for k, v in d["estimates"].items()]
+        lines.append("")
     s = f["speed"]
     lines += [f"Speed: context encoder {s['encoder_fps_128x96']:.0f} frames/s at 128×96 and "
               f"{s['encoder_fps_96x72']:.0f} at 96×72 (batch 1, 2 threads, median of 5)"
@@ -233,6 +341,7 @@ def markdown(f: dict) -> str:
 def run() -> dict:
     figures = {"success": success_tables(),
                "probe": world_model_probe() if DATA.is_file() else None,
+               "drone_probe": drone_probe(),
                "speed": {"encoder_fps_128x96": round(encoder_fps(128, 96), 1),
                          "encoder_fps_96x72": round(encoder_fps(96, 72), 1),
                          "chunk_ms_96x72": chunk_latency_ms()}}
@@ -241,8 +350,14 @@ def run() -> dict:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--fly-drone-logs", action="store_true",
+                    help="only fly the drone missions whose flight logs train and probe the drone encoder")
+    args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if args.fly_drone_logs:
+        fly_drone_logs()
+        return
     figures = run()
     print(json.dumps({"speed": figures["speed"], "probe": figures["probe"]}, indent=2))
 

@@ -199,12 +199,33 @@ def _sac(f: dict, date: str) -> list[tuple[str, str]]:
             for t in f["tasks"]]
 
 
+def _act_jepa(f: dict, date: str) -> list[tuple[str, str]]:
+    rows = []
+    succ = f["success"]
+    if succ:
+        seeds = next(iter(succ.values()))["seeds"]
+        parts = [f"{name.replace('_', '-').upper()} {rate_text(v['successes'], v['episodes'])}"
+                 + ("" if v["complete"] else " (partial)") for name, v in succ.items()]
+        rows.append((f"Meta-World arm policies from 25 expert demos per task, 11 tasks × 3 cameras × test seeds "
+                     f"{seeds[0]}–{seeds[1]}, 96×72 (AVDC's BC-Scratch: 16.2 %)", " / ".join(parts)))
+    p = f.get("probe")
+    if p and p.get("probes_cm"):
+        rows.append((f"World-model probe: object position {p['k_steps']} steps ahead from frozen features, held-out "
+                     f"seeds {p['test_seeds'][0]}–{p['test_seeds'][1]}, RMSE",
+                     "; ".join(f"{k} {v} cm" for k, v in p["probes_cm"].items())
+                     + f" (object stays put: {p['floors_cm']['object stays where it is']} cm)"))
+    s = f["speed"]
+    rows.append(("ACT-JEPA context encoder, batch 1, 2 CPU threads: 128×96 / 96×72",
+                 f"≈ {s['encoder_fps_128x96']:.0f} / {s['encoder_fps_96x72']:.0f} frames/s"))
+    return rows
+
+
 SECTIONS: list[tuple[str, Callable[[dict, str], list[tuple[str, str]]]]] = [
     ("drone_foundation", _drone), ("persistent_ssl", _ssl), ("avoidance_levels", _levels), ("ardrone", _ardrone),
     ("airsim", _airsim), ("fuzz", _fuzz), ("rl", _rl), ("hilp", _hilp),
     ("metaworld_oracle", _oracle), ("executor_ablation", _ablation), ("video_planner", _video),
     ("arm_trajectories", _arm_traj), ("plan_format", _plan_format), ("video_planner_rgbd", _rgbd),
-    ("metaworld_sac", _sac),
+    ("metaworld_sac", _sac), ("act_jepa", _act_jepa),
 ]
 
 

@@ -251,8 +251,11 @@ def train_video_cmd(
 
 @train_app.command("jepa")
 def train_jepa_cmd(
-    data: Annotated[list[Path], typer.Option(help="expert dataset (HDF5) from `plansight collect metaworld`; repeat "
-                                             "to train on several as one")],
+    data: Annotated[list[Path] | None, typer.Option(
+        help="expert dataset (HDF5) from `plansight collect metaworld`; repeat to train on several as one")] = None,
+    logs: Annotated[list[Path] | None, typer.Option(
+        help="drone flight logs (flight.h5 of missions flown with record.dataset) instead of --data: the drone "
+             "encoder, self-supervised on the flights' own future")] = None,
     out: Annotated[Path, typer.Option(help="run folder: model.safetensors, state.safetensors, log.jsonl, tb/")] = Path(
         "runs/act_jepa"),
     config: Annotated[Path | None, typer.Option(help="config YAML (ActJepaConfig fields)")] = None,
@@ -265,12 +268,16 @@ def train_jepa_cmd(
     threads: Annotated[int, typer.Option(min=1, max=64, help="torch threads")] = 2,
     resume: Annotated[bool, typer.Option(help="continue from out/state.safetensors")] = False,
 ) -> None:
-    """Train ACT-JEPA (or its ACT baseline) on expert demos; the result runs as arm_policy {type: act_jepa,
-    checkpoint: OUT}."""
+    """Train ACT-JEPA (or its ACT baseline) on expert demos, or the drone encoder on flight logs; an arm model runs
+    as arm_policy {type: act_jepa, checkpoint: OUT}."""
     from plansight.launch.train_jepa import load_jepa_config, run_train_jepa
 
     from plansight.agent.shared.ranges import parse_ints
 
+    if (data is None) == (logs is None):
+        fail("give --data (Meta-World expert demos) or --logs (drone flight logs), not both")
+    if logs is not None and seeds:
+        fail("--seeds: selects Meta-World demos; with --logs, pass the flight logs to train on")
     try:
         cfg = load_jepa_config(config, {"steps": steps, "batch_size": batch_size, "jepa_weight": jepa_weight})
         seed_list = parse_ints(seeds, "seeds", bare_is_count=False) if seeds else None
@@ -285,7 +292,7 @@ def train_jepa_cmd(
             progress.update(task, completed=k, info=f"action {losses['action']:.4f} latent {losses['latent']:.4f}")
 
         try:
-            summary = run_train_jepa(data, out, cfg, resume, threads, on_step, seed_list)
+            summary = run_train_jepa(data or logs, out, cfg, resume, threads, on_step, seed_list, flights=logs is not None)
         except (ValueError, FileNotFoundError) as e:
             progress.stop()
             fail(str(e))
@@ -391,6 +398,10 @@ def _parse_rooms(spec: str) -> list[int]:
     """``"1000-1004"`` or ``"7,9,11"`` → room seeds."""
     from plansight.agent.shared.ranges import parse_ints
 
+    if (data is None) == (logs is None):
+        fail("give --data (Meta-World expert demos) or --logs (drone flight logs), not both")
+    if logs is not None and seeds:
+        fail("--seeds: selects Meta-World demos; with --logs, pass the flight logs to train on")
     try:
         return parse_ints(spec, "rooms", bare_is_count=False)
     except ValueError as e:

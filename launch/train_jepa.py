@@ -16,7 +16,9 @@ def load_jepa_config(path: Path | None, overrides: dict[str, Any]) -> ActJepaCon
 
 
 def run_train_jepa(data: list[Path], out: Path, cfg: ActJepaConfig, resume: bool, threads: int,
-                   on_step: Callable[[int, dict[str, float]], None] | None, seeds: list[int] | None = None) -> dict:
+                   on_step: Callable[[int, dict[str, float]], None] | None, seeds: list[int] | None = None,
+                   flights: bool = False) -> dict:
+    """Train on Meta-World demos (``data``: HDF5 files), or on drone flight logs when ``flights``."""
     import torch
 
     from plansight.agent.learning.train_jepa import train_jepa  # torch only when training
@@ -25,4 +27,9 @@ def run_train_jepa(data: list[Path], out: Path, cfg: ActJepaConfig, resume: bool
         if not p.is_file():
             raise FileNotFoundError(f"--data: {p}: file not found")
     torch.set_num_threads(threads)
-    return train_jepa(data, out, cfg, resume=resume, on_step=on_step, seeds=seeds)
+    dataset = None
+    if flights:
+        from plansight.agent.learning.flight_data import FlightPolicyDataset
+
+        dataset = FlightPolicyDataset(data)
+    return train_jepa(data, out, cfg, resume=resume, on_step=on_step, seeds=seeds, dataset=dataset)

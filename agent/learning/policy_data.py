@@ -42,7 +42,61 @@ class _Demo:
     seed: int
 
 
-class PolicyDataset:
+class ChunkSamples:
+    """What ``train_jepa`` samples from: ``images`` by camera (N, H, W, 3) uint8, ``proprio`` (N, 7), ``actions``
+    (N, 4) in [−1, 1] and ``states`` (N, S), rows grouped in ``demos`` (consecutive steps of one episode)."""
+
+    cameras: tuple[str, ...]
+    demos: list[_Demo]
+
+    def _finish(self, images: dict[str, np.ndarray], proprio: np.ndarray, actions: np.ndarray,
+                states: np.ndarray) -> None:
+        self.images, self.proprio, self.states = images, proprio.astype(np.float32), states
+        self.actions = np.clip(actions, -1.0, 1.0).astype(np.float32)
+        self.tasks = tuple(sorted({d.task for d in self.demos}))
+        self.height, self.width = self.images[self.cameras[0]].shape[1:3]
+        rows = len(self.proprio)
+        self._rows_by_task = {t: np.concatenate([np.arange(d.start, d.start + d.length) for d in self.demos
+                                                 if d.task == t]) for t in self.tasks}
+        self.last_row = np.empty(rows, np.int64)  # (N,) the row of each row's demo's last step
+        self._task_of_row = np.empty(rows, np.int64)
+        for d in self.demos:
+            self.last_row[d.start:d.start + d.length] = d.start + d.length - 1
+            self._task_of_row[d.start:d.start + d.length] = self.tasks.index(d.task)
+        log.info("%s: %d episodes, %d steps, cameras %s, tasks %s", type(self).__name__, len(self.demos), rows,
+                 ", ".join(self.cameras), ", ".join(self.tasks))
+
+    def __len__(self) -> int:
+        return int(self.proprio.shape[0])
+
+    def counts(self) -> dict[str, int]:
+        """Demos per task (each seen by every camera)."""
+        return {t: sum(d.task == t for d in self.demos) for t in self.tasks}
+
+    def proprio_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-dimension mean and std (floored at 1e-3) of the proprio vectors."""
+        return self.proprio.mean(0), np.maximum(self.proprio.std(0), 1e-3)
+
+    def sample(self, rng: np.random.Generator, batch: int, chunk: int, offsets: Sequence[int]) -> dict[str, np.ndarray]:
+        """A balanced batch (see the module docstring): arrays keyed ``images`` (B, H, W, 3) uint8, ``proprio``
+        (B, 7), ``task`` and ``camera`` (B,) indices into ``self.tasks`` / ``self.cameras``, ``actions`` (B, chunk,
+        4), ``valid`` (B, chunk), ``future_images`` (B, F, H, W, 3), ``future_proprio`` (B, F, 7)."""
+        tasks = rng.integers(len(self.tasks), size=batch)
+        cams = rng.integers(len(self.cameras), size=batch)
+        rows = np.array([rng.choice(self._rows_by_task[self.tasks[t]]) for t in tasks])
+        last = self.last_row[rows]
+        steps = rows[:, None] + np.arange(chunk)[None]
+        valid = steps <= last[:, None]
+        steps = np.minimum(steps, last[:, None])
+        fut = np.minimum(rows[:, None] + np.asarray(offsets)[None], last[:, None])
+        imgs = np.stack([self.images[self.cameras[c]][r] for c, r in zip(cams, rows, strict=True)])
+        fimgs = np.stack([self.images[self.cameras[c]][f] for c, f in zip(cams, fut, strict=True)])
+        return {"images": imgs, "proprio": self.proprio[rows], "task": tasks, "camera": cams,
+                "actions": self.actions[steps], "valid": valid, "future_images": fimgs,
+                "future_proprio": self.proprio[fut]}
+
+
+class PolicyDataset(ChunkSamples):
     """All successful demos of ``paths`` in memory (only those whose seed is in ``seeds``, when given), resized to
     ``width × height`` if recorded at another size. ``states`` keeps the full 39-D state (probes read object
     positions from it; the policy never does)."""
@@ -89,49 +143,5 @@ class PolicyDataset:
                     row += n
         if not self.demos:
             raise ValueError(f"no successful demo in {', '.join(map(str, paths))}")
-        self.images = {c: np.concatenate(v) for c, v in images.items()}
-        self.proprio = np.concatenate(proprio)
-        self.states = np.concatenate(states)
-        self.actions = np.clip(np.concatenate(actions), -1.0, 1.0)
-        self.tasks = tuple(sorted({d.task for d in self.demos}))
-        self.height, self.width = self.images[self.cameras[0]].shape[1:3]
-        self._rows_by_task = {t: np.concatenate([np.arange(d.start, d.start + d.length) for d in self.demos
-                                                 if d.task == t]) for t in self.tasks}
-        end = np.empty(row, np.int64)
-        for d in self.demos:
-            end[d.start:d.start + d.length] = d.start + d.length - 1
-        self.last_row = end  # (N,) the row of each row's demo's last step
-        self._task_of_row = np.empty(row, np.int64)
-        for d in self.demos:
-            self._task_of_row[d.start:d.start + d.length] = self.tasks.index(d.task)
-        log.info("policy data: %d demos, %d steps, %d cameras, tasks %s", len(self.demos), row, len(self.cameras),
-                 ", ".join(self.tasks))
-
-    def __len__(self) -> int:
-        return int(self.proprio.shape[0])
-
-    def counts(self) -> dict[str, int]:
-        """Demos per task (each seen by every camera)."""
-        return {t: sum(d.task == t for d in self.demos) for t in self.tasks}
-
-    def proprio_stats(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-dimension mean and std (floored at 1e-3) of the proprio vectors."""
-        return self.proprio.mean(0), np.maximum(self.proprio.std(0), 1e-3)
-
-    def sample(self, rng: np.random.Generator, batch: int, chunk: int, offsets: Sequence[int]) -> dict[str, np.ndarray]:
-        """A balanced batch (see the module docstring): arrays keyed ``images`` (B, H, W, 3) uint8, ``proprio``
-        (B, 7), ``task`` and ``camera`` (B,) indices into ``self.tasks`` / ``self.cameras``, ``actions`` (B, chunk,
-        4), ``valid`` (B, chunk), ``future_images`` (B, F, H, W, 3), ``future_proprio`` (B, F, 7)."""
-        tasks = rng.integers(len(self.tasks), size=batch)
-        cams = rng.integers(len(self.cameras), size=batch)
-        rows = np.array([rng.choice(self._rows_by_task[self.tasks[t]]) for t in tasks])
-        last = self.last_row[rows]
-        steps = rows[:, None] + np.arange(chunk)[None]
-        valid = steps <= last[:, None]
-        steps = np.minimum(steps, last[:, None])
-        fut = np.minimum(rows[:, None] + np.asarray(offsets)[None], last[:, None])
-        imgs = np.stack([self.images[self.cameras[c]][r] for c, r in zip(cams, rows, strict=True)])
-        fimgs = np.stack([self.images[self.cameras[c]][f] for c, f in zip(cams, fut, strict=True)])
-        return {"images": imgs, "proprio": self.proprio[rows], "task": tasks, "camera": cams,
-                "actions": self.actions[steps], "valid": valid, "future_images": fimgs,
-                "future_proprio": self.proprio[fut]}
+        self._finish({c: np.concatenate(v) for c, v in images.items()}, np.concatenate(proprio),
+                     np.concatenate(actions), np.concatenate(states))

@@ -215,3 +215,42 @@ def test_eval_metaworld_policy_errors_are_one_line(checkpoint, tmp_path):
     assert code != 0 and "not found" in out and len(out.splitlines()) == 1
     code, out = run("--policy", "act_jepa", "--checkpoint", str(checkpoint), "--replan", "5")
     assert code != 0 and "no plans" in out
+
+
+def _flight_log(path, n: int, speed: float):
+    from plansight.agent.contracts import CameraModel
+    from plansight.agent.learning.flight_log import FlightLogWriter
+
+    cam = CameraModel(name="left", width=W, height=H, fx=20.0, fy=20.0, cx=W / 2, cy=H / 2)
+    w = FlightLogWriter(path, cam, "test", ground_truth=True)
+    for k in range(n):
+        state = np.zeros(13)
+        state[0], state[2], state[3], state[8] = speed * k * 0.1, 1.0, speed, np.pi / 2  # flying +x, facing +y
+        near = 3.0 - 0.1 * k
+        gt = np.full((H, W), 5.0, np.float32)
+        gt[H // 3: 2 * H // 3, W // 3: 2 * W // 3] = near
+        img = np.full((H, W, 3), int(20 * near), np.uint8)
+        w.add(0.1 * k, img, gt, np.ones((H, W), bool), state, gt)
+    w.close()
+
+
+def test_flight_logs_train_the_same_model(tmp_path):
+    from plansight.agent.learning.flight_data import FlightPolicyDataset, near_distance
+
+    d = np.full((2, H, W), 9.0, np.float32)
+    d[0, H // 2, W // 2] = 0.0  # invalid pixels do not count
+    d[1, H // 3: 2 * H // 3, W // 3: 2 * W // 3] = 1.5
+    assert np.allclose(near_distance(d), [9.0, 1.5])
+    _flight_log(tmp_path / "a.h5", 20, 0.5)
+    _flight_log(tmp_path / "b.h5", 15, -0.3)
+    ds = FlightPolicyDataset([tmp_path / "a.h5", tmp_path / "b.h5"])
+    assert ds.cameras == ("left",) and ds.tasks == ("fly",) and len(ds) == 35 and len(ds.demos) == 2
+    assert np.allclose(ds.near_m[:20], 3.0 - 0.1 * np.arange(20), atol=1e-5)
+    # world +x while facing +y is the drone's right: body velocity (0, -v, 0); the "action" is the next frame's motion
+    assert np.allclose(ds.proprio[0, :3], [0.0, -0.5, 0.0], atol=1e-6) and ds.proprio[0, 4] == pytest.approx(1.0)
+    assert np.allclose(ds.actions[:19, 1], -0.5) and np.allclose(ds.actions[20:, 1], 0.3)
+    cfg = ActJepaConfig(**{**TINY, "chunk": 3}, steps=3)
+    summary = train_jepa([tmp_path / "a.h5"], tmp_path / "enc", cfg, dataset=ds)
+    assert summary["demos_per_task"] == {"fly": 2} and load_model(tmp_path / "enc").cfg.cameras == ("left",)
+    with pytest.raises(ValueError, match="flight log not found"):
+        FlightPolicyDataset([tmp_path / "missing.h5"])
