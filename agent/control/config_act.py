@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from plansight.agent.shared.builtin import resolve_model
 
 
 class ActPolicyConfig(BaseModel):
@@ -16,9 +18,8 @@ class ActPolicyConfig(BaseModel):
             file, or ``builtin:<name>``.
         query_every: query the network (and render the camera) every this many env steps; the steps between are
             served from the chunks already predicted (1 = ACT's per-step querying).
-        ensemble_m: temporal-ensembling decay: the prediction made ``i`` queries ago for this step weighs
-            ``exp(−m·i)``, i = 0 the oldest prediction, as in ACT;
-            ``null`` executes the newest chunk alone.
+        ensemble_m: temporal ensembling: the stored predictions for this step are averaged with weights
+            ``exp(−m·i)``, i = 0 the oldest, as in ACT; ``null`` executes the newest chunk alone.
         action_scale_m: metres per action unit (Meta-World's 1 cm).
         threads: torch threads for inference.
     """
@@ -31,3 +32,12 @@ class ActPolicyConfig(BaseModel):
     ensemble_m: float | None = Field(0.01, ge=0.0)
     action_scale_m: float = Field(0.01, gt=0.0)
     threads: int = Field(1, ge=1, le=64)
+
+    @field_validator("checkpoint")
+    @classmethod
+    def _exists(cls, v: str) -> str:
+        path = resolve_model(v)  # ValueError for an unknown builtin: name
+        if not (path / "model.safetensors" if path.is_dir() else path).is_file():
+            raise ValueError(f"{v}: checkpoint not found (a folder from `plansight train jepa --out`, or its "
+                             "model.safetensors)")
+        return v

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from plansight.agent.learning.flight_log import FlightLogError, open_flight_log
-from plansight.agent.learning.policy_data import ChunkSamples, _Demo
+from plansight.agent.learning.policy_data import ChunkSamples, EpisodeRows
 from plansight.agent.shared.features import world_to_body
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class FlightPolicyDataset(ChunkSamples):
             states.append(state.astype(np.float32))
             proprio.append(drone_proprio(state))
             near.append(near_distance(gt) if gt is not None else np.full(n, np.nan, np.float32))
-            self.demos.append(_Demo(TASK, row, n, k))
+            self.demos.append(EpisodeRows(TASK, row, n, k))
             row += n
         if not self.demos:
             raise ValueError("no flight log with at least 2 frames")

@@ -35,7 +35,9 @@ def proprio_from_state(state: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class _Demo:
+class EpisodeRows:
+    """One episode's rows in a dataset's concatenated arrays."""
+
     task: str
     start: int  # first row in the concatenated arrays
     length: int
@@ -47,7 +49,7 @@ class ChunkSamples:
     (N, 4) in [−1, 1] and ``states`` (N, S), rows grouped in ``demos`` (consecutive steps of one episode)."""
 
     cameras: tuple[str, ...]
-    demos: list[_Demo]
+    demos: list[EpisodeRows]
 
     def _finish(self, images: dict[str, np.ndarray], proprio: np.ndarray, actions: np.ndarray,
                 states: np.ndarray) -> None:
@@ -139,7 +141,7 @@ class PolicyDataset(ChunkSamples):
                     states.append(g["obs"]["state"][()].astype(np.float32))
                     proprio.append(proprio_from_state(states[-1]))
                     actions.append(g["actions"][()].astype(np.float32))
-                    self.demos.append(_Demo(str(g.attrs["task"]), row, n, int(g.attrs["seed"])))
+                    self.demos.append(EpisodeRows(str(g.attrs["task"]), row, n, int(g.attrs["seed"])))
                     row += n
         if not self.demos:
             raise ValueError(f"no successful demo in {', '.join(map(str, paths))}")
