@@ -16,7 +16,7 @@ Figures:
 - drone encoder probe (``drone_probe``): near-obstacle distance from one image, against mono depth and stereo;
 - encoder frames/s at 128×96 and 96×72, batch 1, 2 threads (median of 5 repeats); chunk latency at 96×72, 1 thread.
 
-    python -m bench.act_jepa --fly-drone-logs     # the drone encoder's flight logs (12 missions of 60 s)
+    python -m bench.act_jepa --fly-drone-logs     # the drone encoder's flight logs (8 missions of 60 s)
     python -m bench.act_jepa
 """
 
@@ -140,7 +140,7 @@ def world_model_probe(k: int = 16, n_train: int = 6000, n_test: int = 3000, seed
 DRONE_LOGS = ROOT / "runs" / "drone_logs"
 DRONE_MODEL = ROOT / "runs" / "jepa_drone"
 DRONE_MISSIONS = {"default": "launch/missions/drone_room_stereo.yaml", "dense": "launch/missions/drone_room_dense.yaml"}
-DRONE_TRAIN_ROOMS, DRONE_PROBE_ROOMS = (200, 201, 202, 203), (300, 301)
+DRONE_TRAIN_ROOMS, DRONE_PROBE_ROOMS = (200, 201, 202), (300,)
 
 
 def drone_logs(rooms: tuple[int, ...]) -> list[Path]:
@@ -345,6 +345,10 @@ def run() -> dict:
                "speed": {"encoder_fps_128x96": round(encoder_fps(128, 96), 1),
                          "encoder_fps_96x72": round(encoder_fps(96, 72), 1),
                          "chunk_ms_96x72": chunk_latency_ms()}}
+    if not figures["success"]:  # a fresh clone: nothing evaluated yet, keep the recorded section
+        log.warning("act_jepa: no evaluation in %s; not recorded (see the module docstring)",
+                    ", ".join(map(str, EVALS.values())))
+        return figures
     record("act_jepa", figures, markdown(figures))
     return figures
 

@@ -18,6 +18,7 @@ import logging
 from pathlib import Path
 
 from bench import (
+    act_jepa,
     airsim,
     ardrone,
     arm_trajectories,
@@ -44,7 +45,7 @@ BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persisten
            "arm_trajectories": arm_trajectories.run, "fuzz": fuzz.run, "rl": rl.run,
            "avoidance_levels": avoidance_levels.run, "plan_format": plan_format.run,
            "metaworld_sac": metaworld_sac.run, "rl_crossing": rl_crossing.run, "video_rgbd": video_rgbd.run,
-           "hilp": hilp.run}
+           "hilp": hilp.run, "act_jepa": act_jepa.run}
 
 
 def main() -> None:
@@ -169,6 +170,9 @@ def main() -> None:
         figures = hilp.run()
         print(json.dumps({"zero_shot": figures["zero_shot"]["reached"],
                           "direct": figures["direct_goal_conditioned_ppo"]["reached"]}))
+    if "act_jepa" in chosen:
+        figures = act_jepa.run()
+        print(json.dumps({k: v["overall"] for k, v in figures["success"].items()}, indent=2))
     if "rl" in chosen:
         figures = rl.run()
         print(json.dumps({t: figures[t]["evaluation"] for t in ("hover", "waypoint")}, indent=2))
