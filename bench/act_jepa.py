@@ -41,7 +41,7 @@ MODELS = {"act_jepa": ROOT / "runs" / "act_jepa", "act": ROOT / "runs" / "act"}
 EVALS = {"act_jepa": ROOT / "runs" / "eval_act_jepa", "act": ROOT / "runs" / "eval_act"}
 BC_BASELINES = {"BC-Scratch (AVDC)": 16.2, "BC-R3M (AVDC)": 15.4}
 # ACT-JEPA's 15 Meta-World v3 tasks (reference §2.3) that are also AVDC tasks, hence in our protocol
-PAPER_TASKS_HERE = ("button-press", "button-press-topdown", "door-open", "faucet-close")
+PAPER_TASKS_HERE = ("button-press", "button-press-topdown", "door-close", "door-open", "faucet-close", "faucet-open")
 
 
 def encoder_fps(width: int, height: int, threads: int = 2, frames: int = 200, repeats: int = 5) -> float:
