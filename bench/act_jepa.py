@@ -238,9 +238,9 @@ def chunk_latency_ms(repeats: int = 200) -> float | None:
     path = MODELS["act_jepa"]
     if not (path / "model.safetensors").is_file():
         return None
+    from plansight.agent.contracts import Observation
     from plansight.agent.control.act_policy import ActChunkPolicy
     from plansight.agent.control.config_act import ActPolicyConfig
-    from plansight.agent.contracts import Observation
 
     pol = ActChunkPolicy(ActPolicyConfig(checkpoint=str(path)))
     m = pol.model.cfg

@@ -262,7 +262,7 @@ def train_jepa_cmd(
     steps: Annotated[int | None, typer.Option(min=1, help="override steps")] = None,
     batch_size: Annotated[int | None, typer.Option(min=2, help="override batch_size")] = None,
     jepa_weight: Annotated[float | None, typer.Option(
-        min=0.0, help="override jepa_weight (0 trains the ACT baseline: the same network without the JEPA term)")] = None,
+        min=0.0, help="override jepa_weight (0 trains the ACT baseline: the same network, no JEPA term)")] = None,
     seeds: Annotated[str | None, typer.Option(
         help="train on the demos of these seeds only, a range 10000-10024 or a list (the rest stay held out)")] = None,
     threads: Annotated[int, typer.Option(min=1, max=64, help="torch threads")] = 2,
@@ -270,9 +270,8 @@ def train_jepa_cmd(
 ) -> None:
     """Train ACT-JEPA (or its ACT baseline) on expert demos, or the drone encoder on flight logs; an arm model runs
     as arm_policy {type: act_jepa, checkpoint: OUT}."""
-    from plansight.launch.train_jepa import load_jepa_config, run_train_jepa
-
     from plansight.agent.shared.ranges import parse_ints
+    from plansight.launch.train_jepa import load_jepa_config, run_train_jepa
 
     if (data is None) == (logs is None):
         fail("give --data (Meta-World expert demos) or --logs (drone flight logs), not both")
@@ -292,7 +291,8 @@ def train_jepa_cmd(
             progress.update(task, completed=k, info=f"action {losses['action']:.4f} latent {losses['latent']:.4f}")
 
         try:
-            summary = run_train_jepa(data or logs, out, cfg, resume, threads, on_step, seed_list, flights=logs is not None)
+            summary = run_train_jepa(data or logs, out, cfg, resume, threads, on_step, seed_list,
+                                     flights=logs is not None)
         except (ValueError, FileNotFoundError) as e:
             progress.stop()
             fail(str(e))
@@ -398,10 +398,6 @@ def _parse_rooms(spec: str) -> list[int]:
     """``"1000-1004"`` or ``"7,9,11"`` → room seeds."""
     from plansight.agent.shared.ranges import parse_ints
 
-    if (data is None) == (logs is None):
-        fail("give --data (Meta-World expert demos) or --logs (drone flight logs), not both")
-    if logs is not None and seeds:
-        fail("--seeds: selects Meta-World demos; with --logs, pass the flight logs to train on")
     try:
         return parse_ints(spec, "rooms", bare_is_count=False)
     except ValueError as e:

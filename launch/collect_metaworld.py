@@ -46,7 +46,8 @@ def collect_metaworld(
     with Progress(TextColumn("[bold]collect"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                   TimeRemainingColumn(), console=console) as progress:
         bar = progress.add_task("demos", total=len(task_list) * episodes, info="")
-        summary = collect(out, task_list, cam_list, episodes, width, height, seed0=seed, workers=workers, depth=depth, masks=masks,
+        summary = collect(out, task_list, cam_list, episodes, width, height, seed0=seed, workers=workers,
+                          depth=depth, masks=masks,
                           on_demo=lambda k, n, d: progress.update(
                               bar, completed=k, info=f"{d.task} seed {d.seed}: "
                               + ("ok" if d.success else "[red]expert failed[/]")))

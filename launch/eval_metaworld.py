@@ -502,8 +502,8 @@ def eval_metaworld(
         seed_list = sorted({r["seed"] for r in records})
     else:
         records = _run_all(specs, out, workers)
-    meta = {"planner": planner, "policy": policy is not None, "checkpoint": str(checkpoint) if checkpoint else None, "sample_steps": sample_steps,
-            "plan_res": plan_res, "executor": dict(overrides),
+    meta = {"planner": planner, "policy": policy is not None, "checkpoint": str(checkpoint) if checkpoint else None,
+            "sample_steps": sample_steps, "plan_res": plan_res, "executor": dict(overrides),
             "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
             "height": height, "plan_frames": plan_frames,
             "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}

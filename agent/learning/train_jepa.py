@@ -151,8 +151,8 @@ def train_jepa(data: Sequence[str | Path], out: str | Path, cfg: ActJepaConfig, 
     summary = {"kind": "act_jepa" if cfg.jepa else "act", "steps": cfg.steps, "resumed_from": start, "losses": last,
                "seconds": time.perf_counter() - t0, "demos_per_task": ds.counts(), "cameras": list(ds.cameras),
                "seeds": extra["seeds"], "parameters": n_params, "model": str(out / "model.safetensors")}
-    with atomic_path(out / "config.json") as tmp:
-        tmp.write_text(json.dumps({**summary, "config": cfg_json}, indent=2))  # marks the folder as a model (``builtin:`` finds shipped ones by it)
+    with atomic_path(out / "config.json") as tmp:  # also marks the folder as a model (``builtin:`` looks for it)
+        tmp.write_text(json.dumps({**summary, "config": cfg_json}, indent=2))
     return summary
 
 

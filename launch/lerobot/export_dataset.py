@@ -90,7 +90,7 @@ def main() -> None:
         sys.exit(f"--out: {args.out} exists; LeRobot writes a new dataset root")
     summary = export(args.data, args.out, args.repo_id, seeds_of(args.seeds),
                      args.cameras.split(",") if args.cameras else None)
-    print(json.dumps(summary))
+    sys.stdout.write(json.dumps(summary) + "\n")
 
 
 if __name__ == "__main__":

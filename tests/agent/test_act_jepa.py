@@ -109,14 +109,14 @@ def test_training_learns_and_resumes_to_the_same_weights(data, tmp_path):
     assert log[-1]["action"] < 0.6 * log[0]["action"]  # the brightness says the action: it must be learned
     assert (tmp_path / "whole" / "tb").is_dir() and (tmp_path / "whole" / "config.json").is_file()
     assert whole["demos_per_task"] == {"button-press": 2, "door-open": 1}
-    class Killed(Exception):
+    class KilledError(Exception):
         pass
 
     def kill_at_30(step, losses):
         if step == 30:
-            raise Killed
+            raise KilledError
 
-    with pytest.raises(Killed):  # an interrupted run: its last checkpoint is at step 30
+    with pytest.raises(KilledError):  # an interrupted run: its last checkpoint is at step 30
         train_jepa([data], tmp_path / "split", cfg, checkpoint_every=10, on_step=kill_at_30)
     assert not (tmp_path / "split" / "model.safetensors").exists()
     with pytest.raises(ValueError, match="--resume"):

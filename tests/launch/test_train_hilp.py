@@ -121,7 +121,7 @@ def test_skills_are_drawn_towards_play_states_and_leaving_the_data_ends_the_epis
     start = env.phi_of_state()
     towards = [(b - start) / np.linalg.norm(b - start) for b in bank]
     assert any(np.allclose(env.z, t, atol=1e-5) for t in towards)
-    for k in range(300):  # full climb: out of the play data's altitudes within a second or so
+    for _ in range(300):  # full climb: out of the play data's altitudes within a second or so
         obs, r, term, trunc, info = env.step(np.array([0.0, 0.0, 1.0, 0.0], np.float32))
         if term or trunc:
             break
