@@ -275,6 +275,46 @@ def success_tables() -> dict:
     return out
 
 
+def _video_planner() -> dict | None:
+    """The recorded video planner's overall success (bench/results/video_planner.json), for comparison."""
+    from bench.readme_table import _successes
+
+    path = ROOT / "bench" / "results" / "video_planner.json"
+    if not path.is_file():
+        return None
+    doc = json.loads(path.read_text())
+    st = doc["figures"]["success"]["settings"]
+    return {"date": doc["date"][:10], **{k: rate_text(*_successes(st[k])) for k in ("replans_0", "replans_5")}}
+
+
+def plot_success(succ: dict, path: Path) -> None:
+    """Per-task success of each evaluated policy, with 95 % Wilson intervals, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = sorted(next(iter(succ.values()))["per_task_counts"])
+    fig, ax = plt.subplots(figsize=(10, 3.6), dpi=110)
+    width = 0.8 / len(succ)
+    for j, (name, v) in enumerate(succ.items()):
+        counts = [v["per_task_counts"].get(t, [0, 0]) for t in tasks]
+        rate = np.array([100 * k / n if n else 0.0 for k, n in counts])
+        ci = np.array([wilson(k, n) for k, n in counts]) * 100
+        x = np.arange(len(tasks)) + (j - (len(succ) - 1) / 2) * width
+        ax.bar(x, rate, width, label=f"{name} ({rate_text(v['successes'], v['episodes']).split(' (')[0]})",
+               yerr=[rate - ci[:, 0], ci[:, 1] - rate], capsize=2)
+    ax.set_xticks(np.arange(len(tasks)), tasks, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("success (%)")
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=8)
+    ax.set_title("Meta-World test seeds 0–24, 3 cameras per task, 96×72")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def markdown(f: dict) -> str:
     lines = ["## ACT-JEPA and the ACT baseline on Meta-World (arm policies, no video plan)", ""]
     succ = f["success"]
@@ -283,7 +323,7 @@ def markdown(f: dict) -> str:
         if any_train:
             c = any_train["config"]
             per = sorted(set(any_train["demos_per_task"].values()))
-            lines += [f"Trained from scripted-expert demos: {'/'.join(map(str, per))} per task (seeds "
+            lines += [f"Trained from scripted-expert demos: {'–'.join(map(str, (per[0], per[-1])))} per task (seeds "
                       f"{any_train['seeds'][0]}–{any_train['seeds'][1]}), each seen by the 3 cameras, at "
                       f"{c['width']}×{c['height']}; {c['steps']} steps of batch {c['batch_size']}, chunk {c['chunk']}, "
                       f"JEPA targets {c['target_offsets']} steps ahead; {any_train['parameters']:,} parameters "
@@ -305,6 +345,11 @@ def markdown(f: dict) -> str:
                 tot = sum(succ[n]["per_task_counts"][t][1] for t in paper)
                 row.append(rate_text(ok, tot))
             lines.append(f"| ACT-JEPA paper's tasks here ({', '.join(paper)}) | " + " | ".join(row) + " |")
+        vp = _video_planner()
+        lines += ["", "Next to, on the same protocol: " + (
+            f"our video planner + flow executor {vp['replans_0']} without and {vp['replans_5']} with 5 replans "
+            f"(bench/results/video_planner.json, {vp['date']}); " if vp else "")
+            + "AVDC 19.6 % / 43.1 % (0 / 5 replans)."]
         lines += ["", "Test seeds " + ", ".join(f"{n}: {v['seeds'][0]}–{v['seeds'][1]}" for n, v in succ.items())
                   + "; 11 tasks × 3 cameras; Meta-World's success flag, then 10 steps, within 500 steps. "
                   "Reference points: " + ", ".join(f"{k} {v} %" for k, v in BC_BASELINES.items())
@@ -334,7 +379,8 @@ def markdown(f: dict) -> str:
     lines += [f"Speed: context encoder {s['encoder_fps_128x96']:.0f} frames/s at 128×96 and "
               f"{s['encoder_fps_96x72']:.0f} at 96×72 (batch 1, 2 threads, median of 5)"
               + (f"; one chunk prediction {s['chunk_ms_96x72']} ms (1 thread)" if s["chunk_ms_96x72"] else "") + ".",
-              "", "Reproduce: `python -m bench.act_jepa` (after the commands above)."]
+              "", "![per-task success](docs/img/act_jepa_success.png)", "",
+              "Reproduce: `python -m bench.act_jepa` (after the commands above)."]
     return "\n".join(lines)
 
 
@@ -349,6 +395,7 @@ def run() -> dict:
         log.warning("act_jepa: no evaluation in %s; not recorded (see the module docstring)",
                     ", ".join(map(str, EVALS.values())))
         return figures
+    plot_success(figures["success"], ROOT / "docs" / "img" / "act_jepa_success.png")
     record("act_jepa", figures, markdown(figures))
     return figures
 
