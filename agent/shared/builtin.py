@@ -4,6 +4,8 @@ folder (the files are package data of the installed distribution).
 * ``builtin:video_mw_64x48``: the video diffusion planner (a folder, ``launch/models/video_mw_64x48``).
 * ``builtin:mono_depth_room``: the mono depth network (``agent/perception/weights/mono_depth_room.safetensors``).
 * ``builtin:rl_hover_ppo``, ``builtin:rl_waypoint_ppo``: PPO drone policies (folders: ``model.zip``, ``config.json``).
+* ``builtin:act_jepa_mw_96x72``, ``builtin:act_mw_96x72``: the Meta-World ACT-JEPA policy and its ACT baseline
+  (folders: ``model.safetensors``, ``config.json``).
 """
 
 from __future__ import annotations

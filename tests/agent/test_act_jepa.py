@@ -254,3 +254,23 @@ def test_flight_logs_train_the_same_model(tmp_path):
     assert summary["demos_per_task"] == {"fly": 2} and load_model(tmp_path / "enc").cfg.cameras == ("left",)
     with pytest.raises(ValueError, match="flight log not found"):
         FlightPolicyDataset([tmp_path / "missing.h5"])
+
+
+def test_shipped_policy_runs_its_mission_file():
+    """The committed ACT-JEPA checkpoint loads through ``builtin:`` and drives the arm (a short episode)."""
+    from plansight.launch.arm_runner import ArmEpisode, ArmParts, run_arm_episode
+    from plansight.launch.mission import load_mission
+    from plansight.launch.registry import REGISTRY
+    from plansight.sim.metaworld.arm_sim import MetaWorldArm
+
+    assert "act_jepa" in REGISTRY["arm_policy"]
+    from pathlib import Path
+
+    m = load_mission(Path(__file__).resolve().parents[2] / "launch" / "missions" / "metaworld_door_open_act_jepa.yaml")
+    assert m.arm_policy.checkpoint == "builtin:act_jepa_mw_96x72"
+    arm = MetaWorldArm(m.embodiment.model_copy(update={"max_steps": 16}))
+    try:
+        out = run_arm_episode(arm, ArmEpisode("door-open", "corner2", 100, 0), ArmParts(arm_policy=m.arm_policy))
+    finally:
+        arm.close()
+    assert out.error is None and out.steps == 16 and out.timing["plan"] > 0
