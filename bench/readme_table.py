@@ -206,14 +206,24 @@ def _act_jepa(f: dict, date: str) -> list[tuple[str, str]]:
         seeds = next(iter(succ.values()))["seeds"]
         parts = [f"{name.replace('_', '-').upper()} {rate_text(v['successes'], v['episodes'])}"
                  + ("" if v["complete"] else " (partial)") for name, v in succ.items()]
-        rows.append((f"Meta-World arm policies from 25 expert demos per task, 11 tasks × 3 cameras × test seeds "
-                     f"{seeds[0]}–{seeds[1]}, 96×72 (AVDC's BC-Scratch: 16.2 %)", " / ".join(parts)))
+        rows.append((f"Meta-World arm policies (no video plan) from 24–25 expert demos per task, 11 tasks × 3 cameras "
+                     f"× test seeds {seeds[0]}–{seeds[1]}, 96×72 (AVDC 19.6 / 43.1 % with 0 / 5 replans, its "
+                     "BC-Scratch 16.2 %)", " / ".join(parts)))
     p = f.get("probe")
     if p and p.get("probes_cm"):
         rows.append((f"World-model probe: object position {p['k_steps']} steps ahead from frozen features, held-out "
                      f"seeds {p['test_seeds'][0]}–{p['test_seeds'][1]}, RMSE",
                      "; ".join(f"{k} {v} cm" for k, v in p["probes_cm"].items())
-                     + f" (object stays put: {p['floors_cm']['object stays where it is']} cm)"))
+                     + f" (object stays put: {p['floors_cm']['object stays where it is']} cm)"
+                     + (f"; JEPA context {p['jepa_gain_percent']['estimate']} % lower than ACT's (95 %: "
+                        f"{p['jepa_gain_percent']['interval_95'][0]}–{p['jepa_gain_percent']['interval_95'][1]} %)"
+                        if p.get("jepa_gain_percent") else "")))
+    d = f.get("drone_probe")
+    if d:
+        e = d["estimates"]
+        rows.append((f"Drone: near-obstacle distance from one image, probe rooms {d['probe_rooms']}, AbsRel (mean)",
+                     f"frozen drone JEPA encoder + ridge {e['encoder probe (ridge, frozen drone JEPA)']['abs_rel_mean']}"
+                     f"; mono depth {e['mono depth network']['abs_rel_mean']}; stereo {e['SGBM stereo']['abs_rel_mean']}"))
     s = f["speed"]
     rows.append(("ACT-JEPA context encoder, batch 1, 2 CPU threads: 128×96 / 96×72",
                  f"≈ {s['encoder_fps_128x96']:.0f} / {s['encoder_fps_96x72']:.0f} frames/s"))
