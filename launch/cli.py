@@ -265,6 +265,8 @@ def train_jepa_cmd(
         min=0.0, help="override jepa_weight (0 trains the ACT baseline: the same network, no JEPA term)")] = None,
     seeds: Annotated[str | None, typer.Option(
         help="train on the demos of these seeds only, a range 10000-10024 or a list (the rest stay held out)")] = None,
+    tasks: Annotated[str | None, typer.Option(
+        help="train on these tasks only: comma-separated, 'all' (the 11 AVDC tasks) or 'act-jepa-15'")] = None,
     threads: Annotated[int, typer.Option(min=1, max=64, help="torch threads")] = 2,
     resume: Annotated[bool, typer.Option(help="continue from out/state.safetensors")] = False,
 ) -> None:
@@ -280,6 +282,12 @@ def train_jepa_cmd(
     try:
         cfg = load_jepa_config(config, {"steps": steps, "batch_size": batch_size, "jepa_weight": jepa_weight})
         seed_list = parse_ints(seeds, "seeds", bare_is_count=False) if seeds else None
+        task_list = None
+        if tasks:
+            from plansight.sim.metaworld.config_metaworld import parse_list
+            from plansight.sim.metaworld.tasks import ALL_TASKS, TASK_GROUPS
+
+            task_list = parse_list(tasks, tuple(ALL_TASKS), "tasks", TASK_GROUPS)
     except (MissionError, ValueError) as e:
         fail(str(e))
     _writable_dir(out, "--out")
@@ -292,7 +300,7 @@ def train_jepa_cmd(
 
         try:
             summary = run_train_jepa(data or logs, out, cfg, resume, threads, on_step, seed_list,
-                                     flights=logs is not None)
+                                     flights=logs is not None, tasks=task_list)
         except (ValueError, FileNotFoundError) as e:
             progress.stop()
             fail(str(e))

@@ -21,7 +21,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 @app.command("metaworld")
 def collect_metaworld(
-    tasks: Annotated[str, typer.Option(help="comma-separated AVDC tasks, or 'all'")] = "all",
+    tasks: Annotated[str, typer.Option(
+        help="comma-separated tasks, 'all' (the 11 AVDC tasks) or 'act-jepa-15' (ACT-JEPA's 15 tasks)")] = "all",
     cameras: Annotated[str, typer.Option(help="comma-separated cameras, or 'all'")] = "corner,corner2,corner3",
     episodes: Annotated[int, typer.Option(min=1, max=10000, help="expert episodes per task")] = 5,
     res: Annotated[str, typer.Option(help="image size WIDTHxHEIGHT")] = "320x240",
@@ -33,10 +34,10 @@ def collect_metaworld(
 ) -> None:
     """Roll out Meta-World's scripted experts and record RGB, depth, masks, camera matrices, actions, states."""
     from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
-    from plansight.sim.metaworld.tasks import TASKS
+    from plansight.sim.metaworld.tasks import ALL_TASKS, TASK_GROUPS
 
     try:
-        task_list = parse_list(tasks, tuple(TASKS), "tasks")
+        task_list = parse_list(tasks, tuple(ALL_TASKS), "tasks", TASK_GROUPS)
         cam_list = parse_list(cameras, CAMERAS, "cameras")
         width, height = parse_resolution(res)
     except ConfigError as e:

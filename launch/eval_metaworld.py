@@ -71,6 +71,7 @@ class EpisodeSpec:
     executor: tuple[tuple[str, str], ...] = ()  # ExecutorConfig overrides (field, YAML value), sorted by field
     planner_opts: tuple[tuple[str, str], ...] = ()  # the planner config's fields (field, YAML value), sorted
     policy: bool = False  # ``planner`` names an arm policy (registry slot ``arm_policy``): no plan, no executor
+    max_steps: int = 500  # the episode budget (AVDC and Meta-World: 500)
 
     @property
     def key(self) -> str:
@@ -85,6 +86,8 @@ class EpisodeSpec:
             key += "|executor=" + ",".join(f"{k}={v}" for k, v in self.executor)
         if self.planner_opts:
             key += "|planner_opts=" + ",".join(f"{k}={v}" for k, v in self.planner_opts)
+        if self.max_steps != 500:
+            key += f"|max_steps={self.max_steps}"
         if self.policy:
             return key
         return key + f"|cfg={config_hash(self.executor_config())}"
@@ -157,7 +160,8 @@ def run_episode(spec: EpisodeSpec, observer: EpisodeObserver | None = None) -> d
     if spec.planner_opts:
         rec["planner_opts"] = dict(spec.planner_opts)
     frames = _FrameRecorder(spec.camera, observer) if spec.video is not None else observer
-    arm = MetaWorldArm(make_config(task=spec.task, cameras=(spec.camera,), width=spec.width, height=spec.height))
+    arm = MetaWorldArm(make_config(task=spec.task, cameras=(spec.camera,), width=spec.width, height=spec.height,
+                                   max_steps=spec.max_steps))
     try:
         try:
             parts = (ArmParts(arm_policy=planner_config(spec)) if spec.policy else
@@ -218,7 +222,8 @@ def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[
                   width: int, height: int, planner: str, plan_frames: int, out: Path,
                   videos_per_task: int = 1, checkpoint: str | None = None, sample_steps: int | None = None,
                   plan_res: tuple[int, int] | None = None, executor: tuple[tuple[str, str], ...] = (),
-                  planner_opts: tuple[tuple[str, str], ...] = (), policy: bool = False) -> list[EpisodeSpec]:
+                  planner_opts: tuple[tuple[str, str], ...] = (), policy: bool = False,
+                  max_steps: int = 500) -> list[EpisodeSpec]:
     """All episodes of an evaluation, seed by seed (an interrupted run leaves whole seeds done); the first
     ``videos_per_task`` cameras of the first seed record an mp4 per task and replanning setting."""
     tasks, cameras, seeds, replans = list(tasks), list(cameras), list(seeds), list(replans)
@@ -231,7 +236,7 @@ def episode_specs(tasks: Iterable[str], cameras: Iterable[str], seeds: Iterable[
                     if i == 0 and j < videos_per_task:
                         video = out / "videos" / f"{t}_{c}_seed{s}_replan{r}.mp4"
                     specs.append(EpisodeSpec(t, c, s, r, width, height, planner, plan_frames, video, checkpoint,
-                                             sample_steps, plan_res, executor, planner_opts, policy))
+                                             sample_steps, plan_res, executor, planner_opts, policy, max_steps))
     return specs
 
 
@@ -425,7 +430,8 @@ def eval_metaworld(
     policy: Annotated[str | None, typer.Option(
         help="evaluate an arm policy instead of a planner, a registry type: act_jepa, expert (with --checkpoint "
              "where it needs one; --planner-opt sets its fields; replanning does not apply)")] = None,
-    tasks: Annotated[str, typer.Option(help="comma-separated AVDC tasks, or 'all'")] = "all",
+    tasks: Annotated[str, typer.Option(
+        help="comma-separated tasks, 'all' (the 11 AVDC tasks) or 'act-jepa-15' (ACT-JEPA's 15 tasks)")] = "all",
     cameras: Annotated[str, typer.Option(help="comma-separated cameras, or 'all'")] = "corner,corner2,corner3",
     seeds: Annotated[str, typer.Option(help="a count (25 = seeds 0-24), a range 0-24 or a list 3,5")] = "25",
     replan: Annotated[list[int] | None, typer.Option(
@@ -448,6 +454,8 @@ def eval_metaworld(
              "--executor gripper_tracker=lk")] = None,
     planner_opt: Annotated[list[str] | None, typer.Option(
         help="a field of the planner's config FIELD=VALUE, repeatable: --planner-opt horizon=200")] = None,
+    max_steps: Annotated[int, typer.Option(
+        min=1, max=500, help="episode budget in env steps (AVDC's protocol: 500; ACT-JEPA's paper: 200)")] = 500,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="as in a mission file: executor.PATH=VALUE or planner.FIELD=VALUE, repeatable: "
                       "--set executor.fit.motion=rigid --set planner.horizon=200")] = None,
@@ -455,7 +463,7 @@ def eval_metaworld(
     """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
     from plansight.launch import registry
     from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
-    from plansight.sim.metaworld.tasks import TASKS
+    from plansight.sim.metaworld.tasks import ALL_TASKS, TASK_GROUPS
 
     if policy is not None:
         if policy not in registry.names("arm_policy"):
@@ -478,7 +486,7 @@ def eval_metaworld(
         else:
             planner_opt = [*(planner_opt or []), f"{rest}={value}"]
     try:
-        task_list = parse_list(tasks, tuple(TASKS), "tasks")
+        task_list = parse_list(tasks, tuple(ALL_TASKS), "tasks", TASK_GROUPS)
         cam_list = parse_list(cameras, CAMERAS, "cameras")
         width, height = parse_resolution(res)
         seed_list = parse_seeds(seeds)
@@ -489,7 +497,7 @@ def eval_metaworld(
         fail(str(e))
     specs = episode_specs(task_list, cam_list, seed_list, replans, width, height, planner, plan_frames, out, videos,
                           str(checkpoint) if checkpoint else None, sample_steps, low_res, overrides, opts,
-                          policy is not None)
+                          policy is not None, max_steps)
     _preflight(specs[0], task_list, width, height)
     if report_only:
         done = read_log(out / "episodes.jsonl")
@@ -505,7 +513,7 @@ def eval_metaworld(
     meta = {"planner": planner, "policy": policy is not None, "checkpoint": str(checkpoint) if checkpoint else None,
             "sample_steps": sample_steps, "plan_res": plan_res, "executor": dict(overrides),
             "tasks": task_list, "cameras": cam_list, "seeds": seed_list, "width": width,
-            "height": height, "plan_frames": plan_frames,
+            "height": height, "plan_frames": plan_frames, "max_steps": max_steps,
             "command": "plansight eval metaworld " + " ".join(a for a in _argv() if a != "--report-only")}
     summary = write_summary(out, records, meta)
     stdout.print(markdown_table(summary, planner.capitalize()), highlight=False, markup=False, soft_wrap=True)

@@ -17,7 +17,7 @@ def load_jepa_config(path: Path | None, overrides: dict[str, Any]) -> ActJepaCon
 
 def run_train_jepa(data: list[Path], out: Path, cfg: ActJepaConfig, resume: bool, threads: int,
                    on_step: Callable[[int, dict[str, float]], None] | None, seeds: list[int] | None = None,
-                   flights: bool = False) -> dict:
+                   flights: bool = False, tasks: list[str] | None = None) -> dict:
     """Train on Meta-World demos (``data``: HDF5 files), or on drone flight logs when ``flights``."""
     import torch
 
@@ -32,4 +32,4 @@ def run_train_jepa(data: list[Path], out: Path, cfg: ActJepaConfig, resume: bool
         from plansight.agent.learning.flight_data import FlightPolicyDataset
 
         dataset = FlightPolicyDataset(data)
-    return train_jepa(data, out, cfg, resume=resume, on_step=on_step, seeds=seeds, dataset=dataset)
+    return train_jepa(data, out, cfg, resume=resume, on_step=on_step, seeds=seeds, dataset=dataset, tasks=tasks)

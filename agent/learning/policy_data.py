@@ -99,12 +99,14 @@ class ChunkSamples:
 
 
 class PolicyDataset(ChunkSamples):
-    """All successful demos of ``paths`` in memory (only those whose seed is in ``seeds``, when given), resized to
+    """All successful demos of ``paths`` in memory (only those whose seed is in ``seeds`` and whose task is in
+    ``tasks``, when given), resized to
     ``width × height`` if recorded at another size. ``states`` keeps the full 39-D state (probes read object
     positions from it; the policy never does)."""
 
     def __init__(self, paths: Sequence[str | Path], cameras: Sequence[str] | None = None,
-                 width: int | None = None, height: int | None = None, seeds: Collection[int] | None = None) -> None:
+                 width: int | None = None, height: int | None = None, seeds: Collection[int] | None = None,
+                 tasks: Collection[str] | None = None) -> None:
         import cv2
 
         images: dict[str, list[np.ndarray]] = {}
@@ -130,6 +132,8 @@ class PolicyDataset(ChunkSamples):
                 for name in sorted(f["data"], key=lambda n: int(n.split("_")[1])):
                     g = f["data"][name]
                     if not bool(g.attrs["success"]) or (seeds is not None and int(g.attrs["seed"]) not in seeds):
+                        continue
+                    if tasks is not None and str(g.attrs["task"]) not in tasks:
                         continue
                     n = int(g["actions"].shape[0])
                     for c in cams:

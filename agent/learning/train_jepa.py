@@ -77,14 +77,17 @@ def lr_factor(step: int, cfg: ActJepaConfig) -> float:
 
 def train_jepa(data: Sequence[str | Path], out: str | Path, cfg: ActJepaConfig, resume: bool = False,
                checkpoint_every: int = 250, on_step: Callable[[int, dict[str, float]], None] | None = None,
-               dataset: PolicyDataset | None = None, seeds: Sequence[int] | None = None) -> dict:
-    """Train (or resume) in ``out`` on the demos of ``data`` (those with a seed in ``seeds``, when given); returns a
+               dataset: PolicyDataset | None = None, seeds: Sequence[int] | None = None,
+               tasks: Sequence[str] | None = None) -> dict:
+    """Train (or resume) in ``out`` on the demos of ``data`` (those with a seed in ``seeds`` and a task in ``tasks``,
+    when given); returns a
     summary (steps, final losses, seconds, demo counts, parameters)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     state_path = out / "state.safetensors"
     ds = dataset or PolicyDataset(data, width=cfg.width, height=cfg.height,
-                                  seeds=set(seeds) if seeds is not None else None)
+                                  seeds=set(seeds) if seeds is not None else None,
+                                  tasks=set(tasks) if tasks is not None else None)
     if (ds.width, ds.height) != (cfg.width, cfg.height):
         raise ValueError(f"data is {ds.width}x{ds.height}, the config asks for {cfg.width}x{cfg.height}")
     cfg = cfg.model_copy(update={"tasks": cfg.tasks or ds.tasks, "cameras": cfg.cameras or ds.cameras})

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from plansight.agent.shared.errors import describe_error
-from plansight.sim.metaworld.tasks import TASKS
+from plansight.sim.metaworld.tasks import ALL_TASKS
 
 CAMERAS: tuple[str, ...] = ("corner", "corner2", "corner3")
 """The AVDC evaluation cameras. ``corner`` renders upside down in Meta-World; the adapter rotates it 180°."""
@@ -23,7 +23,8 @@ class MetaWorldConfig(BaseModel):
 
     Attributes:
         type: registry name.
-        task: one of the 11 AVDC tasks (``sim.metaworld.tasks.TASKS``), without the ``-v3`` suffix.
+        task: one of the 11 AVDC tasks (``sim.metaworld.tasks.TASKS``) or of ACT-JEPA's other Meta-World tasks
+            (``ACT_JEPA_EXTRA``), without the ``-v3`` suffix.
         cameras: cameras rendered on each ``observe``; each one of ``CAMERAS``.
         width, height: image size in pixels (AVDC: 320×240).
         fast_render: shadows, reflections and skybox off (≈ 4× faster on llvmpipe; none of them is needed
@@ -45,8 +46,8 @@ class MetaWorldConfig(BaseModel):
     @classmethod
     def _known_task(cls, v: str) -> str:
         v = v.removesuffix("-v3")
-        if v not in TASKS:
-            raise ValueError(f"unknown task {v!r}; allowed: {', '.join(TASKS)}")
+        if v not in ALL_TASKS:
+            raise ValueError(f"unknown task {v!r}; allowed: {', '.join(ALL_TASKS)}")
         return v
 
     @field_validator("cameras")
@@ -87,8 +88,13 @@ def parse_resolution(spec: str) -> tuple[int, int]:
     return w, h
 
 
-def parse_list(spec: str, allowed: tuple[str, ...], what: str) -> list[str]:
-    """``"a,b"`` or ``"all"`` → names, each checked against ``allowed`` (``ConfigError`` naming them)."""
+def parse_list(spec: str, allowed: tuple[str, ...], what: str, groups: dict[str, tuple[str, ...]] | None = None
+               ) -> list[str]:
+    """``"a,b"`` or ``"all"`` → names, each checked against ``allowed`` (``ConfigError`` naming them). ``groups``
+    names lists (``all`` → ``groups["all"]`` when given, else every allowed name)."""
+    groups = groups or {}
+    if spec.strip() in groups:
+        return list(groups[spec.strip()])
     if spec.strip() == "all":
         return list(allowed)
     names = [s.strip().removesuffix("-v3") for s in spec.split(",") if s.strip()]
@@ -96,5 +102,6 @@ def parse_list(spec: str, allowed: tuple[str, ...], what: str) -> list[str]:
         raise ConfigError(f"{what}: empty list; allowed: all, {', '.join(allowed)}")
     for n in names:
         if n not in allowed:
-            raise ConfigError(f"{what}: unknown {what.rstrip('s')} {n!r}; allowed: all, {', '.join(allowed)}")
+            names_ = ", ".join([*(groups or {"all": ()}), *allowed])
+            raise ConfigError(f"{what}: unknown {what.rstrip('s')} {n!r}; allowed: {names_}")
     return names

@@ -71,12 +71,36 @@ TASKS: dict[str, TaskSpec] = {t.name: t for t in (
     TaskSpec("hammer", ("hammer",), ("HammerHandle",)),
     TaskSpec("assembly", ("asmbly_peg",), ("WrenchHandle",), mask_geom_ids=(38,)),
 )}
-"""The AVDC benchmark's tasks, in the order of its tables."""
+"""The AVDC benchmark's tasks, in the order of its tables (``all`` on the command line)."""
+
+ACT_JEPA_EXTRA: dict[str, TaskSpec] = {t.name: t for t in (
+    TaskSpec("button-press-wall", ("button",)),
+    TaskSpec("button-press-topdown-wall", ("button",)),
+    TaskSpec("coffee-button", ("cmbutton",)),
+    TaskSpec("coffee-pull", ("mug",)),
+    TaskSpec("coffee-push", ("mug",)),
+    TaskSpec("drawer-open", ("drawer_link",)),
+    TaskSpec("window-open", ("windowb_a",)),
+    TaskSpec("window-close", ("windowb_a",)),
+    TaskSpec("disassemble", ("asmbly_peg",)),
+)}
+"""ACT-JEPA's Meta-World v3 tasks (reference §2.3) that are not AVDC tasks: for arm policies and their datasets
+(the video planners know the AVDC tasks only)."""
+
+ALL_TASKS: dict[str, TaskSpec] = {**TASKS, **ACT_JEPA_EXTRA}
+
+TASK_GROUPS: dict[str, tuple[str, ...]] = {
+    "all": tuple(TASKS),
+    "act-jepa-15": ("button-press", "button-press-topdown", "button-press-topdown-wall", "button-press-wall",
+                    "coffee-button", "coffee-pull", "coffee-push", "drawer-open", "faucet-open", "faucet-close",
+                    "disassemble", "door-open", "door-close", "window-open", "window-close"),
+}
+"""Names that stand for a list of tasks in ``--tasks``: the AVDC protocol and ACT-JEPA's 15 Meta-World tasks."""
 
 
 def task_spec(name: str) -> TaskSpec:
     """The spec of ``name``; ``ValueError`` naming the allowed tasks otherwise."""
     try:
-        return TASKS[name]
+        return ALL_TASKS[name]
     except KeyError:
-        raise ValueError(f"unknown task {name!r}; allowed: {', '.join(TASKS)}") from None
+        raise ValueError(f"unknown task {name!r}; allowed: {', '.join(ALL_TASKS)}") from None

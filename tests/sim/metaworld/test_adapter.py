@@ -100,7 +100,8 @@ def test_corner_is_rotated_180_not_flipped():
 
 def test_bad_arguments_give_one_line_errors():
     with pytest.raises(ConfigError,
-                       match=r"^task: unknown task 'pour-tea'; allowed: door-open, .*assembly \(got 'pour-tea'\)$"):
+                       match=r"^task: unknown task 'pour-tea'; allowed: door-open, .*assembly, .*disassemble "
+                             r"\(got 'pour-tea'\)$"):
         make_config(task="pour-tea")
     with pytest.raises(ConfigError, match=r"unknown camera 'topview'; allowed: corner, corner2, corner3"):
         make_config(cameras=("topview",))
@@ -113,10 +114,14 @@ def test_bad_arguments_give_one_line_errors():
     with pytest.raises(ConfigError, match="allowed: all, corner"):
         parse_list("corner,side", CAMERAS, "cameras")
     assert parse_list("all", CAMERAS, "cameras") == list(CAMERAS)
+    from plansight.sim.metaworld.tasks import ALL_TASKS, TASK_GROUPS, TASKS
+
+    assert parse_list("all", tuple(ALL_TASKS), "tasks", TASK_GROUPS) == list(TASKS)  # 'all' is still AVDC's 11
+    assert len(parse_list("act-jepa-15", tuple(ALL_TASKS), "tasks", TASK_GROUPS)) == 15
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["eval", "metaworld", "--tasks", "pour-tea"], "unknown task 'pour-tea'; allowed: all, door-open"),
+    (["eval", "metaworld", "--tasks", "pour-tea"], "unknown task 'pour-tea'; allowed: all, act-jepa-15, door-open"),
     (["eval", "metaworld", "--cameras", "corner9"], "unknown camera 'corner9'; allowed: all, corner"),
     (["eval", "metaworld", "--res", "320by240"], "expected WIDTHxHEIGHT"),
     (["eval", "metaworld", "--seeds", "ten"], "seeds: expected a count"),
@@ -138,3 +143,17 @@ def test_cli_bad_arguments(args, needle):
     assert res.exit_code == 2
     text = " ".join(res.output.split())
     assert needle in text and "Traceback" not in text
+
+
+def test_act_jepa_extra_tasks_reset_with_their_masks():
+    """ACT-JEPA's Meta-World tasks beyond AVDC's: each builds, resets and renders its object's mask."""
+    from plansight.sim.metaworld.tasks import ACT_JEPA_EXTRA, TASK_GROUPS
+
+    assert set(TASK_GROUPS["act-jepa-15"]) - set(ACT_JEPA_EXTRA) <= set(TASK_GROUPS["all"])
+    for task in ACT_JEPA_EXTRA:
+        arm = MetaWorldArm(make_config(task=task, cameras=("corner2",), width=64, height=48))
+        try:
+            arm.reset(0)
+            assert arm.observe(("corner2",), depth=False).masks["corner2"].any(), task
+        finally:
+            arm.close()
