@@ -209,6 +209,11 @@ def _act_jepa(f: dict, date: str) -> list[tuple[str, str]]:
         rows.append((f"Meta-World arm policies (no video plan) from 24–25 expert demos per task, 11 tasks × 3 cameras "
                      f"× test seeds {seeds[0]}–{seeds[1]}, 96×72 (AVDC 19.6 / 43.1 % with 0 / 5 replans, its "
                      "BC-Scratch 16.2 %)", " / ".join(parts)))
+    pp = f.get("paper_protocol")
+    if pp:
+        rows.append((f"ACT-JEPA on its paper's 15 Meta-World v3 tasks, {pp['max_steps']}-step episodes, "
+                     f"{pp['episodes'] // 15} per task (the paper, secondary source: 92 %)",
+                     rate_text(pp["successes"], pp["episodes"])))
     p = f.get("probe")
     if p and p.get("probes_cm"):
         rows.append((f"World-model probe: object position {p['k_steps']} steps ahead from frozen features, held-out "
