@@ -4,7 +4,8 @@ folder (the files are package data of the installed distribution).
 * ``builtin:video_mw_64x48``: the video diffusion planner (a folder, ``launch/models/video_mw_64x48``).
 * ``builtin:mono_depth_room``: the mono depth network (``agent/perception/weights/mono_depth_room.safetensors``).
 * ``builtin:rl_hover_ppo``, ``builtin:rl_waypoint_ppo``: PPO drone policies (folders: ``model.zip``, ``config.json``).
-* ``builtin:act_jepa_mw_96x72``, ``builtin:act_mw_96x72``: the Meta-World ACT-JEPA policy and its ACT baseline
+* ``builtin:act_jepa_mw_96x72``, ``builtin:act_mw_96x72``, ``builtin:act_jepa_mw15_96x72``: the Meta-World ACT-JEPA
+  policy, its ACT baseline (the 11 AVDC tasks) and ACT-JEPA on its paper's 15 tasks
   (folders: ``model.safetensors``, ``config.json``).
 """
 
