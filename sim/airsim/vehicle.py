@@ -209,6 +209,10 @@ class SimVehicle:
                 lag = sim_elapsed / self.clock_speed - (time.perf_counter() - wall0)
                 if lag > 0:
                     time.sleep(lag)
+                    continue
+            # yield the GIL between periods: without it a connection thread can wait for the whole manoeuvre (the
+            # lock is re-taken at once), so a newer command arrives only after the one it should pre-empt ended
+            time.sleep(0)
 
     def velocity_command(self, v_ned: np.ndarray, body: bool, drivetrain: int, yaw_mode: Mapping[str, Any],
                          z_target_ned: float | None = None) -> DroneCommand:
