@@ -73,14 +73,14 @@ def _features(model, ds, rows: np.ndarray, cams: np.ndarray, k: int, batch: int 
     ``predicted`` (N, D), the predictor's embedding for offset ``k``."""
     import torch
 
-    from plansight.agent.learning.train_jepa import to_tensor_images
+    from plansight.agent.shared.frames import to_tensor
 
     out: dict[str, list[np.ndarray]] = {"context": [], "predicted": []}
-    tasks = np.array([model.cfg.tasks.index(ds.tasks[t]) for t in ds._task_of_row[rows]])
+    tasks = np.array([model.cfg.tasks.index(ds.tasks[t]) for t in ds.task_of_row[rows]])
     with torch.no_grad():
         for s in range(0, len(rows), batch):
             r, c = rows[s:s + batch], cams[s:s + batch]
-            imgs = to_tensor_images(np.stack([ds.images[ds.cameras[ci]][ri] for ci, ri in zip(c, r, strict=True)]))
+            imgs = to_tensor(np.stack([ds.images[ds.cameras[ci]][ri] for ci, ri in zip(c, r, strict=True)]))
             prop = model.normalize_proprio(torch.from_numpy(ds.proprio[r]))
             cam_idx = torch.tensor([model.cfg.cameras.index(ds.cameras[ci]) for ci in c])
             ctx = model.encoder(imgs, prop, torch.from_numpy(tasks[s:s + batch]), cam_idx)
@@ -204,13 +204,12 @@ def drone_probe() -> dict | None:
     import h5py
     import torch
 
-    from plansight.agent.learning.checkpoint import load_checkpoint, read_meta
     from plansight.agent.learning.flight_data import FlightPolicyDataset, near_distance
     from plansight.agent.learning.online_depth import predict_depth
-    from plansight.agent.learning.train_jepa import load_model, to_tensor_images
-    from plansight.agent.perception.config_persistent import MonoNetConfig
-    from plansight.agent.perception.mono_net import MonoDepthNet
+    from plansight.agent.learning.train_jepa import load_model
+    from plansight.agent.perception.mono_net import load_mono_net
     from plansight.agent.shared.builtin import resolve_model
+    from plansight.agent.shared.frames import to_tensor
 
     train, test = FlightPolicyDataset(drone_logs(DRONE_TRAIN_ROOMS)), FlightPolicyDataset(drone_logs(DRONE_PROBE_ROOMS))
     model = load_model(DRONE_MODEL)
@@ -221,17 +220,14 @@ def drone_probe() -> dict | None:
             for s in range(0, len(ds), 256):
                 r = np.arange(s, min(s + 256, len(ds)))
                 zeros = torch.zeros(len(r), dtype=torch.long)
-                out.append(model.embed(to_tensor_images(ds.images["left"][r]),
+                out.append(model.embed(to_tensor(ds.images["left"][r]),
                                        model.normalize_proprio(torch.from_numpy(ds.proprio[r])), zeros, zeros).numpy())
         return np.concatenate(out)
 
     ok_tr, ok_te = np.isfinite(train.near_m), np.isfinite(test.near_m)
     pred = np.exp(_ridge(feats(train)[ok_tr], np.log(train.near_m[ok_tr]), feats(test)[ok_te]))
     truth = test.near_m[ok_te]
-    path = resolve_model("builtin:mono_depth_room")
-    net = MonoDepthNet(MonoNetConfig(**read_meta(path)["config"]["net"]))
-    load_checkpoint(path, net)
-    net.eval()
+    net, _ = load_mono_net(resolve_model("builtin:mono_depth_room"))
     with torch.no_grad():
         mono = np.array([near_distance(predict_depth(net, im)[0]) for im in test.images["left"][ok_te]])
     stereo = []

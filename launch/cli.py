@@ -284,10 +284,9 @@ def train_jepa_cmd(
         seed_list = parse_ints(seeds, "seeds", bare_is_count=False) if seeds else None
         task_list = None
         if tasks:
-            from plansight.sim.metaworld.config_metaworld import parse_list
-            from plansight.sim.metaworld.tasks import ALL_TASKS, TASK_GROUPS
+            from plansight.sim.metaworld.config_metaworld import parse_tasks
 
-            task_list = parse_list(tasks, tuple(ALL_TASKS), "tasks", TASK_GROUPS)
+            task_list = parse_tasks(tasks)
     except (MissionError, ValueError) as e:
         fail(str(e))
     _writable_dir(out, "--out")

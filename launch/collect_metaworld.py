@@ -33,11 +33,10 @@ def collect_metaworld(
     masks: Annotated[bool, typer.Option(help="record the task object's masks")] = True,
 ) -> None:
     """Roll out Meta-World's scripted experts and record RGB, depth, masks, camera matrices, actions, states."""
-    from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
-    from plansight.sim.metaworld.tasks import ALL_TASKS, TASK_GROUPS
+    from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution, parse_tasks
 
     try:
-        task_list = parse_list(tasks, tuple(ALL_TASKS), "tasks", TASK_GROUPS)
+        task_list = parse_tasks(tasks)
         cam_list = parse_list(cameras, CAMERAS, "cameras")
         width, height = parse_resolution(res)
     except ConfigError as e:

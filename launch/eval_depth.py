@@ -19,11 +19,9 @@ import numpy as np
 
 from plansight.agent.contracts import DepthEstimate, Observation
 from plansight.agent.control.avoidance import AvoidanceConfig, ReactiveAvoidance
-from plansight.agent.learning.checkpoint import load_checkpoint, read_meta
 from plansight.agent.learning.online_depth import predict_depth
-from plansight.agent.perception.config_persistent import MonoNetConfig
 from plansight.agent.perception.depth_metrics import depth_errors
-from plansight.agent.perception.mono_net import MonoDepthNet
+from plansight.agent.perception.mono_net import load_mono_net
 from plansight.agent.perception.stereo import SgbmStereoDepth, StereoConfig
 from plansight.sim.drone.config_drone import DroneSimConfig, StereoRigConfig
 from plansight.sim.drone.drone_sim import DroneSim
@@ -58,11 +56,8 @@ def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, ev
                min_depth_m: float = 0.25, max_depth_m: float = 8.0,
                on_frame: Callable[[int, int], None] | None = None) -> dict:
     """Mean per-frame errors of mono and stereo; see the module docstring."""
-    meta = read_meta(checkpoint)
-    net_cfg = MonoNetConfig(**meta["config"]["net"])
-    net = MonoDepthNet(net_cfg)
-    load_checkpoint(checkpoint, net)
-    net.eval()
+    net, meta = load_mono_net(checkpoint)
+    net_cfg = net.cfg
     frames = held_out_frames(rooms, seconds, every, net_cfg.width, net_cfg.height)
     rows: dict[str, list[dict]] = {"mono": [], "mono_on_stereo_valid": [], "stereo": []}
     for i, (obs, st) in enumerate(frames):

@@ -462,8 +462,7 @@ def eval_metaworld(
 ) -> None:
     """AVDC's Meta-World protocol: success per task over seeds × cameras, with and without replanning."""
     from plansight.launch import registry
-    from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution
-    from plansight.sim.metaworld.tasks import ALL_TASKS, TASK_GROUPS
+    from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution, parse_tasks
 
     if policy is not None:
         if policy not in registry.names("arm_policy"):
@@ -486,7 +485,7 @@ def eval_metaworld(
         else:
             planner_opt = [*(planner_opt or []), f"{rest}={value}"]
     try:
-        task_list = parse_list(tasks, tuple(ALL_TASKS), "tasks", TASK_GROUPS)
+        task_list = parse_tasks(tasks)
         cam_list = parse_list(cameras, CAMERAS, "cameras")
         width, height = parse_resolution(res)
         seed_list = parse_seeds(seeds)

@@ -19,8 +19,9 @@ import torch
 from plansight.agent.contracts import ArmCommand, Observation
 from plansight.agent.control.config_act import ActPolicyConfig
 from plansight.agent.learning.policy_data import proprio_from_state
-from plansight.agent.learning.train_jepa import load_model, to_tensor_images
+from plansight.agent.learning.train_jepa import load_model
 from plansight.agent.shared.builtin import resolve_model
+from plansight.agent.shared.frames import to_tensor
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class ActChunkPolicy:
         try:
             with torch.no_grad():
                 proprio = self.model.normalize_proprio(torch.from_numpy(proprio_from_state(state))[None])
-                out = self.model(to_tensor_images(image[None]), proprio, torch.tensor([self._task]),
+                out = self.model(to_tensor(image[None]), proprio, torch.tensor([self._task]),
                                  torch.tensor([self._camera]))
         finally:
             torch.set_num_threads(prev)

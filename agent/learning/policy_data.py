@@ -61,10 +61,10 @@ class ChunkSamples:
         self._rows_by_task = {t: np.concatenate([np.arange(d.start, d.start + d.length) for d in self.demos
                                                  if d.task == t]) for t in self.tasks}
         self.last_row = np.empty(rows, np.int64)  # (N,) the row of each row's demo's last step
-        self._task_of_row = np.empty(rows, np.int64)
+        self.task_of_row = np.empty(rows, np.int64)  # (N,) each row's index into ``tasks``
         for d in self.demos:
             self.last_row[d.start:d.start + d.length] = d.start + d.length - 1
-            self._task_of_row[d.start:d.start + d.length] = self.tasks.index(d.task)
+            self.task_of_row[d.start:d.start + d.length] = self.tasks.index(d.task)
         log.info("%s: %d episodes, %d steps, cameras %s, tasks %s", type(self).__name__, len(self.demos), rows,
                  ", ".join(self.cameras), ", ".join(self.tasks))
 
@@ -100,9 +100,8 @@ class ChunkSamples:
 
 class PolicyDataset(ChunkSamples):
     """All successful demos of ``paths`` in memory (only those whose seed is in ``seeds`` and whose task is in
-    ``tasks``, when given), resized to
-    ``width × height`` if recorded at another size. ``states`` keeps the full 39-D state (probes read object
-    positions from it; the policy never does)."""
+    ``tasks``, when given), resized to ``width × height`` if recorded at another size. ``states`` keeps the full
+    39-D state (probes read object positions from it; the policy never does)."""
 
     def __init__(self, paths: Sequence[str | Path], cameras: Sequence[str] | None = None,
                  width: int | None = None, height: int | None = None, seeds: Collection[int] | None = None,

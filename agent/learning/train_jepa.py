@@ -30,14 +30,9 @@ from plansight.agent.learning.policy_data import PolicyDataset
 from plansight.agent.perception.jepa.act_jepa import ActJepa
 from plansight.agent.perception.jepa.config_jepa import ActJepaConfig
 from plansight.agent.shared.atomic import JsonlAppender, atomic_path
+from plansight.agent.shared.frames import to_tensor
 
 log = logging.getLogger(__name__)
-
-
-def to_tensor_images(images: np.ndarray) -> torch.Tensor:
-    """(…, H, W, 3) uint8 → (…, 3, H, W) float32 in [−1, 1]."""
-    t = torch.from_numpy(np.ascontiguousarray(images)).float().div_(127.5).sub_(1.0)
-    return t.movedim(-1, -3)
 
 
 def random_shift(images: torch.Tensor, pad: int, gen: torch.Generator) -> torch.Tensor:
@@ -54,7 +49,7 @@ def random_shift(images: torch.Tensor, pad: int, gen: torch.Generator) -> torch.
 def batch_tensors(model: ActJepa, raw: dict[str, np.ndarray], gen: torch.Generator | None = None) -> dict:
     """``PolicyDataset.sample``'s arrays as the model's inputs (images scaled, proprio normalised, augmented
     when ``gen`` is given)."""
-    images = to_tensor_images(raw["images"])
+    images = to_tensor(raw["images"])
     if gen is not None:
         images = random_shift(images, model.cfg.shift_px, gen)
     out = {"images": images, "proprio": model.normalize_proprio(torch.from_numpy(raw["proprio"])),
@@ -62,7 +57,7 @@ def batch_tensors(model: ActJepa, raw: dict[str, np.ndarray], gen: torch.Generat
            "camera": torch.from_numpy(np.asarray(raw["camera"], np.int64)),
            "actions": torch.from_numpy(raw["actions"]), "valid": torch.from_numpy(raw["valid"])}
     if model.cfg.jepa:
-        out["future_images"] = to_tensor_images(raw["future_images"])
+        out["future_images"] = to_tensor(raw["future_images"])
         out["future_proprio"] = model.normalize_proprio(torch.from_numpy(raw["future_proprio"]))
     return out
 

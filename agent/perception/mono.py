@@ -14,11 +14,10 @@ import numpy as np
 import torch
 
 from plansight.agent.contracts import CameraModel, DepthEstimate, Observation
-from plansight.agent.learning.checkpoint import CheckpointError, load_checkpoint, read_meta
+from plansight.agent.learning.checkpoint import CheckpointError
 from plansight.agent.learning.online_depth import predict_depth
 from plansight.agent.perception.config_mono import BUILTIN_PREFIX, MonoConfig
-from plansight.agent.perception.config_persistent import MonoNetConfig
-from plansight.agent.perception.mono_net import MonoDepthNet
+from plansight.agent.perception.mono_net import load_mono_net
 from plansight.agent.shared.builtin import resolve_model
 
 log = logging.getLogger(__name__)
@@ -43,13 +42,11 @@ class MonoDepthPerception:
 
     def __init__(self, cfg: MonoConfig, camera: CameraModel) -> None:
         path = resolve_checkpoint(cfg.checkpoint)
-        net_cfg = MonoNetConfig(**read_meta(path)["config"]["net"])
+        self.net, meta = load_mono_net(path)
+        net_cfg = self.net.cfg
         if (camera.width, camera.height) != (net_cfg.width, net_cfg.height):
             raise CheckpointError(f"{path}: network is {net_cfg.width}x{net_cfg.height} but camera {camera.name!r} "
                                   f"is {camera.width}x{camera.height}")
-        self.net = MonoDepthNet(net_cfg)
-        meta = load_checkpoint(path, self.net)
-        self.net.eval()
         if cfg.torch_threads is not None:
             torch.set_num_threads(cfg.torch_threads)  # process-wide; 1 keeps OpenMP from spinning against I/O threads
         self.cfg, self.camera = cfg, camera.name

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from plansight.agent.learning.checkpoint import load_checkpoint, read_meta
 from plansight.agent.perception.config_persistent import MonoNetConfig
 
 
@@ -88,6 +89,14 @@ def gaussian_log_depth_loss(mu: torch.Tensor, log_var: torch.Tensor, target_dept
     t = torch.log(target_depth.clamp_min(1e-3))
     nll = 0.5 * (log_var + (mu - t) ** 2 * torch.exp(-log_var))
     return nll[valid].sum() / n
+
+
+def load_mono_net(path) -> tuple[MonoDepthNet, dict]:
+    """The network a checkpoint (``retrain-depth`` or a mission's learner) holds, built from its own config, in eval
+    mode, and the checkpoint's metadata; ``CheckpointError`` naming the file otherwise."""
+    net = MonoDepthNet(MonoNetConfig(**read_meta(path)["config"]["net"]))
+    meta = load_checkpoint(path, net)
+    return net.eval(), meta
 
 
 def count_parameters(net: nn.Module) -> int:

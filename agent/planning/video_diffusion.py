@@ -9,8 +9,8 @@ timesteps by default, so the first step starts from pure noise (Lin et al. 2024)
 
 With ``residual``, the diffused quantity is the change from the observed frame (future − first, in [−2, 2]);
 ``sample`` adds the observed frame back. Frames are float tensors in [−1, 1]; ``to_tensor`` / ``to_frames``
-convert from / to H×W×3 uint8, ``to_rgbd_tensor`` / ``split_rgbd`` from / to RGB uint8 plus depth in metres
-(the fourth channel, coded by ``depth_norm``).
+(from ``agent/shared/frames``) convert from / to H×W×3 uint8, ``to_rgbd_tensor`` / ``split_rgbd`` from / to RGB
+uint8 plus depth in metres (the fourth channel, coded by ``depth_norm``).
 """
 
 from __future__ import annotations
@@ -23,17 +23,9 @@ from diffusers.training_utils import compute_snr
 from plansight.agent.planning.config_video import DiffusionConfig
 from plansight.agent.planning.depth_norm import decode_depth, encode_depth
 from plansight.agent.planning.video_model import VideoPlanNet
+from plansight.agent.shared.frames import to_frames, to_tensor
 
-
-def to_tensor(frames: np.ndarray) -> torch.Tensor:
-    """(…, H, W, 3) uint8 → (…, 3, H, W) float in [−1, 1]."""
-    x = torch.from_numpy(np.ascontiguousarray(frames)).float().div_(127.5).sub_(1.0)
-    return x.movedim(-1, -3)
-
-
-def to_frames(x: torch.Tensor) -> np.ndarray:
-    """(…, 3, H, W) float in [−1, 1] → (…, H, W, 3) uint8."""
-    return ((x.clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).movedim(-3, -1).cpu().numpy()
+__all__ = ["VideoDiffusion", "split_rgbd", "to_frames", "to_rgbd_tensor", "to_tensor"]
 
 
 def to_rgbd_tensor(frames: np.ndarray, depth_m: np.ndarray, near: float, far: float) -> torch.Tensor:

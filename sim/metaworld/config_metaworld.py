@@ -88,6 +88,13 @@ def parse_resolution(spec: str) -> tuple[int, int]:
     return w, h
 
 
+def parse_tasks(spec: str) -> list[str]:
+    """``--tasks``: comma-separated task names, ``all`` (AVDC's 11) or ``act-jepa-15`` (``tasks.TASK_GROUPS``)."""
+    from plansight.sim.metaworld.tasks import TASK_GROUPS
+
+    return parse_list(spec, tuple(ALL_TASKS), "tasks", TASK_GROUPS)
+
+
 def parse_list(spec: str, allowed: tuple[str, ...], what: str, groups: dict[str, tuple[str, ...]] | None = None
                ) -> list[str]:
     """``"a,b"`` or ``"all"`` → names, each checked against ``allowed`` (``ConfigError`` naming them). ``groups``
