@@ -249,6 +249,49 @@ def train_video_cmd(
     _print_summary("train video", summary)
 
 
+@train_app.command("refiner")
+def train_refiner_cmd(
+    data: Annotated[list[Path], typer.Option(help="expert dataset (HDF5) from `plansight collect metaworld`; repeat "
+                                             "to train on several as one")],
+    base: Annotated[str, typer.Option(help="the video model whose plans are refined (a folder or builtin:NAME)")] = (
+        "builtin:video_mw_64x48"),
+    out: Annotated[Path, typer.Option(help="run folder: pairs/, model/, state/, log.jsonl")] = Path("runs/refiner"),
+    config: Annotated[Path | None, typer.Option(help="config YAML (TrainRefinerConfig fields)")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, help="override steps")] = None,
+    pairs: Annotated[int | None, typer.Option(min=1, help="override pairs (clips in the pair bank)")] = None,
+    threads: Annotated[int, typer.Option(min=1, max=64, help="torch threads")] = 2,
+    resume: Annotated[bool, typer.Option(help="continue from out/state")] = False,
+) -> None:
+    """Train the self-conditioned refiner (VideoAgent) on the base model's own plans and the true futures; it runs as
+    refiner {type: self_conditioned, checkpoint: OUT/model}."""
+    from plansight.agent.planning.config_refine import TrainRefinerConfig
+    from plansight.launch.train_video import load_config_file
+
+    try:
+        cfg = load_config_file(config, {"steps": steps, "pairs": pairs}, TrainRefinerConfig)
+    except MissionError as e:
+        fail(str(e))
+    _writable_dir(out, "--out")
+    import torch
+
+    torch.set_num_threads(threads)
+    from plansight.agent.learning.train_refiner import train_refiner
+
+    with Progress(TextColumn("[bold]train refiner"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("train", total=cfg.steps, info="")
+
+        def on_step(k: int, loss: float) -> None:
+            progress.update(task, completed=k, info=f"loss {loss:.4f}")
+
+        try:
+            summary = train_refiner(data, base, out, cfg, resume, on_step)
+        except (ValueError, FileNotFoundError) as e:
+            progress.stop()
+            fail(str(e))
+    _print_summary("train refiner", summary)
+
+
 @train_app.command("jepa")
 def train_jepa_cmd(
     data: Annotated[list[Path] | None, typer.Option(

@@ -12,6 +12,7 @@ Slots and how ``build`` constructs their parts (``target(cfg, *args)``):
 * ``perception``, ``policy`` (drone policies): ``(cfg, camera_model)``.
 * ``executor`` (video plan → arm commands): ``(cfg, cameras, seed)``.
 * ``planner`` (video planners): ``(cfg, arm, executor)``; a learned planner ignores both.
+* ``refiner`` (plan → refined plan, nested in a learned planner's config as ``refiner``): ``(cfg)``.
 * ``arm_policy`` (observation → arm command, no plan): ``(cfg, arm)``.
 """
 
@@ -70,6 +71,10 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         "diffusion": Entry("plansight.agent.planning.video_planner:DiffusionVideoPlanner.from_config",
                            "plansight.agent.planning.config_planner:DiffusionPlannerConfig",
                            preflight="plansight.agent.planning.video_planner:DiffusionVideoPlanner.preflight"),
+    },
+    "refiner": {
+        "self_conditioned": Entry("plansight.agent.planning.video_planner:DiffusionVideoPlanner.from_refiner_config",
+                                  "plansight.agent.planning.config_refine:RefinerConfig"),
     },
     "arm_policy": {
         "expert": Entry(f"{_MW}.expert:ExpertArmPolicy.from_config", f"{_MW}.config_expert:ExpertPolicyConfig"),

@@ -36,6 +36,8 @@ class VideoModelConfig(BaseModel):
                         "condition, the future frames' depth is predicted")
     depth_near_m: float = Field(0.2, gt=0.0, description="near plane of the depth code, metres")
     depth_far_m: float = Field(5.0, gt=0.0, description="far plane of the depth code, metres")
+    self_condition: bool = Field(False, description="also conditioned on a previous plan (VideoAgent's refinement; "
+                                 "agent/planning/refine.py)")
 
     @model_validator(mode="after")
     def _check(self) -> VideoModelConfig:

@@ -50,11 +50,13 @@ class VideoDiffusion:
 
     def loss(self, future: torch.Tensor, first: torch.Tensor, task_ids: torch.Tensor,
              generator: torch.Generator | None = None, timesteps: torch.Tensor | None = None,
-             model: torch.nn.Module | None = None) -> torch.Tensor:
+             model: torch.nn.Module | None = None, prev: torch.Tensor | None = None) -> torch.Tensor:
         """Mean weighted MSE. future (B, C, F, H, W), first (B, C, H, W) in [−1, 1], C = ``net.channels``;
         task_ids (B,).
 
         ``model``: the network to run (e.g. accelerate's wrapped copy of ``net``); default ``net``.
+        ``prev``: the plan being refined (B, C, F, H, W) in [−1, 1], from ``refine.refine_condition``, for a
+        self-conditioned ``net``; ``None``: a first generation.
         """
         b = future.shape[0]
         dev = future.device
@@ -69,7 +71,8 @@ class VideoDiffusion:
         if self.cfg.cond_dropout > 0:
             drop = torch.rand(b, generator=generator, device=dev) < self.cfg.cond_dropout
             task_ids = torch.where(drop, torch.full_like(task_ids, self.net.null_task), task_ids)
-        pred = (model or self.net)(noisy, timesteps, first, task_ids)
+        pred = (model or self.net)(noisy, timesteps, first, task_ids) if prev is None else \
+            (model or self.net)(noisy, timesteps, first, task_ids, prev)
         mse = ((pred.float() - target.float()) ** 2).mean(dim=(1, 2, 3, 4))
         if self.cfg.snr_gamma is not None:
             snr = compute_snr(self.noise_scheduler, timesteps)
@@ -80,8 +83,10 @@ class VideoDiffusion:
 
     @torch.no_grad()
     def sample(self, first: torch.Tensor, task_ids: torch.Tensor, generator: torch.Generator | None = None,
-               steps: int | None = None, guidance_scale: float | None = None) -> torch.Tensor:
+               steps: int | None = None, guidance_scale: float | None = None,
+               prev: torch.Tensor | None = None) -> torch.Tensor:
         """(B, C, F, H, W) in [−1, 1] from the observed frames ``first`` (B, C, H, W); C = ``net.channels``.
+        ``prev``: the plan to refine (B, C, F, H, W), as in ``loss``; fresh noise either way (VideoAgent).
 
         Guidance: pred = uncond + s·(cond − uncond); s = 1 is purely conditional (one pass), s = 0
         purely unconditional.
@@ -93,15 +98,16 @@ class VideoDiffusion:
         b = first.shape[0]
         x = torch.randn((b, self.net.channels, c.n_future, c.height, c.width), generator=generator, device=first.device)
         null = torch.full_like(task_ids, self.net.null_task)
+        extra = () if prev is None else (prev,)
         for t in sampler.timesteps:
             ts = torch.full((b,), int(t), device=first.device, dtype=torch.long)
             if s == 1.0:
-                pred = self.net(x, ts, first, task_ids)
+                pred = self.net(x, ts, first, task_ids, *extra)
             elif s == 0.0:
-                pred = self.net(x, ts, first, null)
+                pred = self.net(x, ts, first, null, *extra)
             else:
                 both = self.net(torch.cat([x, x]), torch.cat([ts, ts]), torch.cat([first, first]),
-                                torch.cat([task_ids, null]))
+                                torch.cat([task_ids, null]), *(torch.cat([p, p]) for p in extra))
                 cond, uncond = both.chunk(2)
                 pred = uncond + s * (cond - uncond)
             x = sampler.step(pred, t, x).prev_sample

@@ -20,6 +20,12 @@ Tensors: frames in [−1, 1], shape (B, C, F, H, W) with F = ``n_future`` and C 
 ``depth_near_m`` and ``depth_far_m``); the observed frame (B, C, H, W) is repeated over F and
 concatenated on channels, so the U-Net sees (B, 2C, F, H, W).
 
+Self-conditioning (``self_condition=True``, VideoAgent's refinement model, sharing its parameters with the
+generator): a previous plan (B, C, F, H, W), in the same [−1, 1] range as the frames, is concatenated too, so the
+U-Net sees (B, 3C, F, H, W). Without a previous plan (the first generation) that slot holds the observed frame
+repeated over F: a plan in which nothing moves. ``agent/planning/refine.py`` builds it from a trained plain model,
+with the new input weights zero, so it starts as that model.
+
 Why not ``diffusers.UNet3DConditionModel``: it adds a temporal transformer at full resolution
 (``transformer_in``) and four 3-D convolutions per temporal layer; on a CPU that made one training
 step at 64×48, batch 8, 3–4× slower than this network of the same width (11.8 vs 3.7 s, then 11.2
@@ -96,7 +102,7 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
                  block_out_channels: tuple[int, ...] = (16, 32, 64), layers_per_block: int = 1,
                  attention_head_dim: int = 16, norm_num_groups: int = 8, task_embed_dim: int = 64,
                  attention_levels: int = 1, depth: bool = False, depth_near_m: float = 0.2,
-                 depth_far_m: float = 5.0) -> None:
+                 depth_far_m: float = 5.0, self_condition: bool = False) -> None:
         super().__init__()
         chs = list(block_out_channels)
         n, g, f = len(chs), norm_num_groups, n_future
@@ -106,7 +112,7 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
         self.task_embedding = nn.Embedding(len(tasks) + 1, task_embed_dim)  # last row: the null task
         self.task_proj = nn.Linear(task_embed_dim, temb)
         ch = self.channels
-        self.conv_in = nn.Conv2d(2 * ch, chs[0], kernel_size=3, padding=1)
+        self.conv_in = nn.Conv2d(self.input_copies * ch, chs[0], kernel_size=3, padding=1)
 
         def attn(level: int) -> bool:
             return level >= n - attention_levels
@@ -146,6 +152,12 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
         return 4 if self.config.depth else 3
 
     @property
+    def input_copies(self) -> int:
+        """Frame-sized inputs on channels: noisy target and observed frame, plus the previous plan when
+        self-conditioned."""
+        return 3 if self.config.get("self_condition", False) else 2
+
+    @property
     def null_task(self) -> int:
         return len(self.config.tasks)
 
@@ -158,14 +170,25 @@ class VideoPlanNet(ModelMixin, ConfigMixin):
         return torch.tensor([known.index(t) for t in names], dtype=torch.long, device=self.device)
 
     def forward(self, noisy: torch.Tensor, timesteps: torch.Tensor, first: torch.Tensor,
-                task_ids: torch.Tensor) -> torch.Tensor:
-        """noisy (B, C, F, H, W), timesteps (B,), first (B, C, H, W), task_ids (B,) → (B, C, F, H, W)."""
+                task_ids: torch.Tensor, prev: torch.Tensor | None = None) -> torch.Tensor:
+        """noisy (B, C, F, H, W), timesteps (B,), first (B, C, H, W), task_ids (B,) → (B, C, F, H, W).
+
+        ``prev`` (B, C, F, H, W) in [−1, 1]: the plan to refine, for a self-conditioned model only; ``None``: the
+        observed frame repeated (a first generation)."""
         b, ch, f, h, w = noisy.shape
         if (h, w, f, ch) != (self.config.height, self.config.width, self.config.n_future, self.channels):
             raise ValueError(f"model is {self.config.width}x{self.config.height}x{self.config.n_future} frames of "
                              f"{self.channels} channels, got {w}x{h}x{f} of {ch}")
-        x = torch.cat([noisy, first.unsqueeze(2).expand(b, ch, f, h, w)], dim=1)
-        x = x.permute(0, 2, 1, 3, 4).reshape(b * f, 2 * ch, h, w)  # frames as a batch for the spatial layers
+        tiled = first.unsqueeze(2).expand(b, ch, f, h, w)
+        parts = [noisy, tiled]
+        if self.input_copies == 3:
+            if prev is not None and prev.shape != noisy.shape:
+                raise ValueError(f"previous plan is {tuple(prev.shape)}, expected {tuple(noisy.shape)}")
+            parts.append(tiled if prev is None else prev)
+        elif prev is not None:
+            raise ValueError("this model is not self-conditioned: it cannot refine a previous plan")
+        x = torch.cat(parts, dim=1)
+        x = x.permute(0, 2, 1, 3, 4).reshape(b * f, self.input_copies * ch, h, w)  # frames as a batch
         t = self.time_proj(timesteps.expand(b)).to(dtype=x.dtype)
         emb = self.time_embedding(t) + self.task_proj(self.task_embedding(task_ids))
         emb = emb.repeat_interleave(f, dim=0)  # (B·F, temb)

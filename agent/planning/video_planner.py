@@ -27,7 +27,9 @@ import torch
 from plansight.agent.contracts import Observation, VideoPlan
 from plansight.agent.learning.video_clips import resize_depth_to, resize_to
 from plansight.agent.planning.config_planner import DiffusionPlannerConfig
+from plansight.agent.planning.config_refine import RefinerConfig
 from plansight.agent.planning.config_video import DiffusionConfig
+from plansight.agent.planning.refine import refine_condition
 from plansight.agent.planning.video_diffusion import VideoDiffusion, split_rgbd, to_frames, to_rgbd_tensor, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
 from plansight.agent.shared.builtin import resolve_model
@@ -59,6 +61,8 @@ class DiffusionVideoPlanner:
         self.diffusion = VideoDiffusion(self.net, cfg.model_copy(update=update))
         self.meta = meta
         self._sample_s = 0.0
+        self.refiner: DiffusionVideoPlanner | None = None  # refines every plan ``refine_rounds`` times
+        self.refine_rounds = 0
         c = self.net.config
         log.info("video planner %s: %dx%d, %d future frames, tasks %s", path, c.width, c.height, c.n_future,
                  ", ".join(c.tasks))
@@ -67,7 +71,20 @@ class DiffusionVideoPlanner:
     def from_config(cls, cfg: DiffusionPlannerConfig, *_context: object) -> DiffusionVideoPlanner:
         """The registry's constructor: ``build("planner", cfg, arm, executor)`` (a learned planner sees only
         observations: the arm and executor are not used)."""
-        return cls(cfg.checkpoint, steps=cfg.sample_steps, guidance_scale=cfg.guidance_scale)
+        planner = cls(cfg.checkpoint, steps=cfg.sample_steps, guidance_scale=cfg.guidance_scale)
+        if cfg.refiner is not None and cfg.refine_rounds > 0:
+            planner.refiner = cls.from_refiner_config(cfg.refiner)
+            planner.refine_rounds = cfg.refine_rounds
+        return planner
+
+    @classmethod
+    def from_refiner_config(cls, cfg: RefinerConfig, *_context: object) -> DiffusionVideoPlanner:
+        """The registry's ``refiner`` constructor: a self-conditioned checkpoint (``PlannerError`` otherwise)."""
+        refiner = cls(cfg.checkpoint, steps=cfg.sample_steps)
+        if not refiner.self_conditioned:
+            raise PlannerError(f"refiner {cfg.checkpoint}: not a self-conditioned model (train one with "
+                               "`plansight train refiner`)")
+        return refiner
 
     @staticmethod
     def preflight(cfg: DiffusionPlannerConfig, tasks: list[str], width: int, height: int) -> None:
@@ -99,10 +116,19 @@ class DiffusionVideoPlanner:
     def predicts_depth(self) -> bool:
         return bool(self.net.config.depth)
 
+    @property
+    def self_conditioned(self) -> bool:
+        """Whether the model can refine a previous plan (``refine``)."""
+        return self.net.input_copies == 3
+
     def sample(self, first: np.ndarray, task: str, n: int = 1, seed: int | None = None,
-               first_depth: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+               first_depth: np.ndarray | None = None, prev: np.ndarray | None = None,
+               prev_depth: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """``n`` futures at the model's size from ``first`` (h, w, 3) uint8, already at it: frames (n, F, h, w, 3)
-        uint8 and, for an RGB-D model (which needs ``first_depth`` (h, w), metres), depth (n, F, h, w) metres."""
+        uint8 and, for an RGB-D model (which needs ``first_depth`` (h, w), metres), depth (n, F, h, w) metres.
+
+        ``prev`` (n, F, h, w, 3) uint8 (and ``prev_depth`` (n, F, h, w) metres for RGB-D): plans to refine, one
+        per sample, for a self-conditioned model; coded by ``refine_condition``, as in training."""
         c = self.net.config
         if first.shape != (c.height, c.width, 3):
             raise PlannerError(f"first frame is {first.shape}, the model takes ({c.height}, {c.width}, 3)")
@@ -119,8 +145,15 @@ class DiffusionVideoPlanner:
         else:
             x0 = to_tensor(first[None])
         x0 = x0.to(self.net.device).expand(n, -1, -1, -1).contiguous()
+        cond = None
+        if prev is not None:
+            if not self.self_conditioned:
+                raise PlannerError("this checkpoint is not self-conditioned: it cannot refine plans")
+            if prev.shape != (n, c.n_future, c.height, c.width, 3):
+                raise PlannerError(f"previous plans are {prev.shape}, expected {(n, c.n_future, c.height, c.width, 3)}")
+            cond = refine_condition(prev, prev_depth, c).to(self.net.device)
         gen = torch.Generator(device="cpu").manual_seed(0 if seed is None else seed)
-        video = self.diffusion.sample(x0, ids, gen).movedim(2, 1)  # (n, F, C, h, w)
+        video = self.diffusion.sample(x0, ids, gen, prev=cond).movedim(2, 1)  # (n, F, C, h, w)
         if not c.depth:
             return to_frames(video), None
         return split_rgbd(video, c.depth_near_m, c.depth_far_m)
@@ -131,6 +164,29 @@ class DiffusionVideoPlanner:
         return self.sample(first, task, n, seed, first_depth)[0]
 
     def plan(self, obs: Observation, task: str, camera: str, n: int = 1, seed: int | None = None) -> list[VideoPlan]:
+        plans = self._plan(obs, task, camera, n, seed, None)
+        for k in range(self.refine_rounds if self.refiner is not None else 0):
+            t0 = time.perf_counter()
+            plans = self.refiner.refine(obs, plans, None if seed is None else seed * 31 + k + 1)
+            self._sample_s += time.perf_counter() - t0
+        return plans
+
+    def refine(self, obs: Observation, plans: list[VideoPlan], seed: int | None = None) -> list[VideoPlan]:
+        """One refinement round: each plan (from ``obs``, at the camera's size) regenerated with itself as the
+        condition, from fresh noise and the same observed frame (VideoAgent's self-conditioning consistency)."""
+        if not plans:
+            return []
+        c = self.net.config
+        prev = np.stack([[resize_to(f, c.height, c.width) for f in p.frames[1:]] for p in plans])
+        prev_depth = None
+        if c.depth:
+            if any(p.depth is None for p in plans):
+                raise PlannerError("an RGB-D refiner needs plans with depth")
+            prev_depth = np.stack([[resize_depth_to(d, c.height, c.width) for d in p.depth[1:]] for p in plans])
+        return self._plan(obs, plans[0].task, plans[0].camera, len(plans), seed, (prev, prev_depth))
+
+    def _plan(self, obs: Observation, task: str, camera: str, n: int, seed: int | None,
+              prev: tuple[np.ndarray, np.ndarray | None] | None) -> list[VideoPlan]:
         if camera not in obs.images:
             raise PlannerError(f"no image from camera {camera!r}; observation has {sorted(obs.images)}")
         if n < 1:
@@ -149,7 +205,8 @@ class DiffusionVideoPlanner:
                                    "observation has none (observe with depth=True)")
         t0 = time.perf_counter()
         video, depth = self.sample(resize_to(img, c.height, c.width), task, n, seed,
-                                   None if obs_depth is None else resize_depth_to(obs_depth, c.height, c.width))
+                                   None if obs_depth is None else resize_depth_to(obs_depth, c.height, c.width),
+                                   *(prev or (None, None)))
         self._sample_s += time.perf_counter() - t0
         plans = []
         for k, v in enumerate(video):
