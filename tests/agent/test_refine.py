@@ -119,3 +119,14 @@ def test_planner_config_refines_every_plan(base_model):
     assert build("refiner", cfg.refiner).self_conditioned
     with pytest.raises(PlannerError, match="not a self-conditioned model"):
         build("refiner", RefinerConfig(checkpoint=str(base_model / "base" / "model")))
+
+
+def test_confidence_and_critique_from_paired_episodes():
+    from bench.refinement import measures
+
+    pairs = [("a/c/1", True, True), ("a/c/2", True, False), ("a/c/3", False, True), ("a/c/4", False, False),
+             ("a/c/5", False, False)]
+    m = measures(pairs)
+    assert m["confidence"]["k"] == 1 and m["confidence"]["n"] == 2
+    assert m["critique"]["k"] == 1 and m["critique"]["n"] == 3
+    assert m["before"]["k"] == 2 and m["after"]["k"] == 2 and m["net_change"] == 0.0
