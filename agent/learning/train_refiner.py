@@ -31,7 +31,7 @@ from plansight.agent.planning.refine import make_self_conditioned, refine_condit
 from plansight.agent.planning.video_diffusion import VideoDiffusion, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
 from plansight.agent.planning.video_planner import DiffusionVideoPlanner
-from plansight.agent.shared.atomic import JsonlAppender, atomic_path
+from plansight.agent.shared.atomic import JsonlAppender, atomic_path, replace_folder
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def _save(net: VideoPlanNet, opt: torch.optim.Optimizer, out: Path, step: int, w
     net.save_pretrained(tmp_state / "net")
     torch.save(opt.state_dict(), tmp_state / "optim.pt")
     (tmp_state / "step.json").write_text(json.dumps({"step": step, "wall_time_s": round(wall_s, 1)}))
-    _swap(tmp_state, state)
+    replace_folder(tmp_state, state)
     tmp = out / "model.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     net.save_pretrained(tmp)
@@ -145,15 +145,6 @@ def _save(net: VideoPlanNet, opt: torch.optim.Optimizer, out: Path, step: int, w
             "data": [str(p) for p in data_paths], "data_sha256": data_hash(list(data_paths)),
             "wall_time_s": round(wall_s, 1)}}
     (tmp / "plansight_train.json").write_text(json.dumps(meta, indent=2))
-    _swap(tmp, out / "model")
+    replace_folder(tmp, out / "model")
     log.info("step %d: saved %s", step, out / "model")
 
-
-def _swap(new: Path, final: Path) -> None:
-    """Replace folder ``final`` by ``new``; a kill leaves ``final`` or ``final.old`` whole."""
-    old = final.with_name(final.name + ".old")
-    if final.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        final.rename(old)
-    new.rename(final)
-    shutil.rmtree(old, ignore_errors=True)

@@ -32,7 +32,7 @@ from plansight.agent.learning.video_clips import Clip, VideoClipDataset, file_ha
 from plansight.agent.planning.config_video import TrainVideoConfig
 from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_rgbd_tensor, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
-from plansight.agent.shared.atomic import atomic_path
+from plansight.agent.shared.atomic import atomic_path, replace_folder
 
 log = logging.getLogger(__name__)
 
@@ -177,10 +177,5 @@ def _save(acc: Accelerator, net: VideoPlanNet, ema: EMAModel, out: Path, state_d
             "diffusion": cfg.diffusion.model_dump(mode="json")}
     (tmp / "plansight_train.json").write_text(json.dumps(meta, indent=2))
     final = out / "model"
-    old = out / "model.old"
-    if final.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        final.rename(old)
-    tmp.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_folder(tmp, final)
     log.info("step %d: saved %s", step, final)
