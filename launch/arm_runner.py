@@ -46,9 +46,11 @@ class ArmEpisode:
 @dataclass(frozen=True)
 class ArmParts:
     """The configs of the parts: a planner with an executor, or an arm policy (registry slots ``planner``,
-    ``executor``, ``arm_policy``); ``plan_res`` degrades predicted frames to (width, height) and back."""
+    ``executor``, ``arm_policy``); ``plan_res`` degrades predicted frames to (width, height) and back. ``planner``
+    may also be a ready ``VideoPlanner`` (a caller that keeps one model across episodes, or plays back fixed
+    plans)."""
 
-    planner: BaseModel | None = None
+    planner: BaseModel | VideoPlanner | None = None
     executor: BaseModel | None = None
     arm_policy: BaseModel | None = None
     plan_res: tuple[int, int] | None = None
@@ -121,7 +123,8 @@ def run_arm_episode(arm: Arm, episode: ArmEpisode, parts: ArmParts,
             _run_policy(arm, episode, build("arm_policy", parts.arm_policy, arm), step, timing)
         else:
             executor = build("executor", parts.executor, arm.cameras, episode.seed * 1000)
-            planner = build("planner", parts.planner, arm, executor)
+            planner = (build("planner", parts.planner, arm, executor) if isinstance(parts.planner, BaseModel)
+                       else parts.planner)
             if parts.plan_res is not None:
                 planner = LowResPlanner(planner, *parts.plan_res)
             _run_plans(arm, episode, planner, executor, step, event, out)

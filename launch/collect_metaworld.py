@@ -53,3 +53,48 @@ def collect_metaworld(
                               + ("ok" if d.success else "[red]expert failed[/]")))
     console.print(f"[green]wrote[/] {summary['path']}: {summary['demos']} demos, {summary['successful']} "
                     f"successful, {summary['failed']} failed (kept, flagged in mask/failed)")
+
+
+@app.command("plans")
+def collect_plans(
+    checkpoint: Annotated[str, typer.Option(help="video model folder or builtin:<name>")] = "builtin:video_mw_64x48",
+    tasks: Annotated[str, typer.Option(help="comma-separated tasks or 'all' (the 11 AVDC tasks)")] = "all",
+    cameras: Annotated[str, typer.Option(help="comma-separated cameras, or 'all'")] = "corner,corner2,corner3",
+    seeds: Annotated[str, typer.Option(help="start seeds, e.g. 1100-1199 (never the test seeds 0-24)")] = "1100-1109",
+    candidates: Annotated[int, typer.Option(min=1, max=64, help="plans sampled per start, each executed")] = 4,
+    res: Annotated[str, typer.Option(help="camera size WIDTHxHEIGHT the plans are executed at")] = "320x240",
+    sample_steps: Annotated[int | None, typer.Option(min=1, help="DDIM steps (default: the checkpoint's)")] = None,
+    executor: Annotated[list[str] | None, typer.Option(help="executor override FIELD=VALUE (repeatable)")] = None,
+    out: Annotated[Path, typer.Option(help="folder of labelled plans (resumed when it exists)")] = Path(
+        "data/plan_labels"),
+    workers: Annotated[int, typer.Option(min=1, max=64, help="processes (the labels do not depend on it)")] = 1,
+) -> None:
+    """Sample plans with a video model and label each by executing it (0 replans): a plan critic's data."""
+    from plansight.agent.shared.ranges import parse_ints
+    from plansight.launch.eval_metaworld import parse_executor
+    from plansight.launch.plan_labels import label_plans
+    from plansight.sim.metaworld.config_metaworld import CAMERAS, ConfigError, parse_list, parse_resolution, parse_tasks
+
+    try:
+        task_list = parse_tasks(tasks)
+        cam_list = parse_list(cameras, CAMERAS, "cameras")
+        width, height = parse_resolution(res)
+        seed_list = parse_ints(seeds, "seeds", bare_is_count=False)
+        overrides = parse_executor(executor or [])
+    except (ConfigError, ValueError) as e:
+        fail(str(e))
+    with Progress(TextColumn("[bold]label"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                  TimeRemainingColumn(), console=console) as progress:
+        bar = progress.add_task("starts", total=None, info="")
+
+        def on_start(k: int, n: int, r: tuple | None) -> None:
+            info = "" if r is None else f"{r[0]}/{r[1]}/{r[2]}: {sum(r[3])}/{len(r[3])} succeeded"
+            progress.update(bar, completed=k, total=n, info=info)
+
+        try:
+            summary = label_plans(out, task_list, cam_list, seed_list, checkpoint, candidates, width, height,
+                                  sample_steps, overrides, workers, on_start=on_start)
+        except ValueError as e:
+            fail(str(e))
+    console.print(f"[green]labelled[/] {out}: {summary['starts']} starts, {summary['plans']} plans, "
+                  f"{summary['successes']} successful")

@@ -1,0 +1,236 @@
+"""Plans labelled by their verified outcome: the data a plan critic learns from (``plansight collect plans``).
+
+For each start (task, camera, seed) the video model samples ``candidates`` plans in one batch from the first
+observation; each plan is then executed from that same start (the arm is reset to the seed) with 0 replans, by the
+same executor, configuration and executor seed as ``plansight eval metaworld``, and Meta-World's success flag
+(AVDC's rule: the flag, then 10 more steps, within 500) labels it. Plans are stored at the model's resolution,
+frame 0 (the observation) included: what the planner sees, and what a critic will be shown.
+
+Layout of ``out/``:
+
+* ``meta.json``: the model, sampler, executor configuration and resolution; a later run with other settings is
+  refused (labels of two planners never mix);
+* ``starts/<task>__<camera>__<seed>.npz``, one per start, written atomically: ``frames`` (n, F+1, h, w, 3) uint8,
+  ``success`` (n,) bool, ``success_step`` (n,) int (−1: none), ``steps`` (n,) int, ``error`` (n,) str. A killed run
+  keeps whole starts, and a re-run labels only the starts that have no file.
+
+Only tuning and training seeds may be labelled (test seeds 0–24 are refused): a critic is tuned on these labels.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from plansight.agent.contracts import Observation, VideoPlan
+from plansight.agent.shared.atomic import atomic_path
+from plansight.launch.rundir import write_json
+
+log = logging.getLogger(__name__)
+
+TEST_SEEDS = range(0, 25)  # Meta-World's test seeds: never labelled
+
+
+@dataclass(frozen=True)
+class LabelJob:
+    """One worker's share: ``seeds`` of one (task, camera), on one arm kept across them."""
+
+    task: str
+    camera: str
+    seeds: tuple[int, ...]
+    checkpoint: str
+    candidates: int
+    width: int
+    height: int
+    sample_steps: int | None
+    executor: tuple[tuple[str, str], ...]
+    out: Path
+
+
+class FixedPlanner:
+    """A ``VideoPlanner`` that hands out given plans in order (the executor's first plan, then any replans)."""
+
+    def __init__(self, plans: Iterable[VideoPlan]) -> None:
+        self._plans = list(plans)
+
+    @property
+    def timings(self) -> Mapping[str, float]:
+        return {}
+
+    def plan(self, obs: Observation, task: str, camera: str, n: int = 1, seed: int | None = None) -> list[VideoPlan]:
+        if not self._plans:
+            raise RuntimeError("fixed planner: no plan left")
+        return [self._plans.pop(0)]
+
+
+def start_path(out: Path, task: str, camera: str, seed: int) -> Path:
+    return out / "starts" / f"{task}__{camera}__{seed}.npz"
+
+
+def to_model_res(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(T, H, W, 3) uint8 → (T, height, width, 3) uint8 (area resampling; identity at that size)."""
+    if frames.shape[1:3] == (height, width):
+        return frames
+    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
+
+
+def label_start(arm, planner, task: str, camera: str, seed: int, candidates: int, executor_cfg,
+                model_res: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Sample ``candidates`` plans at the start ``seed`` and execute each from it (0 replans); the start's arrays."""
+    from plansight.launch.arm_runner import ArmEpisode, ArmParts, run_arm_episode
+
+    obs = arm.reset(seed)
+    obs = arm.observe((camera,))
+    plans = planner.plan(obs, task, camera, n=candidates, seed=seed * 100)
+    rows: dict[str, list] = {"success": [], "success_step": [], "steps": [], "error": []}
+    for plan in plans:
+        outcome = run_arm_episode(arm, ArmEpisode(task, camera, seed, 0),
+                                  ArmParts(planner=FixedPlanner([plan]), executor=executor_cfg))
+        rows["success"].append(outcome.success)
+        rows["success_step"].append(-1 if outcome.success_step is None else outcome.success_step)
+        rows["steps"].append(outcome.steps)
+        rows["error"].append(outcome.error or "")
+    frames = np.stack([to_model_res(p.frames, *model_res) for p in plans])
+    return {"frames": frames, "success": np.array(rows["success"], bool),
+            "success_step": np.array(rows["success_step"], np.int64), "steps": np.array(rows["steps"], np.int64),
+            "error": np.array(rows["error"], dtype=str)}
+
+
+def run_job(job: LabelJob) -> list[tuple[str, str, int, list[bool]]]:
+    """Label ``job.seeds`` (skipping starts already on disk); (task, camera, seed, successes) per start labelled."""
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner
+    from plansight.launch.eval_metaworld import executor_config
+    from plansight.sim.metaworld.arm_sim import MetaWorldArm
+    from plansight.sim.metaworld.config_metaworld import make_config
+
+    logging.getLogger("plansight.sim").setLevel(logging.WARNING)
+    todo = [s for s in job.seeds if not start_path(job.out, job.task, job.camera, s).is_file()]
+    if not todo:
+        return []
+    planner = DiffusionVideoPlanner(job.checkpoint, steps=job.sample_steps)
+    c = planner.net.config
+    cfg = executor_config(job.executor)
+    arm = MetaWorldArm(make_config(task=job.task, cameras=(job.camera,), width=job.width, height=job.height))
+    done = []
+    try:
+        for seed in todo:
+            arrays = label_start(arm, planner, job.task, job.camera, seed, job.candidates, cfg, (c.width, c.height))
+            path = start_path(job.out, job.task, job.camera, seed)
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
+                np.savez_compressed(f, **arrays)
+            done.append((job.task, job.camera, seed, arrays["success"].tolist()))
+    finally:
+        arm.close()
+    return done
+
+
+def check_meta(out: Path, meta: dict) -> None:
+    """Write ``out/meta.json``, or check that an existing one has the same settings (``ValueError`` naming the
+    first that differs)."""
+    path = out / "meta.json"
+    if path.is_file():
+        old = json.loads(path.read_text())
+        for k, v in meta.items():
+            if old.get(k) != v:
+                raise ValueError(f"{out} holds labels with {k}={old.get(k)!r}, not {v!r}: use another --out")
+        return
+    write_json(path, meta)
+
+
+def label_plans(out: Path, tasks: list[str], cameras: list[str], seeds: list[int], checkpoint: str,
+                candidates: int = 4, width: int = 320, height: int = 240, sample_steps: int | None = None,
+                executor: tuple[tuple[str, str], ...] = (), workers: int = 1, seeds_per_job: int = 5,
+                on_start: Callable[[int, int, tuple | None], None] | None = None) -> dict:
+    """Label every start not yet in ``out``; returns counts (starts, plans, successes) over all of ``out``."""
+    test = sorted(set(seeds) & set(TEST_SEEDS))
+    if test:
+        raise ValueError(f"seeds {test[0]}…: Meta-World's test seeds 0-24 are never labelled (a critic is tuned "
+                         "on these labels)")
+    if candidates < 1:
+        raise ValueError(f"candidates must be at least 1, got {candidates}")
+    meta = {"checkpoint": checkpoint, "candidates": candidates, "res": f"{width}x{height}",
+            "sample_steps": sample_steps, "executor": dict(executor), "replans": 0}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "starts").mkdir(exist_ok=True)
+    check_meta(out, meta)
+    jobs = [LabelJob(t, c, tuple(seeds[i:i + seeds_per_job]), checkpoint, candidates, width, height, sample_steps,
+                     executor, out)
+            for i in range(0, len(seeds), seeds_per_job) for t in tasks for c in cameras]
+    total = len(tasks) * len(cameras) * len(seeds)
+    n_done = sum(start_path(out, t, c, s).is_file() for t in tasks for c in cameras for s in seeds)
+    if on_start:
+        on_start(n_done, total, None)
+    t0 = time.perf_counter()
+
+    def finished(results: list) -> None:
+        nonlocal n_done
+        for r in results:
+            n_done += 1
+            if on_start:
+                on_start(n_done, total, r)
+
+    if workers <= 1:
+        for j in jobs:
+            finished(run_job(j))
+    else:
+        import multiprocessing as mp
+
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            for f in as_completed([pool.submit(run_job, j) for j in jobs]):
+                finished(f.result())
+    summary = summarize_labels(out)
+    summary["seconds"] = round(time.perf_counter() - t0, 1)
+    return summary
+
+
+def load_labels(out: Path, seeds: Iterable[int] | None = None) -> dict[str, np.ndarray]:
+    """Every labelled plan in ``out`` (optionally only ``seeds``): ``frames`` (N, F+1, h, w, 3) uint8, ``success``
+    (N,) bool, ``task``, ``camera`` (N,) str, ``seed`` (N,) int, ``start`` (N,) int (plans of one start share it)."""
+    keep = None if seeds is None else set(seeds)
+    cols: dict[str, list] = {"frames": [], "success": [], "task": [], "camera": [], "seed": [], "start": []}
+    for k, path in enumerate(sorted((out / "starts").glob("*.npz"))):
+        task, camera, seed = path.stem.split("__")
+        if keep is not None and int(seed) not in keep:
+            continue
+        with np.load(path) as z:
+            n = len(z["success"])
+            cols["frames"].append(z["frames"])
+            cols["success"].append(z["success"])
+        cols["task"] += [task] * n
+        cols["camera"] += [camera] * n
+        cols["seed"] += [int(seed)] * n
+        cols["start"] += [k] * n
+    if not cols["frames"]:
+        raise ValueError(f"{out}: no labelled plans (run `plansight collect plans` first)")
+    return {"frames": np.concatenate(cols["frames"]), "success": np.concatenate(cols["success"]),
+            "task": np.array(cols["task"]), "camera": np.array(cols["camera"]),
+            "seed": np.array(cols["seed"], np.int64), "start": np.array(cols["start"], np.int64)}
+
+
+def summarize_labels(out: Path) -> dict:
+    """Starts, plans and successes in ``out``, overall and per task."""
+    per_task: dict[str, list[int]] = {}
+    starts = 0
+    for path in (out / "starts").glob("*.npz"):
+        task = path.stem.split("__")[0]
+        with np.load(path) as z:
+            s = z["success"]
+        starts += 1
+        row = per_task.setdefault(task, [0, 0, 0])
+        row[0] += len(s)
+        row[1] += int(s.sum())
+        row[2] += int(s.any())
+    return {"starts": starts, "plans": sum(r[0] for r in per_task.values()),
+            "successes": sum(r[1] for r in per_task.values()),
+            "per_task": {t: {"plans": r[0], "successes": r[1], "starts_with_a_success": r[2]}
+                         for t, r in sorted(per_task.items())}}
