@@ -292,6 +292,50 @@ def train_refiner_cmd(
     _print_summary("train refiner", summary)
 
 
+@train_app.command("critic")
+def train_critic_cmd(
+    labels: Annotated[Path, typer.Option(help="labelled plans from `plansight collect plans`")] = Path(
+        "data/plan_labels"),
+    out: Annotated[Path, typer.Option(help="run folder: model.safetensors, log.jsonl")] = Path("runs/critic"),
+    encoder: Annotated[str | None, typer.Option(help="override encoder: cnn or act_jepa (frozen)")] = None,
+    config: Annotated[Path | None, typer.Option(help="config YAML (TrainCriticConfig fields)")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, help="override steps")] = None,
+    threads: Annotated[int, typer.Option(min=1, max=64, help="torch threads")] = 2,
+) -> None:
+    """Train the plan critic on executed plans; it runs as critic {type: learned, checkpoint: OUT/model.safetensors}
+    and is measured by `python -m bench.critic`."""
+    from plansight.agent.planning.config_critic import TrainCriticConfig
+    from plansight.launch.train_video import load_config_file
+
+    try:
+        cfg = load_config_file(config, {"steps": steps, "encoder": encoder}, TrainCriticConfig)
+    except MissionError as e:
+        fail(str(e))
+    _writable_dir(out, "--out")
+    import torch
+
+    torch.set_num_threads(threads)
+    from plansight.agent.learning.train_critic import train_critic
+
+    with Progress(TextColumn("[bold]train critic"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("train", total=cfg.steps, info="")
+        last: dict[str, float] = {}
+
+        def on_step(k: int, loss: float, val_auc: float | None) -> None:
+            if val_auc is not None:
+                last["auc"] = val_auc
+            info = f"loss {loss:.4f}" + (f", val AUC {last['auc']:.3f}" if "auc" in last else "")
+            progress.update(task, completed=k, info=info)
+
+        try:
+            summary = train_critic(labels, out, cfg, on_step)
+        except (ValueError, FileNotFoundError) as e:
+            progress.stop()
+            fail(str(e))
+    _print_summary("train critic", {k: v for k, v in summary.items() if k != "train_config"})
+
+
 @train_app.command("jepa")
 def train_jepa_cmd(
     data: Annotated[list[Path] | None, typer.Option(

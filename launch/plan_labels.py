@@ -28,10 +28,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from plansight.agent.contracts import Observation, VideoPlan
+from plansight.agent.learning.labelled_plans import start_path, summarize_labels, to_size
 from plansight.agent.shared.atomic import atomic_path
 from plansight.launch.rundir import write_json
 
@@ -72,17 +72,6 @@ class FixedPlanner:
         return [self._plans.pop(0)]
 
 
-def start_path(out: Path, task: str, camera: str, seed: int) -> Path:
-    return out / "starts" / f"{task}__{camera}__{seed}.npz"
-
-
-def to_model_res(frames: np.ndarray, width: int, height: int) -> np.ndarray:
-    """(T, H, W, 3) uint8 → (T, height, width, 3) uint8 (area resampling; identity at that size)."""
-    if frames.shape[1:3] == (height, width):
-        return frames
-    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
-
-
 def label_start(arm, planner, task: str, camera: str, seed: int, candidates: int, executor_cfg,
                 model_res: tuple[int, int]) -> dict[str, np.ndarray]:
     """Sample ``candidates`` plans at the start ``seed`` and execute each from it (0 replans); the start's arrays."""
@@ -99,7 +88,7 @@ def label_start(arm, planner, task: str, camera: str, seed: int, candidates: int
         rows["success_step"].append(-1 if outcome.success_step is None else outcome.success_step)
         rows["steps"].append(outcome.steps)
         rows["error"].append(outcome.error or "")
-    frames = np.stack([to_model_res(p.frames, *model_res) for p in plans])
+    frames = np.stack([to_size(p.frames, *model_res) for p in plans])
     return {"frames": frames, "success": np.array(rows["success"], bool),
             "success_step": np.array(rows["success_step"], np.int64), "steps": np.array(rows["steps"], np.int64),
             "error": np.array(rows["error"], dtype=str)}
@@ -191,46 +180,3 @@ def label_plans(out: Path, tasks: list[str], cameras: list[str], seeds: list[int
     summary = summarize_labels(out)
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     return summary
-
-
-def load_labels(out: Path, seeds: Iterable[int] | None = None) -> dict[str, np.ndarray]:
-    """Every labelled plan in ``out`` (optionally only ``seeds``): ``frames`` (N, F+1, h, w, 3) uint8, ``success``
-    (N,) bool, ``task``, ``camera`` (N,) str, ``seed`` (N,) int, ``start`` (N,) int (plans of one start share it)."""
-    keep = None if seeds is None else set(seeds)
-    cols: dict[str, list] = {"frames": [], "success": [], "task": [], "camera": [], "seed": [], "start": []}
-    for k, path in enumerate(sorted((out / "starts").glob("*.npz"))):
-        task, camera, seed = path.stem.split("__")
-        if keep is not None and int(seed) not in keep:
-            continue
-        with np.load(path) as z:
-            n = len(z["success"])
-            cols["frames"].append(z["frames"])
-            cols["success"].append(z["success"])
-        cols["task"] += [task] * n
-        cols["camera"] += [camera] * n
-        cols["seed"] += [int(seed)] * n
-        cols["start"] += [k] * n
-    if not cols["frames"]:
-        raise ValueError(f"{out}: no labelled plans (run `plansight collect plans` first)")
-    return {"frames": np.concatenate(cols["frames"]), "success": np.concatenate(cols["success"]),
-            "task": np.array(cols["task"]), "camera": np.array(cols["camera"]),
-            "seed": np.array(cols["seed"], np.int64), "start": np.array(cols["start"], np.int64)}
-
-
-def summarize_labels(out: Path) -> dict:
-    """Starts, plans and successes in ``out``, overall and per task."""
-    per_task: dict[str, list[int]] = {}
-    starts = 0
-    for path in (out / "starts").glob("*.npz"):
-        task = path.stem.split("__")[0]
-        with np.load(path) as z:
-            s = z["success"]
-        starts += 1
-        row = per_task.setdefault(task, [0, 0, 0])
-        row[0] += len(s)
-        row[1] += int(s.sum())
-        row[2] += int(s.any())
-    return {"starts": starts, "plans": sum(r[0] for r in per_task.values()),
-            "successes": sum(r[1] for r in per_task.values()),
-            "per_task": {t: {"plans": r[0], "successes": r[1], "starts_with_a_success": r[2]}
-                         for t, r in sorted(per_task.items())}}

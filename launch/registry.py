@@ -13,6 +13,7 @@ Slots and how ``build`` constructs their parts (``target(cfg, *args)``):
 * ``executor`` (video plan → arm commands): ``(cfg, cameras, seed)``.
 * ``planner`` (video planners): ``(cfg, arm, executor)``; a learned planner ignores both.
 * ``refiner`` (plan → refined plan, nested in a learned planner's config as ``refiner``): ``(cfg)``.
+* ``critic`` (video plans → P(success), nested in a learned planner's config as ``critic``): ``(cfg)``.
 * ``arm_policy`` (observation → arm command, no plan): ``(cfg, arm)``.
 """
 
@@ -75,6 +76,10 @@ REGISTRY: dict[str, dict[str, Entry]] = {
     "refiner": {
         "self_conditioned": Entry("plansight.agent.planning.video_planner:DiffusionVideoPlanner.from_refiner_config",
                                   "plansight.agent.planning.config_refine:RefinerConfig"),
+    },
+    "critic": {
+        "learned": Entry("plansight.agent.planning.critic:PlanCritic.from_config",
+                         "plansight.agent.planning.config_critic:CriticConfig"),
     },
     "arm_policy": {
         "expert": Entry(f"{_MW}.expert:ExpertArmPolicy.from_config", f"{_MW}.config_expert:ExpertPolicyConfig"),

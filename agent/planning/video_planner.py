@@ -15,6 +15,7 @@ the simulator: ``object_poses`` stays ``None``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -29,6 +30,7 @@ from plansight.agent.learning.video_clips import resize_depth_to, resize_to
 from plansight.agent.planning.config_planner import DiffusionPlannerConfig
 from plansight.agent.planning.config_refine import RefinerConfig
 from plansight.agent.planning.config_video import DiffusionConfig
+from plansight.agent.planning.critic import PlanCritic
 from plansight.agent.planning.refine import refine_condition
 from plansight.agent.planning.video_diffusion import VideoDiffusion, split_rgbd, to_frames, to_rgbd_tensor, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
@@ -61,8 +63,11 @@ class DiffusionVideoPlanner:
         self.diffusion = VideoDiffusion(self.net, cfg.model_copy(update=update))
         self.meta = meta
         self._sample_s = 0.0
+        self._critic_s = 0.0
         self.refiner: DiffusionVideoPlanner | None = None  # refines every plan ``refine_rounds`` times
         self.refine_rounds = 0
+        self.critic: PlanCritic | None = None  # picks among ``candidates`` and stops refinement
+        self.candidates = 1
         c = self.net.config
         log.info("video planner %s: %dx%d, %d future frames, tasks %s", path, c.width, c.height, c.n_future,
                  ", ".join(c.tasks))
@@ -75,6 +80,9 @@ class DiffusionVideoPlanner:
         if cfg.refiner is not None and cfg.refine_rounds > 0:
             planner.refiner = cls.from_refiner_config(cfg.refiner)
             planner.refine_rounds = cfg.refine_rounds
+        if cfg.critic is not None:
+            planner.critic = PlanCritic.from_config(cfg.critic)
+            planner.candidates = cfg.candidates
         return planner
 
     @classmethod
@@ -102,11 +110,29 @@ class DiffusionVideoPlanner:
         if abs(width / height - c.width / c.height) > 1e-3:
             raise PlannerError(f"res: {width}x{height} has another aspect ratio than the checkpoint's "
                                f"{c.width}x{c.height}")
+        if cfg.refiner is not None and cfg.refine_rounds > 0:
+            try:
+                refiner = DiffusionVideoPlanner.from_refiner_config(cfg.refiner)
+            except PlannerError as e:
+                raise PlannerError(f"refiner: {e}") from None
+            if refiner.net.config.n_future != c.n_future or refiner.net.config.width != c.width:
+                raise PlannerError(f"refiner: {cfg.refiner.checkpoint} plans another format than the checkpoint")
+        if cfg.critic is not None:
+            try:
+                critic = PlanCritic.from_config(cfg.critic)
+            except ValueError as e:
+                raise PlannerError(f"critic: {e}") from None
+            if critic.net.cfg.frames != c.n_future + 1:
+                raise PlannerError(f"critic: it reads plans of {critic.net.cfg.frames} frames, the checkpoint makes "
+                                   f"{c.n_future + 1}")
+            unknown = [t for t in tasks if t not in critic.net.cfg.tasks]
+            if unknown:
+                raise PlannerError(f"critic: it does not know {', '.join(unknown)}")
 
     @property
     def timings(self) -> dict[str, float]:
-        """Seconds spent sampling (``sample``), summed over plans."""
-        return {"sample": self._sample_s}
+        """Seconds spent sampling (``sample``) and judging (``critic``), summed over plans."""
+        return {"sample": self._sample_s, "critic": self._critic_s}
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -164,12 +190,37 @@ class DiffusionVideoPlanner:
         return self.sample(first, task, n, seed, first_depth)[0]
 
     def plan(self, obs: Observation, task: str, camera: str, n: int = 1, seed: int | None = None) -> list[VideoPlan]:
-        plans = self._plan(obs, task, camera, n, seed, None)
+        """``n`` plans. With a critic: ``max(n, candidates)`` sampled in one batch, the ``n`` best-scored kept (best
+        first, ``VideoPlan.score`` set), then refined while below the critic's threshold (a refinement is kept
+        only if it scores higher). Without one: ``n`` samples, each refined ``refine_rounds`` times."""
+        if self.critic is None:
+            plans = self._plan(obs, task, camera, n, seed, None)
+            for k in range(self.refine_rounds if self.refiner is not None else 0):
+                t0 = time.perf_counter()
+                plans = self.refiner.refine(obs, plans, None if seed is None else seed * 31 + k + 1)
+                self._sample_s += time.perf_counter() - t0
+            return plans
+        plans = self._judged(self._plan(obs, task, camera, max(n, self.candidates), seed, None))[:n]
         for k in range(self.refine_rounds if self.refiner is not None else 0):
+            low = [i for i, p in enumerate(plans) if p.score < self.critic.threshold]
+            if not low:
+                break  # the critic accepts every plan: refinement stops
             t0 = time.perf_counter()
-            plans = self.refiner.refine(obs, plans, None if seed is None else seed * 31 + k + 1)
+            refined = self._judged(self.refiner.refine(obs, [plans[i] for i in low],
+                                                       None if seed is None else seed * 31 + k + 1), sort=False)
             self._sample_s += time.perf_counter() - t0
-        return plans
+            for i, r in zip(low, refined, strict=True):
+                if r.score > plans[i].score:
+                    plans[i] = r
+        return sorted(plans, key=lambda p: -p.score)
+
+    def _judged(self, plans: list[VideoPlan], sort: bool = True) -> list[VideoPlan]:
+        """``plans`` with the critic's scores set (best first when ``sort``)."""
+        t0 = time.perf_counter()
+        scores = self.critic.score(plans)
+        self._critic_s += time.perf_counter() - t0
+        judged = [dataclasses.replace(p, score=float(s)) for p, s in zip(plans, scores, strict=True)]
+        return sorted(judged, key=lambda p: -p.score) if sort else judged
 
     def refine(self, obs: Observation, plans: list[VideoPlan], seed: int | None = None) -> list[VideoPlan]:
         """One refinement round: each plan (from ``obs``, at the camera's size) regenerated with itself as the

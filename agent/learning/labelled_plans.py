@@ -1,0 +1,67 @@
+"""Plans labelled by their verified outcome, as ``plansight collect plans`` writes them (``launch/plan_labels.py``):
+``<out>/starts/<task>__<camera>__<seed>.npz`` per start, holding ``frames`` (n, T, h, w, 3) uint8 (frame 0 the
+observation, at the video model's size), ``success`` (n,) bool, ``success_step``, ``steps`` and ``error`` (n,).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def start_path(out: Path, task: str, camera: str, seed: int) -> Path:
+    """The file of one start's labelled plans."""
+    return out / "starts" / f"{task}__{camera}__{seed}.npz"
+
+
+def to_size(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(T, H, W, 3) uint8 → (T, height, width, 3) uint8 (area resampling; unchanged at that size)."""
+    if frames.shape[1:3] == (height, width):
+        return frames
+    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
+
+
+def load_labels(out: Path, seeds: Iterable[int] | None = None) -> dict[str, np.ndarray]:
+    """Every labelled plan in ``out`` (optionally only ``seeds``): ``frames`` (N, F+1, h, w, 3) uint8, ``success``
+    (N,) bool, ``task``, ``camera`` (N,) str, ``seed`` (N,) int, ``start`` (N,) int (plans of one start share it)."""
+    keep = None if seeds is None else set(seeds)
+    cols: dict[str, list] = {"frames": [], "success": [], "task": [], "camera": [], "seed": [], "start": []}
+    for k, path in enumerate(sorted((out / "starts").glob("*.npz"))):
+        task, camera, seed = path.stem.split("__")
+        if keep is not None and int(seed) not in keep:
+            continue
+        with np.load(path) as z:
+            n = len(z["success"])
+            cols["frames"].append(z["frames"])
+            cols["success"].append(z["success"])
+        cols["task"] += [task] * n
+        cols["camera"] += [camera] * n
+        cols["seed"] += [int(seed)] * n
+        cols["start"] += [k] * n
+    if not cols["frames"]:
+        raise ValueError(f"{out}: no labelled plans (run `plansight collect plans` first)")
+    return {"frames": np.concatenate(cols["frames"]), "success": np.concatenate(cols["success"]),
+            "task": np.array(cols["task"]), "camera": np.array(cols["camera"]),
+            "seed": np.array(cols["seed"], np.int64), "start": np.array(cols["start"], np.int64)}
+
+
+def summarize_labels(out: Path) -> dict:
+    """Starts, plans and successes in ``out``, overall and per task."""
+    per_task: dict[str, list[int]] = {}
+    starts = 0
+    for path in (out / "starts").glob("*.npz"):
+        task = path.stem.split("__")[0]
+        with np.load(path) as z:
+            s = z["success"]
+        starts += 1
+        row = per_task.setdefault(task, [0, 0, 0])
+        row[0] += len(s)
+        row[1] += int(s.sum())
+        row[2] += int(s.any())
+    return {"starts": starts, "plans": sum(r[0] for r in per_task.values()),
+            "successes": sum(r[1] for r in per_task.values()),
+            "per_task": {t: {"plans": r[0], "successes": r[1], "starts_with_a_success": r[2]}
+                         for t, r in sorted(per_task.items())}}

@@ -1,0 +1,161 @@
+"""The plan critic: it separates a synthetic set of good plans (the object travels to the goal) from bad ones (it
+stays, or jumps about) on held-out seeds, with either encoder; the frozen ACT-JEPA encoder stays frozen; the
+planner returns the critic's best candidate; the selection and accuracy measures count what they say."""
+
+import numpy as np
+import pytest
+import torch
+
+from plansight.agent.contracts import Observation, VideoPlan
+from plansight.agent.learning import critic_metrics as cm
+from plansight.agent.learning.labelled_plans import load_labels, start_path
+from plansight.agent.learning.train_critic import train_critic
+from plansight.agent.learning.train_jepa import load_model
+from plansight.agent.planning.config_critic import CriticConfig, TrainCriticConfig
+from plansight.agent.planning.config_planner import DiffusionPlannerConfig
+from plansight.agent.planning.critic import PlanCritic, load_critic_net
+from plansight.agent.planning.video_planner import DiffusionVideoPlanner
+from plansight.agent.shared.builtin import resolve_model
+
+TASKS = ("door-open", "button-press")
+
+
+def synthetic_plan(good: bool, rng: np.random.Generator, frames: int = 8, h: int = 24, w: int = 32) -> np.ndarray:
+    """(frames, h, w, 3) uint8: a grey scene with a red block. Good: the block slides steadily right. Bad: it
+    stays put or jumps to random places."""
+    out = np.full((frames, h, w, 3), 90, np.uint8)
+    out[:, h // 2:, :] = 60
+    x, y = int(rng.integers(2, 8)), int(rng.integers(4, h - 8))
+    still = rng.random() < 0.5
+    for t in range(frames):
+        if good:
+            xt, yt = x + 3 * t, y
+        elif still:
+            xt, yt = x, y
+        else:
+            xt, yt = int(rng.integers(0, w - 4)), int(rng.integers(0, h - 4))
+        out[t, yt:yt + 4, xt:xt + 4] = (200, 40, 40)
+    return out
+
+
+def write_synthetic(root, seeds, per_start: int = 4, seed: int = 0) -> None:
+    """Labelled starts in ``plansight collect plans``'s layout, half the plans good."""
+    rng = np.random.default_rng(seed)
+    for s in seeds:
+        for task in TASKS:
+            good = rng.random(per_start) < 0.5
+            frames = np.stack([synthetic_plan(bool(g), rng) for g in good])
+            path = start_path(root, task, "corner", s)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, frames=frames, success=good, success_step=np.where(good, 100, -1),
+                     steps=np.full(per_start, 500), error=np.array([""] * per_start))
+
+
+CFG = dict(test_seeds=(100, 104), val_seeds=(105, 107), steps=150, batch_size=32, eval_every=50,
+           learning_rate=3e-3)
+
+
+@pytest.fixture(scope="module")
+def labels(tmp_path_factory):
+    root = tmp_path_factory.mktemp("labels")
+    write_synthetic(root, range(100, 120))
+    return root
+
+
+def held_out_auc(critic_path, labels) -> float:
+    data = load_labels(labels, seeds=range(100, 105))
+    critic = PlanCritic(critic_path)
+    s = critic.score_frames(data["frames"], data["task"], data["camera"])
+    return cm.auc(s, data["success"])
+
+
+def test_cnn_critic_separates_good_from_bad_plans(labels, tmp_path):
+    torch.set_num_threads(2)
+    extra = train_critic(labels, tmp_path / "c", TrainCriticConfig(encoder="cnn", **CFG))
+    assert extra["counts"]["test"]["plans"] == 40 and extra["counts"]["train"]["plans"] == 96
+    assert held_out_auc(tmp_path / "c" / "model.safetensors", labels) >= 0.9
+    assert (tmp_path / "c" / "log.jsonl").is_file()
+
+
+def test_frozen_act_jepa_critic_separates_and_keeps_the_encoder(labels, tmp_path):
+    torch.set_num_threads(2)
+    cfg = TrainCriticConfig(**{**CFG, "encoder": "act_jepa", "steps": 600, "eval_every": 100})
+    train_critic(labels, tmp_path / "j", cfg)
+    assert held_out_auc(tmp_path / "j", labels) >= 0.8
+    net, _ = load_critic_net(tmp_path / "j")
+    source = load_model(resolve_model("builtin:act_jepa_mw_96x72")).encoder.state_dict()
+    for k, v in net.jepa.state_dict().items():
+        assert torch.equal(v, source[k]), k  # never trained
+
+
+def test_split_needs_both_classes(tmp_path):
+    write_synthetic(tmp_path, range(100, 110))
+    for p in (tmp_path / "starts").glob("*.npz"):  # every plan failed
+        with np.load(p) as z:
+            arrays = dict(z)
+        arrays["success"][:] = False
+        np.savez(p, **arrays)
+    with pytest.raises(ValueError, match="needs both successes and failures"):
+        train_critic(tmp_path, tmp_path / "c", TrainCriticConfig(**{**CFG, "test_seeds": (100, 101),
+                                                                    "val_seeds": (102, 103)}))
+
+
+def test_best_of_n_and_accuracy_count_what_they_say():
+    starts = np.array([0, 0, 1, 1, 2, 2])
+    labels = np.array([False, True, False, False, True, True])
+    scores = np.array([0.9, 0.1, 0.5, 0.4, 0.2, 0.8])  # wrong at start 0
+    bon = cm.best_of_n(scores, labels, starts, ns=(1, 2))
+    assert bon["n1"]["mean"] == pytest.approx(1 / 3, abs=1e-4) and bon["n1"]["critic_top1"]["k"] == 1
+    assert bon["n2"]["critic_top1"]["k"] == 1 and bon["n2"]["pass_at_n"]["k"] == 2
+    assert bon["n2"]["mean"] == pytest.approx(0.5)
+    acc = cm.accuracy(scores, labels, 0.45)
+    assert acc["accuracy"]["k"] == 2 and acc["always_reject_accuracy"]["k"] == 3
+    assert cm.auc(scores, np.zeros(6, bool)) is None
+
+
+def test_planner_returns_the_critics_best_candidate(tmp_path):
+    """A planner with a critic and 4 candidates returns, of the 4 plans the same seed samples, the best-scored."""
+    from plansight.agent.learning.train_video import train_video
+    from plansight.agent.planning.config_video import DiffusionConfig, TrainVideoConfig
+    from tests.agent.test_video_training import MODEL, write_dataset
+
+    write_dataset(tmp_path / "d.h5")
+    train_video(tmp_path / "d.h5", tmp_path / "base", TrainVideoConfig(
+        model=MODEL, diffusion=DiffusionConfig(sample_steps=2), steps=2, batch_size=2, save_every=2, sample_every=100,
+        ema_every=1, learning_rate=1e-3))
+    rng = np.random.default_rng(1)
+    for s in range(100, 112):  # a critic at the tiny model's format (4 frames, 16×16), random labels
+        frames = rng.integers(0, 256, (4, 4, 16, 16, 3), dtype=np.uint8)
+        path = start_path(tmp_path / "labels", "push-left", "corner", s)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, frames=frames, success=np.array([True, False, True, False]), success_step=np.zeros(4),
+                 steps=np.zeros(4), error=np.array([""] * 4))
+    train_critic(tmp_path / "labels", tmp_path / "critic", TrainCriticConfig(
+        test_seeds=(100, 101), val_seeds=(102, 104), steps=3, eval_every=1, batch_size=8))
+    model = str(tmp_path / "base" / "model")
+    cfg = DiffusionPlannerConfig(checkpoint=model, critic=CriticConfig(checkpoint=str(tmp_path / "critic")),
+                                 candidates=4)
+    planner = DiffusionVideoPlanner.from_config(cfg)
+    obs = Observation(t=0.0, images={"corner": rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)},
+                      state=np.zeros(3))
+    best = planner.plan(obs, "push-left", "corner", n=1, seed=7)
+    assert len(best) == 1 and best[0].score is not None
+    plain = DiffusionVideoPlanner(model).plan(obs, "push-left", "corner", n=4, seed=7)
+    scores = planner.critic.score(plain)
+    assert best[0].score == pytest.approx(scores.max(), abs=1e-6)
+    assert np.array_equal(best[0].frames, plain[int(np.argmax(scores))].frames)
+    assert planner.timings["critic"] > 0
+
+
+def test_candidates_need_a_critic():
+    with pytest.raises(ValueError, match="needs a critic"):
+        DiffusionPlannerConfig(checkpoint="x", candidates=4)
+
+
+def test_critic_refuses_plans_of_another_format(tmp_path, labels):
+    train_critic(labels, tmp_path / "c", TrainCriticConfig(**{**CFG, "steps": 2, "eval_every": 1}))
+    critic = PlanCritic(tmp_path / "c")
+    with pytest.raises(ValueError, match="the critic reads"):
+        critic.score_frames(np.zeros((1, 5, 24, 32, 3), np.uint8), ["door-open"], ["corner"])
+    with pytest.raises(ValueError, match="knows no task"):
+        critic.score([VideoPlan(frames=np.zeros((8, 24, 32, 3), np.uint8), camera="corner", task="hammer")])
