@@ -336,6 +336,56 @@ def train_critic_cmd(
     _print_summary("train critic", {k: v for k, v in summary.items() if k != "train_config"})
 
 
+@app.command()
+def improve(
+    out: Annotated[Path, typer.Option(help="run folder: improve.json, round_<r>/ (resumed when it exists)")] = Path(
+        "runs/improve"),
+    rounds: Annotated[int, typer.Option(min=1, max=100, help="rounds to have finished")] = 3,
+    config: Annotated[Path | None, typer.Option(help="config YAML (ImproveConfig fields)")] = None,
+    base: Annotated[str | None, typer.Option(help="override base: round 0's video model")] = None,
+    data: Annotated[list[str] | None, typer.Option(help="override data: the base's expert datasets (repeat)")] = None,
+    critic: Annotated[str | None, typer.Option(help="override critic: round 0's plan critic")] = None,
+    tasks: Annotated[str | None, typer.Option(help="override tasks: comma-separated, or 'all'")] = None,
+    seeds_per_round: Annotated[int | None, typer.Option(min=1, help="override seeds_per_round")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="override workers (labelling processes)")] = None,
+    threads: Annotated[int, typer.Option(min=1, max=64, help="torch threads for the finetunes")] = 2,
+) -> None:
+    """Online self-improvement: each round plans on training seeds, executes, keeps Meta-World's verified
+    successes with their real videos, finetunes the model (and refiner, critic), and logs B-STaR's monitors."""
+    from plansight.launch.config_improve import ImproveConfig
+    from plansight.launch.train_video import load_config_file
+    from plansight.sim.metaworld.config_metaworld import ConfigError, parse_tasks
+
+    try:
+        task_list = tuple(parse_tasks(tasks)) if tasks else None
+        cfg = load_config_file(config, {"base": base, "data": tuple(data) if data else None, "critic": critic,
+                                        "tasks": task_list, "seeds_per_round": seeds_per_round,
+                                        "workers": workers}, ImproveConfig)
+    except (MissionError, ConfigError) as e:
+        fail(str(e))
+    _writable_dir(out, "--out")
+    import torch
+
+    torch.set_num_threads(threads)
+    from plansight.launch.improve import improve as run_improve
+
+    with Progress(TextColumn("[bold]improve"), TextColumn("{task.fields[stage]}"), BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console) as progress:
+        bar = progress.add_task("improve", total=None, stage="")
+        try:
+            docs = run_improve(cfg, out, rounds,
+                               on_stage=lambda s: progress.update(bar, stage=s),
+                               on_start=lambda k, n, _r: progress.update(bar, completed=k, total=n))
+        except (ValueError, FileNotFoundError) as e:
+            progress.stop()
+            fail(str(e))
+    for d in docs:
+        m = d["monitors"]
+        console.print(f"round {d['round']}: {m['mean_success']['k']}/{m['mean_success']['n']} plans succeeded, "
+                      f"pass@n {m['pass_at_n']['k']}/{m['pass_at_n']['n']}, {d['successes_recorded']} videos kept; "
+                      f"next n={d['next']['candidates']}, guidance={d['next']['guidance']} ({d['why']})")
+
+
 @train_app.command("jepa")
 def train_jepa_cmd(
     data: Annotated[list[Path] | None, typer.Option(

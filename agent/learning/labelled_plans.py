@@ -5,7 +5,7 @@ observation, at the video model's size), ``success`` (n,) bool, ``success_step``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import cv2
@@ -24,12 +24,16 @@ def to_size(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
 
 
-def load_labels(out: Path, seeds: Iterable[int] | None = None) -> dict[str, np.ndarray]:
-    """Every labelled plan in ``out`` (optionally only ``seeds``): ``frames`` (N, F+1, h, w, 3) uint8, ``success``
-    (N,) bool, ``task``, ``camera`` (N,) str, ``seed`` (N,) int, ``start`` (N,) int (plans of one start share it)."""
+def load_labels(out: Path | Sequence[Path], seeds: Iterable[int] | None = None) -> dict[str, np.ndarray]:
+    """Every labelled plan in ``out`` (one folder or several, e.g. each online round's; optionally only ``seeds``):
+    ``frames`` (N, F+1, h, w, 3) uint8, ``success`` (N,) bool, ``task``, ``camera`` (N,) str, ``seed`` (N,) int,
+    ``start`` (N,) int (plans of one start share it), ``object_path`` (N, 10, 3) metres (NaN where not recorded)."""
     keep = None if seeds is None else set(seeds)
-    cols: dict[str, list] = {"frames": [], "success": [], "task": [], "camera": [], "seed": [], "start": []}
-    for k, path in enumerate(sorted((out / "starts").glob("*.npz"))):
+    folders = [Path(out)] if isinstance(out, (str, Path)) else [Path(p) for p in out]
+    files = [p for f in folders for p in sorted((f / "starts").glob("*.npz"))]
+    cols: dict[str, list] = {"frames": [], "success": [], "task": [], "camera": [], "seed": [], "start": [],
+                             "object_path": []}
+    for k, path in enumerate(files):
         task, camera, seed = path.stem.split("__")
         if keep is not None and int(seed) not in keep:
             continue
@@ -37,15 +41,18 @@ def load_labels(out: Path, seeds: Iterable[int] | None = None) -> dict[str, np.n
             n = len(z["success"])
             cols["frames"].append(z["frames"])
             cols["success"].append(z["success"])
+            cols["object_path"].append(z["object_path"] if "object_path" in z.files
+                                       else np.full((n, 10, 3), np.nan, np.float32))
         cols["task"] += [task] * n
         cols["camera"] += [camera] * n
         cols["seed"] += [int(seed)] * n
         cols["start"] += [k] * n
     if not cols["frames"]:
-        raise ValueError(f"{out}: no labelled plans (run `plansight collect plans` first)")
+        raise ValueError(f"{', '.join(map(str, folders))}: no labelled plans (run `plansight collect plans` first)")
     return {"frames": np.concatenate(cols["frames"]), "success": np.concatenate(cols["success"]),
             "task": np.array(cols["task"]), "camera": np.array(cols["camera"]),
-            "seed": np.array(cols["seed"], np.int64), "start": np.array(cols["start"], np.int64)}
+            "seed": np.array(cols["seed"], np.int64), "start": np.array(cols["start"], np.int64),
+            "object_path": np.concatenate(cols["object_path"])}
 
 
 def summarize_labels(out: Path) -> dict:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +65,7 @@ def _shift(x: torch.Tensor, px: int, gen: torch.Generator) -> torch.Tensor:
     return torch.stack([pad[i, :, :, d[i, 0]:d[i, 0] + h, d[i, 1]:d[i, 1] + w] for i in range(b)])
 
 
-def train_critic(labels: Path, out: Path, cfg: TrainCriticConfig,
+def train_critic(labels: Path | Sequence[Path], out: Path, cfg: TrainCriticConfig,
                  on_step: Callable[[int, float, float | None], None] | None = None) -> dict:
     """Train on ``labels`` (``plansight collect plans``), write ``out/``; returns the checkpoint's ``extra``."""
     t0 = time.perf_counter()
@@ -75,7 +75,7 @@ def train_critic(labels: Path, out: Path, cfg: TrainCriticConfig,
     for name in ("train", "val"):
         m = masks[name]
         if not m.any() or y[m].all() or not y[m].any():
-            raise ValueError(f"{labels}: the {name} split ({int(m.sum())} plans, {int(y[m].sum())} successful) needs "
+            raise ValueError(f"the {name} split ({int(m.sum())} plans, {int(y[m].sum())} successful) needs "
                              "both successes and failures; label more seeds")
     tasks = tuple(sorted(set(data["task"].tolist())))
     cameras = tuple(sorted(set(data["camera"].tolist())))
@@ -151,8 +151,9 @@ def train_critic(labels: Path, out: Path, cfg: TrainCriticConfig,
     (out / "log.jsonl.tmp").replace(out / "log.jsonl")
     net.load_state_dict(best[2])
     val_scores = scores(masks["val"])
+    sources = [str(p) for p in ([labels] if isinstance(labels, (str, Path)) else labels)]
     extra = {"threshold": balanced_threshold(val_scores, y[masks["val"]]), "val_auc": round(best[0], 4),
-             "step": best[1], "labels": str(labels), "test_seeds": list(cfg.test_seeds),
+             "step": best[1], "labels": sources, "test_seeds": list(cfg.test_seeds),
              "val_seeds": list(cfg.val_seeds),
              "counts": {k: {"plans": int(m.sum()), "successes": int(y[m].sum())} for k, m in masks.items()},
              "seconds": round(time.perf_counter() - t0, 1), "train_config": cfg.model_dump(mode="json")}

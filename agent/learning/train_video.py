@@ -29,7 +29,7 @@ from diffusers.training_utils import EMAModel
 from PIL import Image
 
 from plansight.agent.learning.video_clips import Clip, VideoClipDataset, file_hash
-from plansight.agent.planning.config_video import TrainVideoConfig
+from plansight.agent.planning.config_video import TrainVideoConfig, VideoModelConfig
 from plansight.agent.planning.video_diffusion import VideoDiffusion, to_frames, to_rgbd_tensor, to_tensor
 from plansight.agent.planning.video_model import VideoPlanNet
 from plansight.agent.shared.atomic import atomic_path, replace_folder
@@ -84,7 +84,10 @@ def train_video(data_path: str | Path | Sequence[str | Path], out_dir: str | Pat
     state_dir = out / "state"
     if resume and not (state_dir / "step.json").is_file():
         raise FileNotFoundError(f"{state_dir}: nothing to resume (no step.json); start without --resume")
+    init_net = None
     mc = cfg.model
+    if cfg.init is not None:
+        init_net, mc = _init_model(cfg)
     data = VideoClipDataset(paths, mc.height, mc.width, mc.n_future, list(cfg.cameras) if cfg.cameras else None,
                             cfg.random_crop, cfg.include_failed, depth=mc.depth)
     tasks = mc.tasks or data.tasks
@@ -95,6 +98,8 @@ def train_video(data_path: str | Path | Sequence[str | Path], out_dir: str | Pat
     acc.init_trackers("video")
     torch.manual_seed(cfg.seed)
     net = VideoPlanNet(**mc.model_copy(update={"tasks": tuple(tasks)}).model_dump())
+    if init_net is not None:
+        net.load_state_dict(init_net.state_dict())
     ema = EMAModel(net.parameters(), decay=cfg.ema_decay, model_cls=VideoPlanNet, model_config=net.config)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate, betas=cfg.adam_betas)
     wrapped, opt = acc.prepare(net, opt)
@@ -133,6 +138,30 @@ def train_video(data_path: str | Path | Sequence[str | Path], out_dir: str | Pat
     return {"steps": step, "last_loss": loss_value, "wall_time_s": round(wall_before + time.perf_counter() - wall0, 1),
             "device": str(acc.device), "processes": acc.num_processes, "model": str(out / "model"),
             "parameters_m": round(sum(p.numel() for p in net.parameters()) / 1e6, 2), "data_sha256": data_sha}
+
+
+OBJECTIVE = ("train_timesteps", "beta_schedule", "prediction_type", "residual")
+
+
+def _init_model(cfg: TrainVideoConfig) -> tuple[VideoPlanNet, VideoModelConfig]:
+    """The model ``cfg.init`` names and its architecture as a ``VideoModelConfig``; ``ValueError`` when its
+    training objective differs from ``cfg.diffusion``'s (finetuning must keep the noise schedule it learned)."""
+    from plansight.agent.shared.builtin import resolve_model
+
+    path = resolve_model(cfg.init)
+    if not (path / "config.json").is_file():
+        raise ValueError(f"init: {path} holds no video model (config.json)")
+    net = VideoPlanNet.from_pretrained(path)
+    meta_file = path / "plansight_train.json"
+    if meta_file.is_file():
+        theirs = json.loads(meta_file.read_text()).get("diffusion", {})
+        ours = cfg.diffusion.model_dump(mode="json")
+        differ = [k for k in OBJECTIVE if k in theirs and theirs[k] != ours[k]]
+        if differ:
+            raise ValueError(f"init: {path} was trained with " + ", ".join(f"{k}={theirs[k]!r}" for k in differ)
+                             + "; set the same in diffusion")
+    fields = {k: net.config[k] for k in VideoModelConfig.model_fields if k in net.config}
+    return net, VideoModelConfig(**fields)
 
 
 def _with_ema(net: VideoPlanNet, ema: EMAModel, fn: Callable[[], object]) -> object:

@@ -96,4 +96,7 @@ class TrainVideoConfig(BaseModel):
     cameras: tuple[str, ...] | None = Field(None, description="cameras to train on; all in the file when null")
     random_crop: bool = True
     include_failed: bool = False
+    init: str | None = Field(None, description="start from this video model's weights (a folder or builtin:NAME): "
+                             "finetuning, e.g. an online round. Its architecture and tasks replace `model`; its "
+                             "objective (schedule, prediction, residual) must equal `diffusion`'s")
     seed: int = 0

@@ -79,6 +79,7 @@ class MetaWorldArm:
         self._obs = np.zeros(39)
         self._success = False
         self.seed: int | None = None
+        self.actions_taken: list[np.ndarray] = []
 
     # ------------------------------------------------------------------ Embodiment
     @property
@@ -117,6 +118,7 @@ class MetaWorldArm:
         self._env, self._obs = make_task_env(self.task, seed, self.cfg.max_steps)
         self.seed = seed
         self._success = False
+        self.actions_taken = []  # raw actions since this reset: replaying them repeats the episode
         self._renderer = SceneRenderer(self._env.model, self.cfg.width, self.cfg.height, self.cfg.fast_render)
         self._mask_ids = task_spec(self.task).mask_geom_ids_in(self._env.model)
         mujoco.mj_forward(self._env.model, self._env.data)
@@ -168,8 +170,11 @@ class MetaWorldArm:
         return self.max_steps - self.step_count
 
     def step_raw(self, action: np.ndarray) -> tuple[np.ndarray, dict]:
-        """Step with a raw Meta-World action (4,) in [-1, 1]; returns (obs39, info)."""
-        obs, _, _, _, info = self.env.step(np.asarray(action, dtype=np.float32))
+        """Step with a raw Meta-World action (4,) in [-1, 1]; returns (obs39, info). The action, as the env got it
+        (float32), is appended to ``actions_taken``."""
+        a = np.asarray(action, dtype=np.float32)
+        obs, _, _, _, info = self.env.step(a)
+        self.actions_taken.append(a.copy())
         self._obs = obs
         self._success = bool(info["success"])
         return obs, info

@@ -36,14 +36,19 @@ def _rollout_job(task: str, cameras: tuple[str, ...], width: int, height: int, m
 
 
 def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None, depth: bool = True,
-            masks: bool = True) -> Demo:
+            masks: bool = True, actions: np.ndarray | None = None) -> Demo:
     """One expert episode from ``seed``'s initial state, observed before every action (RGB always; depth and
-    object masks unless turned off, e.g. for policy learning, which needs neither)."""
+    object masks unless turned off, e.g. for policy learning, which needs neither).
+
+    ``actions`` (T, 4) raw Meta-World actions: replay these instead of the expert (e.g. a planner's executed
+    episode, recorded again at the dataset's size); the episode ends with them, or at success + 10 steps."""
     arm.reset(seed)
-    policy = expert_policy(arm.task)
+    policy = expert_policy(arm.task) if actions is None else None
     limit = arm.cfg.max_steps if max_steps is None else min(max_steps, arm.cfg.max_steps)
+    if actions is not None:
+        limit = min(limit, len(actions))
     obs_keys: dict[str, list[np.ndarray]] = {"state": []}
-    actions, rewards, states = [], [], []
+    applied, rewards, states = [], [], []
     success_step = -1
     for k in range(limit):
         o = arm.observe(depth=depth, masks=masks)
@@ -55,9 +60,9 @@ def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None, depth: b
             if masks:
                 obs_keys.setdefault(f"{c}_mask", []).append(o.masks[c])
         states.append(arm.snapshot().physics)
-        a = arm.expert_action(policy)
+        a = arm.expert_action(policy) if actions is None else np.asarray(actions[k], np.float64)
         _, info = arm.step_raw(a)
-        actions.append(a)
+        applied.append(a)
         rewards.append(float(info.get("unscaled_reward", 0.0)))
         if info["success"] and success_step < 0:
             success_step = k + 1
@@ -65,7 +70,7 @@ def rollout(arm: MetaWorldArm, seed: int, max_steps: int | None = None, depth: b
             break
     cams = {c: {"K": arm.cameras[c].K, "T_world_cam": arm.cameras[c].T_body_cam} for c in arm.cfg.cameras}
     return Demo(task=arm.task, seed=seed, success=success_step >= 0, success_step=success_step,
-                actions=np.array(actions), rewards=np.array(rewards), states=np.array(states),
+                actions=np.array(applied), rewards=np.array(rewards), states=np.array(states),
                 obs={k: np.stack(v) for k, v in obs_keys.items()}, cameras=cams)
 
 

@@ -137,3 +137,30 @@ def read_demo(path: str | Path, name: str) -> Demo:
                     success_step=int(g.attrs["success_step"]), actions=g["actions"][()], rewards=g["rewards"][()],
                     states=g["states"][()], obs={k: v[()] for k, v in g["obs"].items()},
                     cameras={c: {k: v[()] for k, v in g["cameras"][c].items()} for c in g["cameras"]})
+
+
+def merge_datasets(paths: list[Path], out: str | Path, source: str = "") -> dict:
+    """Write every demo of ``paths`` (same image size; each demo keeps its own cameras, ``env_args`` lists their
+    union) into one dataset at ``out`` (atomically), in order; demo attributes beyond the layout's (e.g. ``plan``)
+    are kept. Returns ``{"demos", "files"}``."""
+    env_args: dict | None = None
+    count = 0
+    with open_writer(out, {}) as w:
+        for p in paths:
+            info = read_info(p)
+            args = {k: v for k, v in info.items() if k not in ("demos", "successful", "failed", "total")}
+            if env_args is None:
+                env_args = {**args, "source": source or args.get("source", "")}
+            elif (args.get("width"), args.get("height")) != (env_args.get("width"), env_args.get("height")):
+                raise DatasetError(f"{p}: the image size differs from {paths[0]}'s")
+            env_args["cameras"] = sorted({*env_args.get("cameras", []), *args.get("cameras", [])})
+            env_args["tasks"] = sorted({*env_args.get("tasks", []), *args.get("tasks", [])})
+            w.data.attrs["env_args"] = json.dumps(env_args, sort_keys=True)
+            with h5py.File(p, "r") as f:
+                for name in info["demos"]:
+                    extra = {k: v for k, v in f["data"][name].attrs.items()
+                             if k not in ("task", "seed", "success", "success_step", "num_samples")}
+                    new = w.add(read_demo(p, name))
+                    w.data[new].attrs.update(extra)
+                    count += 1
+    return {"demos": count, "files": len(paths)}
