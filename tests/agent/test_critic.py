@@ -113,31 +113,45 @@ def test_best_of_n_and_accuracy_count_what_they_say():
     assert cm.auc(scores, np.zeros(6, bool)) is None
 
 
-def test_planner_returns_the_critics_best_candidate(tmp_path):
-    """A planner with a critic and 4 candidates returns, of the 4 plans the same seed samples, the best-scored."""
+@pytest.fixture(scope="module")
+def tiny_planner(tmp_path_factory):
+    """The tiny video model (moving squares, 4 frames of 16×16), a self-conditioned copy of it as refiner, and a
+    critic at its format trained 3 steps on random labels (its scores are arbitrary but fixed)."""
+    import shutil
+
     from plansight.agent.learning.train_video import train_video
     from plansight.agent.planning.config_video import DiffusionConfig, TrainVideoConfig
+    from plansight.agent.planning.refine import make_self_conditioned
+    from plansight.agent.planning.video_model import VideoPlanNet
     from tests.agent.test_video_training import MODEL, write_dataset
 
-    write_dataset(tmp_path / "d.h5")
-    train_video(tmp_path / "d.h5", tmp_path / "base", TrainVideoConfig(
+    tmp = tmp_path_factory.mktemp("tiny")
+    write_dataset(tmp / "d.h5")
+    train_video(tmp / "d.h5", tmp / "base", TrainVideoConfig(
         model=MODEL, diffusion=DiffusionConfig(sample_steps=2), steps=2, batch_size=2, save_every=2, sample_every=100,
         ema_every=1, learning_rate=1e-3))
+    make_self_conditioned(VideoPlanNet.from_pretrained(tmp / "base" / "model")).save_pretrained(tmp / "refiner")
+    shutil.copy(tmp / "base" / "model" / "plansight_train.json", tmp / "refiner")
     rng = np.random.default_rng(1)
-    for s in range(100, 112):  # a critic at the tiny model's format (4 frames, 16×16), random labels
+    for s in range(100, 112):
         frames = rng.integers(0, 256, (4, 4, 16, 16, 3), dtype=np.uint8)
-        path = start_path(tmp_path / "labels", "push-left", "corner", s)
+        path = start_path(tmp / "labels", "push-left", "corner", s)
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, frames=frames, success=np.array([True, False, True, False]), success_step=np.zeros(4),
                  steps=np.zeros(4), error=np.array([""] * 4))
-    train_critic(tmp_path / "labels", tmp_path / "critic", TrainCriticConfig(
+    train_critic(tmp / "labels", tmp / "critic", TrainCriticConfig(
         test_seeds=(100, 101), val_seeds=(102, 104), steps=3, eval_every=1, batch_size=8))
-    model = str(tmp_path / "base" / "model")
-    cfg = DiffusionPlannerConfig(checkpoint=model, critic=CriticConfig(checkpoint=str(tmp_path / "critic")),
-                                 candidates=4)
-    planner = DiffusionVideoPlanner.from_config(cfg)
     obs = Observation(t=0.0, images={"corner": rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)},
                       state=np.zeros(3))
+    return tmp, obs
+
+
+def test_planner_returns_the_critics_best_candidate(tiny_planner):
+    """A planner with a critic and 4 candidates returns, of the 4 plans the same seed samples, the best-scored."""
+    tmp, obs = tiny_planner
+    model = str(tmp / "base" / "model")
+    cfg = DiffusionPlannerConfig(checkpoint=model, critic=CriticConfig(checkpoint=str(tmp / "critic")), candidates=4)
+    planner = DiffusionVideoPlanner.from_config(cfg)
     best = planner.plan(obs, "push-left", "corner", n=1, seed=7)
     assert len(best) == 1 and best[0].score is not None
     plain = DiffusionVideoPlanner(model).plan(obs, "push-left", "corner", n=4, seed=7)
@@ -145,6 +159,32 @@ def test_planner_returns_the_critics_best_candidate(tmp_path):
     assert best[0].score == pytest.approx(scores.max(), abs=1e-6)
     assert np.array_equal(best[0].frames, plain[int(np.argmax(scores))].frames)
     assert planner.timings["critic"] > 0
+
+
+def test_critic_stops_refinement_and_keeps_only_better_plans(tiny_planner):
+    """Refinement runs only while the critic rejects a plan, and a refined plan replaces it only if it scores
+    higher: with every plan accepted nothing is refined; with none accepted, no returned plan scores below the
+    unrefined choice."""
+    from plansight.agent.planning.config_refine import RefinerConfig
+
+    tmp, obs = tiny_planner
+    cfg = DiffusionPlannerConfig(checkpoint=str(tmp / "base" / "model"),
+                                 critic=CriticConfig(checkpoint=str(tmp / "critic")), candidates=4,
+                                 refiner=RefinerConfig(checkpoint=str(tmp / "refiner")), refine_rounds=3)
+    planner = DiffusionVideoPlanner.from_config(cfg)
+    no_refine = DiffusionVideoPlanner.from_config(cfg.model_copy(update={"refiner": None}))
+    chosen = no_refine.plan(obs, "push-left", "corner", n=2, seed=3)
+    planner.critic.threshold = 0.0  # accepts everything
+    calls = []
+    refine = planner.refiner.refine
+    planner.refiner.refine = lambda *a, **k: calls.append(1) or refine(*a, **k)
+    accepted = planner.plan(obs, "push-left", "corner", n=2, seed=3)
+    assert not calls and [p.score for p in accepted] == [p.score for p in chosen]
+    planner.critic.threshold = 2.0  # accepts nothing: every round refines
+    refined = planner.plan(obs, "push-left", "corner", n=2, seed=3)
+    assert len(calls) == 3
+    assert [p.score for p in refined] == sorted((p.score for p in refined), reverse=True)
+    assert refined[0].score >= chosen[0].score - 1e-9 and min(p.score for p in refined) >= chosen[1].score - 1e-9
 
 
 def test_candidates_need_a_critic():

@@ -84,3 +84,25 @@ def test_train_resume_save_and_plan(tmp_path):
         DiffusionVideoPlanner(tmp_path / "nothing")
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
         train_video(tmp_path / "d.h5", tmp_path / "fresh", cfg, resume=True)
+
+
+def test_finetune_starts_from_the_init_model_and_keeps_its_objective(tmp_path):
+    """``init``: the run starts from that model's weights (its architecture replaces ``model``), and a different
+    training objective is refused in one line."""
+    import torch
+
+    from plansight.agent.planning.video_model import VideoPlanNet
+
+    write_dataset(tmp_path / "d.h5")
+    diff = DiffusionConfig(sample_steps=2, train_timesteps=50)
+    base = TrainVideoConfig(model=MODEL, diffusion=diff, steps=1, batch_size=2, save_every=1, sample_every=100)
+    train_video(tmp_path / "d.h5", tmp_path / "base", base)
+    init = str(tmp_path / "base" / "model")
+    tune = TrainVideoConfig(model=VideoModelConfig(), diffusion=diff, steps=1, batch_size=2, save_every=1,
+                            sample_every=100, init=init, learning_rate=1e-12)
+    train_video(tmp_path / "d.h5", tmp_path / "tuned", tune)
+    a = VideoPlanNet.from_pretrained(init).state_dict()
+    b = VideoPlanNet.from_pretrained(tmp_path / "tuned" / "model").state_dict()
+    assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)  # a 1e-12 step from init
+    with pytest.raises(ValueError, match="train_timesteps=50"):
+        train_video(tmp_path / "d.h5", tmp_path / "bad", tune.model_copy(update={"diffusion": DiffusionConfig()}))
