@@ -97,6 +97,9 @@ PROTOCOLS: dict[str, Callable[[dict], str | None]] = {
     "video_planner_rgbd": lambda f: (f"seeds {f['seeds']} + {f['quality_seeds']} overlap the test seeds 0-24"
                                      if set(f["seeds"] + f["quality_seeds"]) & set(range(25)) else None),
     "fuzz": lambda f: None if f["scale"] >= 1.0 else f"scale {f['scale']}, the protocol's counts need scale 1",
+    "critic": lambda f: (f"held-out seeds {f['test_seeds']} overlap the test seeds 0-24"
+                         if f["test_seeds"][0] < 25 else None if f["test"]["plans"] >= 500
+                         else f"{f['test']['plans']} held-out plans, need ≥ 500"),
     "persistent_ssl": lambda f: (None if f["online_learning_sim_minutes"] >= 10 else
                                  f"{f['online_learning_sim_minutes']} simulated minutes, need ≥ 10"),
 }
