@@ -235,12 +235,27 @@ def _act_jepa(f: dict, date: str) -> list[tuple[str, str]]:
     return rows
 
 
+def _critic(f: dict, date: str) -> list[tuple[str, str]]:
+    t, parts = f["test"], []
+    for name, v in f["critics"].items():
+        if "at_threshold" not in v or v["auc"] is None:
+            continue
+        b = v["best_of_n"].get("n4")
+        parts.append(f"{name} AUC {v['auc']:.3f}, accuracy {100 * v['at_threshold']['accuracy']['p']:.1f} %"
+                     + (f", best of 4 {b['critic_top1']['k']}/{b['critic_top1']['n']} starts vs one sample "
+                        f"{100 * b['mean']:.1f} %" if b else ""))
+    prior = f["critics"].get("task_camera_prior", {}).get("auc")
+    return [(f"Plan critic on executed plans, held-out seeds {f['test_seeds'][0]}–{f['test_seeds'][1]} ({t['plans']} "
+             f"plans, {t['successes']} successful; target AUC ≥ 0.85; VideoAgent's GPT-4 judge 69 / 75 % accuracy)",
+             "; ".join(parts) + (f"; (task, camera) prior alone AUC {prior:.3f}" if prior is not None else ""))]
+
+
 SECTIONS: list[tuple[str, Callable[[dict, str], list[tuple[str, str]]]]] = [
     ("drone_foundation", _drone), ("persistent_ssl", _ssl), ("avoidance_levels", _levels), ("ardrone", _ardrone),
     ("airsim", _airsim), ("fuzz", _fuzz), ("rl", _rl), ("hilp", _hilp),
     ("metaworld_oracle", _oracle), ("executor_ablation", _ablation), ("video_planner", _video),
     ("arm_trajectories", _arm_traj), ("plan_format", _plan_format), ("video_planner_rgbd", _rgbd),
-    ("metaworld_sac", _sac), ("act_jepa", _act_jepa),
+    ("metaworld_sac", _sac), ("act_jepa", _act_jepa), ("critic", _critic),
 ]
 
 

@@ -51,7 +51,7 @@ def write_synthetic(root, seeds, per_start: int = 4, seed: int = 0) -> None:
                      steps=np.full(per_start, 500), error=np.array([""] * per_start))
 
 
-CFG = dict(test_seeds=(100, 104), val_seeds=(105, 107), steps=150, batch_size=32, eval_every=50,
+CFG = dict(encoder="cnn", test_seeds=(100, 104), val_seeds=(105, 107), steps=150, batch_size=32, eval_every=50,
            learning_rate=3e-3)
 
 
@@ -71,7 +71,7 @@ def held_out_auc(critic_path, labels) -> float:
 
 def test_cnn_critic_separates_good_from_bad_plans(labels, tmp_path):
     torch.set_num_threads(2)
-    extra = train_critic(labels, tmp_path / "c", TrainCriticConfig(encoder="cnn", **CFG))
+    extra = train_critic(labels, tmp_path / "c", TrainCriticConfig(**CFG))
     assert extra["counts"]["test"]["plans"] == 40 and extra["counts"]["train"]["plans"] == 96
     assert held_out_auc(tmp_path / "c" / "model.safetensors", labels) >= 0.9
     assert (tmp_path / "c" / "log.jsonl").is_file()
@@ -140,7 +140,7 @@ def tiny_planner(tmp_path_factory):
         np.savez(path, frames=frames, success=np.array([True, False, True, False]), success_step=np.zeros(4),
                  steps=np.zeros(4), error=np.array([""] * 4))
     train_critic(tmp / "labels", tmp / "critic", TrainCriticConfig(
-        test_seeds=(100, 101), val_seeds=(102, 104), steps=3, eval_every=1, batch_size=8))
+        encoder="cnn", test_seeds=(100, 101), val_seeds=(102, 104), steps=3, eval_every=1, batch_size=8))
     obs = Observation(t=0.0, images={"corner": rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)},
                       state=np.zeros(3))
     return tmp, obs
