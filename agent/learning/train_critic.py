@@ -7,14 +7,16 @@ binary cross-entropy with the positives weighted by the training split's negativ
 rare). The ACT-JEPA encoder is frozen, so its frame features are computed once; the CNN trains end to end, with
 a random shift of whole plans (``shift_px``).
 
-Outputs in ``out/``: ``model.safetensors`` (``save_checkpoint``: weights, the network's config, ``extra`` with the
-threshold, the validation AUC, the step kept, the split and the label counts), ``log.jsonl`` (step, loss, val AUC).
-A run takes minutes on 2 cores; a killed run is simply run again (nothing partial is kept as the model).
+Outputs in ``out/``: ``config.json`` (the network's config), ``model.safetensors`` (``save_checkpoint``: weights,
+the network's config, ``extra`` with the threshold, the validation AUC, the step kept, the split and the label
+counts), ``log.jsonl`` (step, loss, val AUC). A run takes minutes on 2 cores; a killed run is simply run again
+(nothing partial is kept as the model).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -28,7 +30,7 @@ from plansight.agent.learning.checkpoint import save_checkpoint
 from plansight.agent.learning.labelled_plans import load_labels
 from plansight.agent.planning.config_critic import CriticNetConfig, TrainCriticConfig
 from plansight.agent.planning.critic_net import PlanCriticNet
-from plansight.agent.shared.atomic import JsonlAppender
+from plansight.agent.shared.atomic import JsonlAppender, atomic_path
 from plansight.agent.shared.frames import to_tensor
 
 log = logging.getLogger(__name__)
@@ -158,5 +160,7 @@ def train_critic(labels: Path | Sequence[Path], out: Path, cfg: TrainCriticConfi
              "counts": {k: {"plans": int(m.sum()), "successes": int(y[m].sum())} for k, m in masks.items()},
              "seconds": round(time.perf_counter() - t0, 1), "train_config": cfg.model_dump(mode="json")}
     save_checkpoint(out / "model.safetensors", net, net_cfg.model_dump(mode="json"), best[1], extra=extra)
+    with atomic_path(out / "config.json") as tmp:  # the folder is then a model ``builtin:`` can name
+        tmp.write_text(json.dumps({"kind": "plan_critic", **net_cfg.model_dump(mode="json")}, indent=2))
     log.info("critic: val AUC %.3f at step %d, threshold %.3f", best[0], best[1], extra["threshold"])
     return extra

@@ -7,6 +7,8 @@ folder (the files are package data of the installed distribution).
 * ``builtin:act_jepa_mw_96x72``, ``builtin:act_mw_96x72``, ``builtin:act_jepa_mw15_96x72``: the Meta-World ACT-JEPA
   policy, its ACT baseline (the 11 AVDC tasks) and ACT-JEPA on its paper's 15 tasks
   (folders: ``model.safetensors``, ``config.json``).
+* ``builtin:critic_mw_64x48``: the plan critic of ``video_mw_64x48``'s plans (``plansight train critic``; a folder:
+  ``model.safetensors``, ``config.json``).
 """
 
 from __future__ import annotations

@@ -199,3 +199,20 @@ def test_critic_refuses_plans_of_another_format(tmp_path, labels):
         critic.score_frames(np.zeros((1, 5, 24, 32, 3), np.uint8), ["door-open"], ["corner"])
     with pytest.raises(ValueError, match="knows no task"):
         critic.score([VideoPlan(frames=np.zeros((8, 24, 32, 3), np.uint8), camera="corner", task="hammer")])
+
+
+def test_the_shipped_critic_judges_the_shipped_models_plans():
+    """``builtin:critic_mw_64x48`` reads ``video_mw_64x48``'s plans (8 frames, 64×48), every AVDC task, and the
+    planner's preflight accepts the pair."""
+    from plansight.agent.planning.video_planner import DiffusionVideoPlanner
+    from plansight.sim.metaworld.tasks import TASKS
+
+    critic = PlanCritic("builtin:critic_mw_64x48")
+    assert critic.net.cfg.encoder == "act_jepa" and 0.0 < critic.threshold < 1.0
+    rng = np.random.default_rng(0)
+    s = critic.score_frames(rng.integers(0, 256, (2, 8, 48, 64, 3), dtype=np.uint8), ["door-open"] * 2,
+                            ["corner", "corner3"])
+    assert s.shape == (2,) and ((s >= 0) & (s <= 1)).all()
+    cfg = DiffusionPlannerConfig(checkpoint="builtin:video_mw_64x48", critic=CriticConfig(
+        checkpoint="builtin:critic_mw_64x48"), candidates=4)
+    DiffusionVideoPlanner.preflight(cfg, list(TASKS), 320, 240)
