@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                "critics": results}
     if curves:
         png = args.png or (PNG if args.record else common.scratch_dir() / "critic_roc.png")
-        plot_roc(curves, png, f"plan critic, held-out seeds {t_lo}–{t_hi}: {int(test.sum())} plans, "
+        plot_roc(curves, png, f"held-out seeds {t_lo}–{t_hi}: {int(test.sum())} plans, "
                                    f"{int(y.sum())} succeeded")
     common.RECORD = args.record
     common.record("critic", figures, markdown(figures))
@@ -148,21 +148,26 @@ def markdown(f: dict) -> str:
         "rest train. Test seeds 0–24 are never labelled. Intervals: 95 %, AUC by bootstrap over starts, rates by "
         "Wilson.",
         "",
-        "| Critic | AUC | AUC within a task (mean) | Accuracy at the threshold | Balanced accuracy | Accepts successes "
-        "| Rejects failures |",
-        "|---|---|---|---|---|---|---|",
+        "| Critic | AUC | AUC − the prior's | AUC within a task (mean) | Accuracy at the threshold | Balanced accuracy "
+        "| Accepts successes | Rejects failures |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    prior = f["critics"].get("task_camera_prior", {}).get("auc")
     for name, v in f["critics"].items():
         ci = v["auc_ci95"]
         auc = f"{v['auc']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if v["auc"] is not None and ci else "–"
+        gain = f"{v['auc'] - prior:+.3f}" if v["auc"] is not None and prior is not None else "–"
         w = v["within_task_auc"]
         within = f"{w['mean']:.3f} ({w['groups']} tasks)" if w["mean"] is not None else "–"
         at = v.get("at_threshold")
         if at:
-            lines.append(f"| {name} | {auc} | {within} | {_pct(at['accuracy'])} | {at['balanced_accuracy']:.3f} | "
+            lines.append(f"| {name} | {auc} | {gain} | {within} | {_pct(at['accuracy'])} | {at['balanced_accuracy']:.3f} | "
                          f"{_pct(at['true_positive_rate'])} | {_pct(at['true_negative_rate'])} |")
         else:
-            lines.append(f"| {name} | {auc} | {within} | – | – | – | – |")
+            lines.append(f"| {name} | {auc} | {gain} | {within} | – | – | – | – |")
+    lines += ["", "The prior scores a plan by its (task, camera)'s success rate on the training seeds: most of the pooled "
+                  "AUC comes from which task and camera a plan belongs to (some never succeed); the within-task AUC "
+                  "and best of n are what a critic adds."]
     first = next((v for v in f["critics"].values() if v.get("at_threshold")), None)
     if first:
         lines += ["", f"Rejecting every plan is {_pct(first['at_threshold']['always_reject_accuracy'])} accurate "
