@@ -26,6 +26,7 @@ from bench import common
 from bench.common import ROOT
 from plansight.agent.learning import critic_metrics as cm
 from plansight.agent.learning.labelled_plans import load_labels
+from plansight.agent.learning.train_critic import split_masks
 
 PNG = ROOT / "docs" / "img" / "critic_roc.png"
 
@@ -92,9 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the critics were trained on different splits: {sorted(splits)}", file=sys.stderr)
         return 2
     (t_lo, t_hi), (v_lo, v_hi) = next(iter(splits))
-    seed = data["seed"]
-    test = (seed >= t_lo) & (seed <= t_hi)
-    train = ~test & ~((seed >= v_lo) & (seed <= v_hi))
+    masks = split_masks(data["seed"], (t_lo, t_hi), (v_lo, v_hi))
+    test, train = masks["test"], masks["train"]
     y = data["success"][test]
     if not test.any():
         print(f"{args.labels}: no plans from the held-out seeds {t_lo}-{t_hi}", file=sys.stderr)

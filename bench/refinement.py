@@ -21,7 +21,8 @@ import json
 import sys
 from pathlib import Path
 
-from bench.common import RESULTS, machine, wilson
+from bench.common import RESULTS, machine
+from plansight.agent.learning.critic_metrics import rate
 from plansight.launch.eval_metaworld import read_log
 from plansight.launch.rundir import write_json
 
@@ -37,17 +38,13 @@ def paired(before: Path, after: Path) -> list[tuple[str, bool, bool]]:
 
 
 def measures(pairs: list[tuple[str, bool, bool]]) -> dict:
-    def prob(k: int, n: int) -> dict:
-        lo, hi = wilson(k, n) if n else (0.0, 1.0)
-        return {"k": k, "n": n, "p": round(k / n, 4) if n else None, "ci95": [round(lo, 4), round(hi, 4)]}
-
     ok_before = [p for p in pairs if p[1]]
     fail_before = [p for p in pairs if not p[1]]
     n = len(pairs)
     acc_b, acc_a = sum(p[1] for p in pairs), sum(p[2] for p in pairs)
-    return {"starts": n, "before": prob(acc_b, n), "after": prob(acc_a, n),
-            "confidence": prob(sum(p[2] for p in ok_before), len(ok_before)),
-            "critique": prob(sum(p[2] for p in fail_before), len(fail_before)),
+    return {"starts": n, "before": rate(acc_b, n), "after": rate(acc_a, n),
+            "confidence": rate(sum(p[2] for p in ok_before), len(ok_before)),
+            "critique": rate(sum(p[2] for p in fail_before), len(fail_before)),
             "net_change": round((acc_a - acc_b) / n, 4) if n else None}
 
 

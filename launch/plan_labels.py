@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from plansight.agent.contracts import Observation, VideoPlan
-from plansight.agent.learning.labelled_plans import start_path, summarize_labels, to_size
+from plansight.agent.learning.labelled_plans import start_path, summarize_labels
+from plansight.agent.learning.video_clips import resize_to
 from plansight.agent.shared.atomic import atomic_path
 from plansight.launch.rundir import write_json
 
@@ -129,7 +130,7 @@ def label_start(arm, planner, task: str, camera: str, seed: int, candidates: int
                 demos.append((k, demo))
             else:
                 log.warning("%s/%s/seed %d plan %d: its replay did not succeed; not kept", task, camera, seed, k)
-    frames = np.stack([to_size(p.frames, *model_res) for p in plans])
+    frames = np.stack([resize_to(p.frames, model_res[1], model_res[0]) for p in plans])
     return {"frames": frames, "success": np.array(rows["success"], bool),
             "success_step": np.array(rows["success_step"], np.int64), "steps": np.array(rows["steps"], np.int64),
             "error": np.array(rows["error"], dtype=str), "object_path": np.stack(rows["object_path"])}, demos

@@ -8,20 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 
 def start_path(out: Path, task: str, camera: str, seed: int) -> Path:
     """The file of one start's labelled plans."""
     return out / "starts" / f"{task}__{camera}__{seed}.npz"
-
-
-def to_size(frames: np.ndarray, width: int, height: int) -> np.ndarray:
-    """(T, H, W, 3) uint8 → (T, height, width, 3) uint8 (area resampling; unchanged at that size)."""
-    if frames.shape[1:3] == (height, width):
-        return frames
-    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
 
 
 def load_labels(out: Path | Sequence[Path], seeds: Iterable[int] | None = None) -> dict[str, np.ndarray]:

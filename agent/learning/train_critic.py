@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.metrics import roc_auc_score
 
 from plansight.agent.learning.checkpoint import save_checkpoint
+from plansight.agent.learning.critic_metrics import auc
 from plansight.agent.learning.labelled_plans import load_labels
 from plansight.agent.planning.config_critic import CriticNetConfig, TrainCriticConfig
 from plansight.agent.planning.critic_net import PlanCriticNet
@@ -36,10 +36,11 @@ from plansight.agent.shared.frames import to_tensor
 log = logging.getLogger(__name__)
 
 
-def split_masks(seed: np.ndarray, cfg: TrainCriticConfig) -> dict[str, np.ndarray]:
-    """Boolean masks ``train``, ``val``, ``test`` over the labelled plans, by their start seed."""
-    test = (seed >= cfg.test_seeds[0]) & (seed <= cfg.test_seeds[1])
-    val = (seed >= cfg.val_seeds[0]) & (seed <= cfg.val_seeds[1]) & ~test
+def split_masks(seed: np.ndarray, test_seeds: Sequence[int], val_seeds: Sequence[int]) -> dict[str, np.ndarray]:
+    """Boolean masks ``train``, ``val``, ``test`` over the labelled plans, by their start seed (inclusive
+    ``(first, last)`` ranges; ``TrainCriticConfig``'s, or those a checkpoint records)."""
+    test = (seed >= test_seeds[0]) & (seed <= test_seeds[1])
+    val = (seed >= val_seeds[0]) & (seed <= val_seeds[1]) & ~test
     return {"train": ~test & ~val, "val": val, "test": test}
 
 
@@ -72,7 +73,7 @@ def train_critic(labels: Path | Sequence[Path], out: Path, cfg: TrainCriticConfi
     """Train on ``labels`` (``plansight collect plans``), write ``out/``; returns the checkpoint's ``extra``."""
     t0 = time.perf_counter()
     data = load_labels(labels)
-    masks = split_masks(data["seed"], cfg)
+    masks = split_masks(data["seed"], cfg.test_seeds, cfg.val_seeds)
     y = data["success"]
     for name in ("train", "val"):
         m = masks[name]
@@ -144,7 +145,7 @@ def train_critic(labels: Path | Sequence[Path], out: Path, cfg: TrainCriticConfi
             opt.step()
             val_auc = None
             if step % cfg.eval_every == 0 or step == cfg.steps:
-                val_auc = float(roc_auc_score(y[masks["val"]], scores(masks["val"])))
+                val_auc = auc(scores(masks["val"]), y[masks["val"]])  # both classes: checked above
                 if val_auc > best[0]:
                     best = (val_auc, step, copy.deepcopy(net.state_dict()))
             logf.append({"step": step, "loss": round(loss.item(), 5), "val_auc": val_auc})

@@ -19,6 +19,7 @@ import torch
 
 from plansight.agent.contracts import VideoPlan
 from plansight.agent.learning.checkpoint import CheckpointError, load_checkpoint, read_meta
+from plansight.agent.learning.video_clips import resize_to
 from plansight.agent.planning.config_critic import CriticConfig, CriticNetConfig
 from plansight.agent.planning.critic_net import PlanCriticNet
 from plansight.agent.shared.builtin import resolve_model
@@ -87,10 +88,8 @@ class PlanCritic:
 
     def score(self, plans: list[VideoPlan]) -> np.ndarray:
         """(len(plans),) P(success) of plans at any size (resized to the critic's); frame counts must match."""
-        from plansight.agent.learning.labelled_plans import to_size
-
         if not plans:
             return np.zeros(0)
         c = self.net.cfg
-        frames = np.stack([to_size(p.frames, c.width, c.height) for p in plans])
+        frames = np.stack([resize_to(p.frames, c.height, c.width) for p in plans])
         return self.score_frames(frames, [p.task for p in plans], [p.camera for p in plans])

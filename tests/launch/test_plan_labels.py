@@ -34,7 +34,7 @@ def test_each_plan_is_executed_and_labelled(labelled):
 def test_first_candidate_is_the_evaluations_plan(labelled):
     """Candidate 0 is the plan ``plansight eval metaworld`` samples at that start (same seed, same frames, up to
     one grey level: a batch of 2 rounds a few values differently from a batch of 1)."""
-    from plansight.agent.learning.labelled_plans import to_size
+    from plansight.agent.learning.video_clips import resize_to
     from plansight.agent.planning.video_planner import DiffusionVideoPlanner
     from plansight.sim.metaworld.arm_sim import MetaWorldArm
     from plansight.sim.metaworld.config_metaworld import make_config
@@ -48,8 +48,8 @@ def test_first_candidate_is_the_evaluations_plan(labelled):
         arm.close()
     plan = DiffusionVideoPlanner(MODEL).plan(obs, "button-press-topdown", "corner", n=1, seed=1100 * 100)[0]
     with np.load(start_path(out, "button-press-topdown", "corner", 1100)) as z:
-        diff = np.abs(z["frames"][0].astype(int) - to_size(plan.frames, 64, 48).astype(int))
-        other = np.abs(z["frames"][1].astype(int) - to_size(plan.frames, 64, 48).astype(int))
+        diff = np.abs(z["frames"][0].astype(int) - resize_to(plan.frames, 48, 64).astype(int))
+        other = np.abs(z["frames"][1].astype(int) - resize_to(plan.frames, 48, 64).astype(int))
     assert diff.max() <= 2 and other.mean() > 2  # the second candidate is another plan
 
 
