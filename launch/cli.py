@@ -557,6 +557,10 @@ def retrain_depth(
     resume: Annotated[Path | None, typer.Option(help="checkpoint to continue from")] = None,
     checkpoint_every: Annotated[int, typer.Option(min=1, help="write --out every this many steps too (and "
                                                   "every 30 s), so a killed run resumes with --resume OUT")] = 100,
+    lr: Annotated[float, typer.Option(min=1e-7, max=1.0, help="learning rate (AdamW)")] = 1e-3,
+    lr_decay_steps: Annotated[int | None, typer.Option(
+        min=1, help="cosine decay of the learning rate to 0 at this optimiser step (a resumed run keeps the "
+        "schedule); default: constant")] = None,
 ) -> None:
     """Train the monocular depth network from recorded flight logs (stereo depth as the target)."""
     from plansight.agent.learning.checkpoint import CheckpointError
@@ -579,8 +583,8 @@ def retrain_depth(
             progress.update(task, completed=k, info=f"loss {loss:.3f}" if loss is not None else "")
 
         try:
-            summary = run(logs, out, steps, _builtin(resume), LearnerConfig(batch_size=batch_size), on_step,
-                          checkpoint_every)
+            summary = run(logs, out, steps, _builtin(resume), LearnerConfig(batch_size=batch_size, learning_rate=lr),
+                          on_step, checkpoint_every, lr_decay_steps)
         except (FlightLogError, CheckpointError) as e:
             progress.stop()
             fail(str(e))
@@ -612,12 +616,15 @@ def eval_depth(
             fail(str(e))
     table = Table("depth vs ground truth", "AbsRel", "RMSE (m)", "δ<1.25", "coverage",
                   title=f"{result['frames']} frames from rooms {rooms} (step {result['train_step']})")
-    for name in ("mono", "mono_on_stereo_valid", "stereo"):
+    from plansight.launch.eval_depth import ROWS
+
+    for name in ROWS:
         r = result[name]
         table.add_row(name, f"{r['abs_rel']:.4f}", f"{r['rmse_m']:.3f}", f"{r['delta_1.25']:.3f}",
                       f"{r['coverage']:.2f}")
     out.print(table)
-    out.print(f"mono/stereo AbsRel ratio: {result['mono_to_stereo_abs_rel_ratio']:.2f}")
+    out.print(f"mono/stereo AbsRel ratio: {result['mono_to_stereo_abs_rel_ratio']:.2f} metric, "
+              f"{result['aligned_mono_to_stereo_abs_rel_ratio']:.2f} scale-and-shift aligned")
     if json_out is not None:
         write_json(json_out, result)
 

@@ -98,3 +98,44 @@ def collect_plans(
             fail(str(e))
     console.print(f"[green]labelled[/] {out}: {summary['starts']} starts, {summary['plans']} plans, "
                   f"{summary['successes']} successful")
+
+
+@app.command("depth")
+def collect_depth(
+    rooms: Annotated[str, typer.Option(help="training room seeds, e.g. 100-299 (never the held-out 1000-1019)")
+                     ] = "100-299",
+    levels: Annotated[str, typer.Option(help="comma-separated room levels, cycled over the rooms")
+                      ] = "default,dense,maze,easy",
+    views: Annotated[int, typer.Option(min=0, max=100_000, help="random views per room (half close to a surface)")
+                     ] = 100,
+    flight_s: Annotated[float, typer.Option(min=0.0, help="then this many seconds of stereo avoidance flight")] = 20.0,
+    every: Annotated[int, typer.Option(min=1, help="keep every n-th flight frame")] = 5,
+    res: Annotated[str, typer.Option(help="image size WIDTHxHEIGHT")] = "128x96",
+    out: Annotated[Path, typer.Option(help="folder of flight logs, one per room (resumed when it exists)")] = Path(
+        "data/depth_views"),
+) -> None:
+    """Record stereo-labelled images (and ground truth, for evaluation) for monocular depth training."""
+    from typing import get_args
+
+    from plansight.agent.shared.ranges import parse_ints
+    from plansight.launch.collect_depth import collect_depth as run
+    from plansight.sim.drone.config_drone import RoomLevel
+    from plansight.sim.metaworld.config_metaworld import ConfigError, parse_list, parse_resolution
+
+    try:
+        seeds = parse_ints(rooms, "rooms", bare_is_count=False)
+        level_list = parse_list(levels, get_args(RoomLevel), "levels")
+        width, height = parse_resolution(res)
+    except (ConfigError, ValueError) as e:
+        fail(str(e))
+    with Progress(TextColumn("[bold]collect depth"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
+        bar = progress.add_task("rooms", total=len(seeds), info="")
+        try:
+            summary = run(out, seeds, level_list, views, flight_s, every, width, height,
+                          on_room=lambda k, n, p, f: progress.update(bar, completed=k, info=p.name))
+        except ValueError as e:
+            progress.stop()
+            fail(str(e))
+    console.print(f"[green]wrote[/] {out}: {summary['rooms']} rooms ({summary['skipped']} already there), "
+                  f"{summary['frames']} new frames")

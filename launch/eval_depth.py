@@ -3,7 +3,8 @@
 For each held-out room seed the simulated drone flies the stereo avoidance mission and every
 ``every``-th frame is scored: mono vs ground truth (all pixels, and on stereo-valid pixels only, for a
 like-for-like comparison) and stereo SGBM vs ground truth on its valid pixels. Measures: AbsRel,
-RMSE, δ < 1.25 (no median scaling: both cues are metric), averaged over frames. Ground truth
+RMSE, δ < 1.25, averaged over frames: metric (both cues are metric), and per-frame scale-aligned as relative-depth
+papers report (median scaling; MiDaS scale and shift in inverse depth). Ground truth
 outside [``min_depth_m``, ``max_depth_m``] is ignored: 0.25 m is the nearest depth the stereo rig can
 measure (fx·B / 32 disparities), and pixels nearer than that (the drone brushing a wall) would
 otherwise dominate a relative error.
@@ -20,13 +21,21 @@ import numpy as np
 from plansight.agent.contracts import DepthEstimate, Observation
 from plansight.agent.control.avoidance import AvoidanceConfig, ReactiveAvoidance
 from plansight.agent.learning.online_depth import predict_depth
-from plansight.agent.perception.depth_metrics import depth_errors
+from plansight.agent.perception.depth_metrics import align_median, align_scale_shift_inverse, depth_errors
 from plansight.agent.perception.mono_net import load_mono_net
 from plansight.agent.perception.stereo import SgbmStereoDepth, StereoConfig
 from plansight.sim.drone.config_drone import DroneSimConfig, StereoRigConfig
 from plansight.sim.drone.drone_sim import DroneSim
 
 log = logging.getLogger(__name__)
+
+ROWS = ("mono", "mono_on_stereo_valid", "stereo", "mono_median_aligned", "stereo_median_aligned",
+        "mono_scale_shift_aligned", "stereo_scale_shift_aligned")
+"""Result rows: metric mono (all in-range pixels, and stereo-valid ones), metric stereo (its valid pixels), and each
+cue aligned to the ground truth per frame (median scaling; MiDaS least-squares scale and shift in inverse depth)."""
+
+BANDS_M = (0.25, 1.0, 2.0, 4.0, 8.0)
+"""Ground-truth depth bands (m) of the per-range AbsRel (pixel-weighted within a band)."""
 
 
 def held_out_frames(rooms: Sequence[int], seconds: float, every: int, width: int, height: int
@@ -59,16 +68,28 @@ def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, ev
     net, meta = load_mono_net(checkpoint)
     net_cfg = net.cfg
     frames = held_out_frames(rooms, seconds, every, net_cfg.width, net_cfg.height)
-    rows: dict[str, list[dict]] = {"mono": [], "mono_on_stereo_valid": [], "stereo": []}
+    rows: dict[str, list[dict]] = {name: [] for name in ROWS}
+    bands = {name: [np.zeros(2) for _ in BANDS_M[1:]] for name in ("mono", "stereo")}
     for i, (obs, st) in enumerate(frames):
         gt = obs.depth["left"]
         in_range = (gt >= min_depth_m) & (gt < max_depth_m)
         mono, _ = predict_depth(net, obs.images["left"])
-        for name, est, mask in (("mono", mono, in_range), ("mono_on_stereo_valid", mono, in_range & st.valid),
-                                ("stereo", st.depth, in_range & st.valid)):
+        sv = in_range & st.valid
+        for name, est, mask in (("mono", mono, in_range), ("mono_on_stereo_valid", mono, sv),
+                                ("stereo", st.depth, sv),
+                                ("mono_median_aligned", align_median(mono, gt, in_range), in_range),
+                                ("stereo_median_aligned", align_median(st.depth, gt, sv), sv),
+                                ("mono_scale_shift_aligned", align_scale_shift_inverse(mono, gt, in_range, max_depth_m),
+                                 in_range),
+                                ("stereo_scale_shift_aligned", align_scale_shift_inverse(st.depth, gt, sv, max_depth_m),
+                                 sv)):
             err = depth_errors(est, gt, mask)
             if err is not None:
                 rows[name].append(err)
+        for name, est, mask in (("mono", mono, in_range), ("stereo", st.depth, sv)):
+            for band, (lo, hi) in enumerate(zip(BANDS_M[:-1], BANDS_M[1:], strict=True)):
+                b = mask & (gt >= lo) & (gt < hi) & (est > 0)
+                bands[name][band] += (float(np.sum(np.abs(est[b] - gt[b]) / gt[b])), int(b.sum()))
         if on_frame is not None:
             on_frame(i + 1, len(frames))
     result = {"checkpoint": str(checkpoint), "train_step": meta["step"], "rooms": list(rooms), "frames": len(frames),
@@ -77,5 +98,10 @@ def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, ev
         result[name] = {k: float(np.mean([e[k] for e in errs])) for k in ("abs_rel", "rmse_m", "delta_1.25")}
         result[name]["abs_rel_median_frame"] = float(np.median([e["abs_rel"] for e in errs]))
         result[name]["coverage"] = float(np.mean([e["pixels"] for e in errs]) / (net_cfg.width * net_cfg.height))
+    result["abs_rel_by_range"] = {
+        name: {f"{lo:g}-{hi:g} m": {"abs_rel": float(v[0] / v[1]) if v[1] else None, "pixels": int(v[1])}
+               for lo, hi, v in zip(BANDS_M[:-1], BANDS_M[1:], acc, strict=True)} for name, acc in bands.items()}
     result["mono_to_stereo_abs_rel_ratio"] = result["mono"]["abs_rel"] / result["stereo"]["abs_rel"]
+    result["aligned_mono_to_stereo_abs_rel_ratio"] = (result["mono_scale_shift_aligned"]["abs_rel"]
+                                                      / result["stereo_scale_shift_aligned"]["abs_rel"])
     return result

@@ -26,6 +26,7 @@ import numpy as np
 
 from plansight.agent.learning.flight_log import FlightLogWriter
 from plansight.agent.shared.features import world_to_body
+from plansight.sim.drone.views import rpy_to_quat
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +110,6 @@ def collect_play(flights: int = 100, steps: int = 750, seed: int = 0, same_room:
         states.append(s)
         terminals.append(np.arange(len(s)) == len(s) - 1)
     return np.concatenate(states), np.concatenate(terminals)
-
-
-def rpy_to_quat(roll: float, pitch: float, yaw: float) -> np.ndarray:
-    """Z-Y-X Euler angles (rad) → the body-to-world quaternion (w, x, y, z)."""
-    cr, sr, cp, sp, cy, sy = (f(a / 2) for a in (roll, pitch, yaw) for f in (math.cos, math.sin))
-    return np.array([cr * cp * cy + sr * sp * sy, sr * cp * cy - cr * sp * sy,
-                     cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy])
 
 
 class PlayRenderer:

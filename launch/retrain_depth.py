@@ -11,6 +11,7 @@ of a killed save are removed by the next one.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -25,10 +26,13 @@ log = logging.getLogger(__name__)
 
 def retrain_depth(logs: Sequence[Path], out: Path, steps: int, resume: Path | None = None,
                   cfg: LearnerConfig | None = None, on_step: Callable[[int, float], None] | None = None,
-                  checkpoint_every: int = 100) -> dict:
-    """Train and save; returns a summary (steps, frames, first/last loss, samples/s, files)."""
+                  checkpoint_every: int = 100, lr_decay_steps: int | None = None) -> dict:
+    """Train and save; returns a summary (steps, frames, first/last loss, samples/s, files).
+
+    ``lr_decay_steps``: cosine learning-rate decay from ``cfg.learning_rate`` at step 0 to 0 at this optimiser step
+    (counted from the network's first step, so a resumed run continues the same schedule); None: constant."""
     net_cfg = MonoNetConfig(**read_meta(resume)["config"]["net"]) if resume else MonoNetConfig()
-    data = read_flight_logs(logs, width=net_cfg.width, height=net_cfg.height)
+    data = read_flight_logs(logs, width=net_cfg.width, height=net_cfg.height, ground_truth=False)
     n = len(data["left"])
     cfg = cfg or LearnerConfig()
     cfg = cfg.model_copy(update={"buffer_capacity": max(n, 10), "min_buffer": 1, "add_every": 1,
@@ -37,9 +41,14 @@ def retrain_depth(logs: Sequence[Path], out: Path, steps: int, resume: Path | No
     learner = OnlineDepthLearner(net_cfg, cfg, checkpoint=out, init_from=resume)
     for img, d, v in zip(data["left"], data["stereo_depth"], data["stereo_valid"], strict=True):
         learner.add(img, d, v)
+    del data  # the buffer holds its own (uint8 / float16) copy
     start_step = learner.step_count
     losses = []
     for i in range(steps):
+        if lr_decay_steps is not None:
+            frac = min(learner.step_count / lr_decay_steps, 1.0)
+            for group in learner.optimizer.param_groups:
+                group["lr"] = cfg.learning_rate * 0.5 * (1.0 + math.cos(math.pi * frac))
         loss = learner.train_step()
         losses.append(loss)
         if on_step is not None:

@@ -85,10 +85,11 @@ def open_flight_log(path: Path) -> h5py.File:
         return h5py.File(path, "r", swmr=True)
 
 
-def read_flight_logs(paths: Iterable[str | Path], width: int | None = None, height: int | None = None
-                     ) -> dict[str, np.ndarray]:
+def read_flight_logs(paths: Iterable[str | Path], width: int | None = None, height: int | None = None,
+                     ground_truth: bool = True) -> dict[str, np.ndarray]:
     """Load and concatenate logs: ``left``, ``stereo_depth``, ``stereo_valid`` (and ``gt_depth`` when
-    every log has it). Raises ``FlightLogError`` for a missing, corrupt or mismatched file."""
+    every log has it and ``ground_truth``; training on stereo alone need not hold it in memory). Raises
+    ``FlightLogError`` for a missing, corrupt or mismatched file."""
     parts: dict[str, list[np.ndarray]] = {"left": [], "stereo_depth": [], "stereo_valid": [], "gt_depth": []}
     for p in map(Path, paths):
         if not p.is_file():
@@ -104,7 +105,7 @@ def read_flight_logs(paths: Iterable[str | Path], width: int | None = None, heig
                     if k not in f:
                         raise FlightLogError(f"{p}: dataset /{k} is missing")
                     parts[k].append(f[k][()])
-                parts["gt_depth"].append(f["gt_depth"][()] if "gt_depth" in f else None)
+                parts["gt_depth"].append(f["gt_depth"][()] if ground_truth and "gt_depth" in f else None)
         except FlightLogError:
             raise
         except (OSError, KeyError, ValueError) as e:
