@@ -548,6 +548,17 @@ def _parse_rooms(spec: str) -> list[int]:
         raise typer.BadParameter(str(e)) from None
 
 
+def _learner_config(batch_size: int, lr: float, loss: str):
+    from pydantic import ValidationError
+
+    from plansight.agent.perception.config_persistent import LearnerConfig
+
+    try:
+        return LearnerConfig(batch_size=batch_size, learning_rate=lr, loss=loss)
+    except ValidationError as e:
+        fail(f"--loss: {e.errors()[0]['msg']}")
+
+
 @app.command("retrain-depth")
 def retrain_depth(
     logs: Annotated[list[Path], typer.Argument(help="flight logs (flight.h5) recorded by missions")],
@@ -561,11 +572,12 @@ def retrain_depth(
     lr_decay_steps: Annotated[int | None, typer.Option(
         min=1, help="cosine decay of the learning rate to 0 at this optimiser step (a resumed run keeps the "
         "schedule); default: constant")] = None,
+    loss: Annotated[str, typer.Option(help="gaussian_nll (mean and variance by the NLL) or l1_log (mean by L1 on "
+                                      "log depth, variance by the NLL)")] = "gaussian_nll",
 ) -> None:
     """Train the monocular depth network from recorded flight logs (stereo depth as the target)."""
     from plansight.agent.learning.checkpoint import CheckpointError
     from plansight.agent.learning.flight_log import FlightLogError
-    from plansight.agent.perception.config_persistent import LearnerConfig
     from plansight.launch.retrain_depth import retrain_depth as run
 
     if out.is_dir():  # checked before training: a result with nowhere to go would be lost
@@ -575,6 +587,7 @@ def retrain_depth(
     parent = out.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         fail(f"--out: cannot write into {parent} (not a writable folder)")
+    learner_cfg = _learner_config(batch_size, lr, loss)
     with Progress(TextColumn("[bold]retrain-depth"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
         task = progress.add_task("train", total=steps, info="")
@@ -583,7 +596,7 @@ def retrain_depth(
             progress.update(task, completed=k, info=f"loss {loss:.3f}" if loss is not None else "")
 
         try:
-            summary = run(logs, out, steps, _builtin(resume), LearnerConfig(batch_size=batch_size, learning_rate=lr),
+            summary = run(logs, out, steps, _builtin(resume), learner_cfg,
                           on_step, checkpoint_every, lr_decay_steps)
         except (FlightLogError, CheckpointError) as e:
             progress.stop()

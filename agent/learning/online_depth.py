@@ -28,7 +28,7 @@ import torch
 from plansight.agent.learning.checkpoint import load_checkpoint, save_checkpoint
 from plansight.agent.learning.replay import DepthReplayBuffer
 from plansight.agent.perception.config_persistent import LearnerConfig, MonoNetConfig
-from plansight.agent.perception.mono_net import MonoDepthNet, gaussian_log_depth_loss
+from plansight.agent.perception.mono_net import LOSSES, MonoDepthNet
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class OnlineDepthLearner:
                 x[flip], d[flip], v[flip] = x[flip].flip(-1), d[flip].flip(-1), v[flip].flip(-1)
             self.net.train()
             mu, log_var = self.net(x)
-            loss = gaussian_log_depth_loss(mu, log_var, d, v)
+            loss = LOSSES[self.cfg.loss](mu, log_var, d, v)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)

@@ -50,6 +50,9 @@ class LearnerConfig(BaseModel):
         30.0, gt=0.0, le=86_400.0, description="also checkpoint when this much wall time passed since the last "
         "one (or since training began): a flight killed early keeps what it learnt")
     hflip: bool = Field(True, description="augment with horizontal flips")
+    loss: Literal["gaussian_nll", "l1_log"] = Field(
+        "gaussian_nll", description="gaussian_nll: the NLL of log depth fits mean and variance together; l1_log: "
+        "L1 on log depth fits the mean, the NLL only the variance (agent/perception/mono_net.py)")
     seed: int = 0
 
 

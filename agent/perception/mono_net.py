@@ -91,6 +91,25 @@ def gaussian_log_depth_loss(mu: torch.Tensor, log_var: torch.Tensor, target_dept
     return nll[valid].sum() / n
 
 
+def l1_log_depth_loss(mu: torch.Tensor, log_var: torch.Tensor, target_depth: torch.Tensor,
+                      valid: torch.Tensor) -> torch.Tensor:
+    """Mean |mu − log(target)| over ``valid`` pixels, plus the Gaussian NLL of the variance head with ``mu`` held
+    fixed (a stopped gradient). The mean is fitted by L1 alone, so a hard pixel cannot buy a lower loss by
+    inflating its variance instead of getting closer; the variance still learns the error it sees. Shapes as
+    ``gaussian_log_depth_loss``."""
+    n = valid.sum()
+    if n == 0:
+        return (mu * 0).sum()
+    t = torch.log(target_depth.clamp_min(1e-3))
+    l1 = (mu - t).abs()
+    nll = 0.5 * (log_var + (mu.detach() - t) ** 2 * torch.exp(-log_var))
+    return (l1 + nll)[valid].sum() / n
+
+
+LOSSES = {"gaussian_nll": gaussian_log_depth_loss, "l1_log": l1_log_depth_loss}
+"""The learner's losses by name (``LearnerConfig.loss``)."""
+
+
 def load_mono_net(path) -> tuple[MonoDepthNet, dict]:
     """The network a checkpoint (``retrain-depth`` or a mission's learner) holds, built from its own config, in eval
     mode, and the checkpoint's metadata; ``CheckpointError`` naming the file otherwise."""

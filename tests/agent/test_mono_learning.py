@@ -9,7 +9,12 @@ from plansight.agent.learning.online_depth import OnlineDepthLearner, predict_de
 from plansight.agent.learning.replay import DepthReplayBuffer
 from plansight.agent.perception.config_persistent import LearnerConfig, MonoNetConfig
 from plansight.agent.perception.depth_metrics import abs_rel
-from plansight.agent.perception.mono_net import MonoDepthNet, count_parameters, gaussian_log_depth_loss
+from plansight.agent.perception.mono_net import (
+    MonoDepthNet,
+    count_parameters,
+    gaussian_log_depth_loss,
+    l1_log_depth_loss,
+)
 from plansight.agent.perception.stereo import SgbmStereoDepth, StereoConfig
 
 
@@ -61,6 +66,25 @@ def test_loss_uses_only_valid_pixels():
     loss.backward()
     assert mu.grad[0, 0, 0, 0] == 0 and mu.grad.abs().sum() == 0
     assert gaussian_log_depth_loss(mu, lv, target, torch.zeros_like(valid)).item() == 0.0
+
+
+def test_l1_log_loss_fits_the_mean_by_l1_alone():
+    """A large variance cannot shrink the mean's gradient: it is sign(mu − log t)/n whatever log_var is, and the
+    variance head still gets the NLL's gradient."""
+    target = torch.full((1, 1, 2, 2), 2.0)
+    valid = torch.ones(1, 1, 2, 2, dtype=torch.bool)
+    valid[0, 0, 1, 1] = False
+    for log_var0 in (-3.0, 0.0, 4.0):
+        mu = torch.zeros(1, 1, 2, 2, requires_grad=True)
+        lv = torch.full((1, 1, 2, 2), log_var0, requires_grad=True)
+        l1_log_depth_loss(mu, lv, target, valid).backward()
+        assert torch.allclose(mu.grad[valid], torch.full((3,), -1.0 / 3))
+        assert mu.grad[0, 0, 1, 1] == 0
+        assert (lv.grad[valid] != 0).all() and lv.grad[0, 0, 1, 1] == 0
+    mu = torch.zeros(1, 1, 2, 2, requires_grad=True)
+    lv = torch.full((1, 1, 2, 2), 4.0)
+    gaussian_log_depth_loss(mu, lv, target, valid).backward()
+    assert mu.grad[valid].abs().max() < 0.1 / 3  # the NLL's mean gradient is scaled down by exp(-log_var)
 
 
 def test_loss_falls_on_rendered_frames(stereo_frames, measured):
