@@ -100,6 +100,11 @@ PROTOCOLS: dict[str, Callable[[dict], str | None]] = {
     "critic": lambda f: (f"held-out seeds {f['test_seeds']} overlap the test seeds 0-24"
                          if f["test_seeds"][0] < 25 else None if f["test"]["plans"] >= 500
                          else f"{f['test']['plans']} held-out plans, need ≥ 500"),
+    "mono_depth_ablation": lambda f: (None if len(f["candidates"]) >= 2 and not set(f["rooms"]) & set(range(1000, 1020))
+                                      else "the ablation needs ≥ 2 candidates on validation rooms outside 1000-1019"),
+    "mono_depth": lambda f: (None if len(f["rooms"]) >= 5 and set(f["rooms"]) <= set(range(1000, 1020))
+                             else "the protocol is ≥ 5 held-out rooms within 1000-1019"),
+    "mono_depth_stability": lambda f: None if f["minutes"] >= 30 else f"{f['minutes']:g} minutes, need ≥ 30",
     "persistent_ssl": lambda f: (None if f["online_learning_sim_minutes"] >= 10 else
                                  f"{f['online_learning_sim_minutes']} simulated minutes, need ≥ 10"),
 }

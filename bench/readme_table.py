@@ -76,6 +76,22 @@ def _ssl(f: dict, date: str) -> list[tuple[str, str]]:
     ]
 
 
+def _mono(f: dict, date: str) -> list[tuple[str, str]]:
+    rooms = f["rows"]["shipped (builtin:mono_depth_room)"]["eval"]
+    ci = f["ratio_ci95"]
+    return [(f"Shipped mono depth (`builtin:mono_depth_room`) vs stereo, AbsRel, held-out rooms {f['rooms'][0]}–"
+             f"{f['rooms'][-1]}", f"{rooms['mono']['abs_rel']:.3f} vs {rooms['stereo']['abs_rel']:.3f}: "
+             f"{f['mono_to_stereo_abs_rel_ratio']:.2f}× (95 % {ci['metric'][0]:.2f}–{ci['metric'][1]:.2f}; target ≤ 1.1); "
+             f"scale-and-shift aligned {rooms['aligned_mono_to_stereo_abs_rel_ratio']:.2f}×; "
+             f"{f['mono_inference_fps_batch1_median']:.0f} frames/s")]
+
+
+def _stability(f: dict, date: str) -> list[tuple[str, str]]:
+    return [(f"Persistent-SSL flight, {f['minutes']:g} simulated minutes, room {f['room']}: mono AbsRel minutes 5–10 vs "
+             "last 5", f"{f['minutes_5_10']:.3f} vs {f['last_5_minutes']:.3f} "
+             f"({'no collapse' if f['stable'] else 'worse at the end'}); {f['collisions']} collisions")]
+
+
 def _ardrone(f: dict, date: str) -> list[tuple[str, str]]:
     ms = f["missions"]
     dist = sorted(m["distance_m"] for m in ms)
@@ -251,7 +267,8 @@ def _critic(f: dict, date: str) -> list[tuple[str, str]]:
 
 
 SECTIONS: list[tuple[str, Callable[[dict, str], list[tuple[str, str]]]]] = [
-    ("drone_foundation", _drone), ("persistent_ssl", _ssl), ("avoidance_levels", _levels), ("ardrone", _ardrone),
+    ("drone_foundation", _drone), ("persistent_ssl", _ssl), ("mono_depth", _mono), ("mono_depth_stability", _stability),
+    ("avoidance_levels", _levels), ("ardrone", _ardrone),
     ("airsim", _airsim), ("fuzz", _fuzz), ("rl", _rl), ("hilp", _hilp),
     ("metaworld_oracle", _oracle), ("executor_ablation", _ablation), ("video_planner", _video),
     ("arm_trajectories", _arm_traj), ("plan_format", _plan_format), ("video_planner_rgbd", _rgbd),

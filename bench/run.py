@@ -31,6 +31,7 @@ from bench import (
     hilp,
     metaworld_oracle,
     metaworld_sac,
+    mono_depth,
     persistent_ssl,
     plan_format,
     rl,
@@ -45,7 +46,8 @@ BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persisten
            "arm_trajectories": arm_trajectories.run, "fuzz": fuzz.run, "rl": rl.run,
            "avoidance_levels": avoidance_levels.run, "plan_format": plan_format.run,
            "metaworld_sac": metaworld_sac.run, "rl_crossing": rl_crossing.run, "video_rgbd": video_rgbd.run,
-           "hilp": hilp.run, "act_jepa": act_jepa.run}
+           "hilp": hilp.run, "act_jepa": act_jepa.run, "mono_depth": mono_depth.run,
+           "mono_depth_stability": mono_depth.stability}
 
 
 def main() -> None:
@@ -56,6 +58,8 @@ def main() -> None:
                     help="update bench/results and BENCHMARKS.md (refused for a run smaller than the section's "
                          "protocol); without it, figures go to runs/bench/")
     ap.add_argument("--ssl-minutes", type=float, default=10.0, help="simulated minutes of online learning")
+    ap.add_argument("--ssl-stability-minutes", type=float, default=30.0,
+                    help="mono depth stability: simulated minutes of the persistent-SSL flight")
     ap.add_argument("--ssl-flight-seeds", type=int, default=5, help="unseen rooms flown per strategy")
     ap.add_argument("--ssl-flight-seconds", type=float, default=60.0)
     ap.add_argument("--ardrone-missions", type=int, default=3, help="emulated AR.Drone missions for the jitter figures")
@@ -111,6 +115,13 @@ def main() -> None:
                                      flight_seconds=args.ssl_flight_seconds)
         print(json.dumps({k: figures[k] for k in ("mono_inference_fps_batch1_median", "training_samples_per_s_median",
                                                    "distance_per_collision_m")}, indent=2))
+    if "mono_depth" in chosen:
+        figures = mono_depth.run()
+        print(json.dumps({k: figures[k] for k in ("mono_to_stereo_abs_rel_ratio", "ratio_ci95",
+                                                   "mono_inference_fps_batch1_median")}, indent=2))
+    if "mono_depth_stability" in chosen:
+        figures = mono_depth.stability(args.ssl_stability_minutes)
+        print(json.dumps({k: figures[k] for k in ("minutes_5_10", "last_5_minutes", "stable")}, indent=2))
     if "metaworld_oracle" in chosen:
         figures = (metaworld_oracle.record_summary() if args.mw_record_only
                    else metaworld_oracle.run(seeds=args.mw_seeds, workers=args.mw_workers))

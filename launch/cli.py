@@ -165,7 +165,7 @@ def _run_with_progress(m, runs_dir: Path, quiet: bool, run_fn, total: int | None
 def _print_result(name: str, result) -> None:
     table = Table(title=f"{name} → {result.run_dir}", show_header=False)
     for k, v in result.metrics.items():
-        if not isinstance(v, dict):
+        if not isinstance(v, (dict, list)):
             table.add_row(k, f"{v:.3f}" if isinstance(v, float) else str(v))
     out.print(table)
 
@@ -559,6 +559,20 @@ def _learner_config(batch_size: int, lr: float, loss: str):
         fail(f"--loss: {e.errors()[0]['msg']}")
 
 
+def _net_config(channels: str | None):
+    from pydantic import ValidationError
+
+    from plansight.agent.perception.config_persistent import MonoNetConfig
+
+    if channels is None:
+        return None
+    try:
+        return MonoNetConfig(channels=tuple(int(c) for c in channels.split(",")))
+    except ValueError as e:  # a bad integer, or pydantic's ValidationError (a ValueError too)
+        msg = e.errors()[0]["msg"] if isinstance(e, ValidationError) else str(e)
+        fail(f"--channels: {channels!r}: {msg}")
+
+
 @app.command("retrain-depth")
 def retrain_depth(
     logs: Annotated[list[Path], typer.Argument(help="flight logs (flight.h5) recorded by missions")],
@@ -574,6 +588,8 @@ def retrain_depth(
         "schedule); default: constant")] = None,
     loss: Annotated[str, typer.Option(help="gaussian_nll (mean and variance by the NLL) or l1_log (mean by L1 on "
                                       "log depth, variance by the NLL)")] = "gaussian_nll",
+    channels: Annotated[str | None, typer.Option(help="encoder widths of a new network, comma-separated, e.g. "
+                                                 "24,48,64,96,128 (default 16,32,48,64,96)")] = None,
 ) -> None:
     """Train the monocular depth network from recorded flight logs (stereo depth as the target)."""
     from plansight.agent.learning.checkpoint import CheckpointError
@@ -588,6 +604,7 @@ def retrain_depth(
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         fail(f"--out: cannot write into {parent} (not a writable folder)")
     learner_cfg = _learner_config(batch_size, lr, loss)
+    net_cfg = _net_config(channels)
     with Progress(TextColumn("[bold]retrain-depth"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
         task = progress.add_task("train", total=steps, info="")
@@ -597,8 +614,8 @@ def retrain_depth(
 
         try:
             summary = run(logs, out, steps, _builtin(resume), learner_cfg,
-                          on_step, checkpoint_every, lr_decay_steps)
-        except (FlightLogError, CheckpointError) as e:
+                          on_step, checkpoint_every, lr_decay_steps, net_cfg)
+        except (FlightLogError, CheckpointError, ValueError) as e:
             progress.stop()
             fail(str(e))
     _print_summary("retrain-depth", summary)
@@ -636,8 +653,10 @@ def eval_depth(
         table.add_row(name, f"{r['abs_rel']:.4f}", f"{r['rmse_m']:.3f}", f"{r['delta_1.25']:.3f}",
                       f"{r['coverage']:.2f}")
     out.print(table)
-    out.print(f"mono/stereo AbsRel ratio: {result['mono_to_stereo_abs_rel_ratio']:.2f} metric, "
-              f"{result['aligned_mono_to_stereo_abs_rel_ratio']:.2f} scale-and-shift aligned")
+    ci = result["ratio_ci95"]
+    out.print(f"mono/stereo AbsRel ratio: {result['mono_to_stereo_abs_rel_ratio']:.2f} metric (95 % "
+              f"{ci['metric'][0]:.2f}-{ci['metric'][1]:.2f}), {result['aligned_mono_to_stereo_abs_rel_ratio']:.2f} "
+              f"scale-and-shift aligned ({ci['aligned'][0]:.2f}-{ci['aligned'][1]:.2f}; {ci['method']})")
     if json_out is not None:
         write_json(json_out, result)
 

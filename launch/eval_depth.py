@@ -37,10 +37,31 @@ cue aligned to the ground truth per frame (median scaling; MiDaS least-squares s
 BANDS_M = (0.25, 1.0, 2.0, 4.0, 8.0)
 """Ground-truth depth bands (m) of the per-range AbsRel (pixel-weighted within a band)."""
 
+BLOCK_FRAMES = 10
+"""Bootstrap block: this many consecutive scored frames of one room (2 s of flight at the defaults): frames a few
+tenths of a second apart are not independent, so the interval resamples blocks, not frames."""
+
+
+def ratio_interval(mono: np.ndarray, stereo: np.ndarray, room: np.ndarray, block: int = BLOCK_FRAMES,
+                   resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95 % block-bootstrap interval of mean(mono) / mean(stereo), per-frame AbsRel pairs (NaN where a frame has
+    no score), resampling blocks of ``block`` consecutive frames within each room (``room``: the frame's room)."""
+    blocks = []
+    for r in np.unique(room):
+        idx = np.flatnonzero(room == r)
+        blocks += [idx[i:i + block] for i in range(0, len(idx), block)]
+    rng = np.random.default_rng(seed)
+    ratios = []
+    for _ in range(resamples):
+        pick = np.concatenate([blocks[i] for i in rng.integers(0, len(blocks), len(blocks))])
+        ratios.append(np.nanmean(mono[pick]) / np.nanmean(stereo[pick]))
+    lo, hi = np.nanpercentile(ratios, [2.5, 97.5])
+    return float(lo), float(hi)
+
 
 def held_out_frames(rooms: Sequence[int], seconds: float, every: int, width: int, height: int
-                    ) -> list[tuple[Observation, DepthEstimate]]:
-    """Frames, with the stereo estimate the flight used, from stereo-avoidance flights in rooms
+                    ) -> list[tuple[Observation, DepthEstimate, int]]:
+    """Frames, with the stereo estimate the flight used and the room's seed, from stereo-avoidance flights in rooms
     ``rooms`` (layout seeds)."""
     frames = []
     for seed in rooms:
@@ -55,7 +76,7 @@ def held_out_frames(rooms: Sequence[int], seconds: float, every: int, width: int
                 st = stereo.estimate(obs)
                 sim.act(policy.act(obs, st))
                 if k % every == 0:
-                    frames.append((obs, st))
+                    frames.append((obs, st, seed))
         finally:
             sim.close()
     return frames
@@ -69,8 +90,9 @@ def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, ev
     net_cfg = net.cfg
     frames = held_out_frames(rooms, seconds, every, net_cfg.width, net_cfg.height)
     rows: dict[str, list[dict]] = {name: [] for name in ROWS}
+    per_frame = {name: np.full(len(frames), np.nan) for name in ROWS}
     bands = {name: [np.zeros(2) for _ in BANDS_M[1:]] for name in ("mono", "stereo")}
-    for i, (obs, st) in enumerate(frames):
+    for i, (obs, st, _) in enumerate(frames):
         gt = obs.depth["left"]
         in_range = (gt >= min_depth_m) & (gt < max_depth_m)
         mono, _ = predict_depth(net, obs.images["left"])
@@ -86,6 +108,7 @@ def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, ev
             err = depth_errors(est, gt, mask)
             if err is not None:
                 rows[name].append(err)
+                per_frame[name][i] = err["abs_rel"]
         for name, est, mask in (("mono", mono, in_range), ("stereo", st.depth, sv)):
             for band, (lo, hi) in enumerate(zip(BANDS_M[:-1], BANDS_M[1:], strict=True)):
                 b = mask & (gt >= lo) & (gt < hi) & (est > 0)
@@ -104,4 +127,10 @@ def eval_depth(checkpoint: Path, rooms: Sequence[int], seconds: float = 20.0, ev
     result["mono_to_stereo_abs_rel_ratio"] = result["mono"]["abs_rel"] / result["stereo"]["abs_rel"]
     result["aligned_mono_to_stereo_abs_rel_ratio"] = (result["mono_scale_shift_aligned"]["abs_rel"]
                                                       / result["stereo_scale_shift_aligned"]["abs_rel"])
+    room = np.array([seed for _, _, seed in frames])
+    result["ratio_ci95"] = {"method": f"bootstrap over blocks of {BLOCK_FRAMES} consecutive frames of a room, 2000 "
+                                      "resamples",
+                            "metric": ratio_interval(per_frame["mono"], per_frame["stereo"], room),
+                            "aligned": ratio_interval(per_frame["mono_scale_shift_aligned"],
+                                                      per_frame["stereo_scale_shift_aligned"], room)}
     return result

@@ -25,6 +25,7 @@ class FlightMetrics:
     steps: int = 0
     _last_pos: np.ndarray | None = None
     _depth: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    _by_minute: dict[str, dict[int, list[float]]] = field(default_factory=dict)  # name → minute → [sum, frames]
     trajectory: list[tuple[float, float, float]] = field(default_factory=list)
     collision_xy: list[tuple[float, float]] = field(default_factory=list)
 
@@ -42,9 +43,11 @@ class FlightMetrics:
         self.collisions += 1
         self.collision_xy.append((float(state.position[0]), float(state.position[1])))
 
-    def add_depth(self, name: str, est: DepthEstimate, gt: np.ndarray) -> dict[str, float] | None:
+    def add_depth(self, name: str, est: DepthEstimate, gt: np.ndarray, t: float | None = None
+                  ) -> dict[str, float] | None:
         """Score estimate ``name`` (e.g. ``stereo``, ``mono``) against ground truth on its valid pixels; returns
-        this frame's errors (``abs_rel``, ``mae_m``), or None when fewer than 10 pixels could be scored."""
+        this frame's errors (``abs_rel``, ``mae_m``), or None when fewer than 10 pixels could be scored. With ``t``
+        (mission seconds) the AbsRel also counts towards its minute of flight (``<name>_depth_abs_rel_by_minute``)."""
         acc = self._depth.setdefault(name, {"abs_rel": [], "mae_m": [], "valid": []})
         acc["valid"].append(float(est.valid.mean()))
         m = est.valid & (gt < self.max_depth_m)
@@ -54,6 +57,10 @@ class FlightMetrics:
         if err is not None:
             acc["abs_rel"].append(err["abs_rel"])
             acc["mae_m"].append(err["mae_m"])
+            if t is not None:
+                cell = self._by_minute.setdefault(name, {}).setdefault(int(t // 60.0), [0.0, 0])
+                cell[0] += err["abs_rel"]
+                cell[1] += 1
         return err
 
     def summary(self) -> dict[str, float | int | None]:
@@ -71,4 +78,8 @@ class FlightMetrics:
             out[f"{name}_depth_mae_m"] = mean(acc["mae_m"])
             out[f"{name}_valid_fraction"] = mean(acc["valid"])
             out[f"{name}_depth_frames_evaluated"] = len(acc["abs_rel"])
+            minutes = self._by_minute.get(name, {})
+            if minutes:  # mean AbsRel per minute of mission time, minute 0 first (None: nothing scored that minute)
+                out[f"{name}_depth_abs_rel_by_minute"] = [
+                    round(minutes[k][0] / minutes[k][1], 5) if k in minutes else None for k in range(max(minutes) + 1)]
         return out

@@ -26,12 +26,21 @@ log = logging.getLogger(__name__)
 
 def retrain_depth(logs: Sequence[Path], out: Path, steps: int, resume: Path | None = None,
                   cfg: LearnerConfig | None = None, on_step: Callable[[int, float], None] | None = None,
-                  checkpoint_every: int = 100, lr_decay_steps: int | None = None) -> dict:
+                  checkpoint_every: int = 100, lr_decay_steps: int | None = None,
+                  net_cfg: MonoNetConfig | None = None) -> dict:
     """Train and save; returns a summary (steps, frames, first/last loss, samples/s, files).
 
     ``lr_decay_steps``: cosine learning-rate decay from ``cfg.learning_rate`` at step 0 to 0 at this optimiser step
-    (counted from the network's first step, so a resumed run continues the same schedule); None: constant."""
-    net_cfg = MonoNetConfig(**read_meta(resume)["config"]["net"]) if resume else MonoNetConfig()
+    (counted from the network's first step, so a resumed run continues the same schedule); None: constant.
+    ``net_cfg``: the shape of a new network (default ``MonoNetConfig()``); a resumed run keeps its checkpoint's, and
+    a different ``net_cfg`` with ``resume`` is a ``ValueError``."""
+    if resume:
+        saved = MonoNetConfig(**read_meta(resume)["config"]["net"])
+        if net_cfg is not None and net_cfg != saved:
+            raise ValueError(f"{resume} holds a network of channels {list(saved.channels)}, not "
+                             f"{list(net_cfg.channels)}: resume without a new shape")
+        net_cfg = saved
+    net_cfg = net_cfg or MonoNetConfig()
     data = read_flight_logs(logs, width=net_cfg.width, height=net_cfg.height, ground_truth=False)
     n = len(data["left"])
     cfg = cfg or LearnerConfig()

@@ -168,7 +168,7 @@ def _step(f: _Flight, k: int) -> None:
     err = None  # the error of the estimate flown on, for the time series
     if gt is not None:
         for name, est in named.items():
-            scored = metrics.add_depth(name, est, gt)
+            scored = metrics.add_depth(name, est, gt, obs.t)
             if est is depth:
                 err = scored
     for p in f.participants:

@@ -44,6 +44,7 @@ def test_persistent_mission_writes_learning_artifacts(recorded_run):
     m = json.loads((run / "metrics.json").read_text())
     assert m["strategy"] == "persistent" and m["train_steps"] > 0
     assert m["stereo_depth_abs_rel"] is not None
+    assert m["stereo_depth_abs_rel_by_minute"] == [pytest.approx(m["stereo_depth_abs_rel"], abs=1e-4)]  # 4 s: minute 0
     assert "mono_depth_abs_rel" in m and m["mono_valid_fraction"] is not None  # None: no confident pixel yet
     assert m["mono_flight_fraction"] > 0.5  # persistent flies on mono unless stereo overrides
     assert m["stereo_overrides"] == sum(1 for line in (run / "events.jsonl").read_text().splitlines()
@@ -75,6 +76,24 @@ def test_retrain_depth_from_a_log_then_resume(recorded_run, tmp_path):
     for name in ("mono", "mono_on_stereo_valid", "stereo"):
         assert set(res[name]) >= {"abs_rel", "rmse_m", "delta_1.25"}
     assert res["stereo"]["abs_rel"] < 0.2
+    lo, hi = res["ratio_ci95"]["metric"]
+    assert lo <= res["mono_to_stereo_abs_rel_ratio"] <= hi
+
+
+def test_retrain_depth_new_shape_and_loss(recorded_run, tmp_path):
+    log = recorded_run.run_dir / "flight.h5"
+    ckpt = tmp_path / "wide.safetensors"
+    r = _cli("retrain-depth", str(log), "--out", str(ckpt), "--steps", "2", "--batch-size", "2",
+             "--channels", "8,16,24,32,48", "--loss", "l1_log")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(ckpt.with_suffix(".json").read_text())["config"]["net"]["channels"] == [8, 16, 24, 32, 48]
+    r = _cli("retrain-depth", str(log), "--out", str(ckpt), "--steps", "1", "--resume", str(ckpt),
+             "--channels", "16,32,48,64,96")
+    assert r.returncode == 2 and "holds a network of channels [8, 16, 24, 32, 48]" in r.stderr
+    for bad, msg in ((["--channels", "16,x"], "--channels: '16,x'"), (["--channels", "16,0"], "--channels: '16,0'"),
+                     (["--loss", "l2"], "--loss:")):
+        r = _cli("retrain-depth", str(log), "--out", str(tmp_path / "x.safetensors"), "--steps", "1", *bad)
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, r.stderr[-500:]
 
 
 def test_bad_inputs_are_clear_errors(recorded_run, tmp_path):
