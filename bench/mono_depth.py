@@ -96,10 +96,12 @@ def _table(rows: dict[str, dict]) -> str:
 
 
 def _training(r: dict) -> str:
-    lc = r["config"].get("learner", {})
-    net = r["config"].get("net", {})
-    return (f"channels {net.get('channels')}, loss {lc.get('loss', 'gaussian_nll')}, lr {lc.get('learning_rate')}, "
-            f"batch {lc.get('batch_size')}")
+    net = r["config"]["net"]
+    text = f"channels {net['channels']}, {r['train_step']} steps"
+    lc = r["config"].get("learner")
+    if lc is None:  # checkpoints written before the learner's settings were saved with it
+        return text + ", training settings not recorded in the checkpoint"
+    return text + f", loss {lc['loss']}, lr {lc['learning_rate']:g}, batch {lc['batch_size']}"
 
 
 def ablation(candidates: dict[str, Path], rooms: list[int]) -> dict:

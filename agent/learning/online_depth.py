@@ -167,7 +167,8 @@ class OnlineDepthLearner:
     def save(self, path: str | Path) -> Path:
         with self._train_lock:
             self._saved_at = time.perf_counter()
-            return save_checkpoint(path, self.net, {"net": self.net_cfg.model_dump(mode="json")}, self.step_count,
+            config = {"net": self.net_cfg.model_dump(mode="json"), "learner": self.cfg.model_dump(mode="json")}
+            return save_checkpoint(path, self.net, config, self.step_count,
                                    self.optimizer, extra={"samples_seen": self.buffer.seen})
 
 
