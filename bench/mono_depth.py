@@ -67,7 +67,7 @@ def _summary(checkpoint: Path, rooms: list[int]) -> dict:
     meta = read_meta(checkpoint)
     net, _ = load_mono_net(checkpoint)
     return {"checkpoint": str(checkpoint), "train_step": meta["step"], "config": meta["config"],
-            "parameters": count_parameters(net), "eval": ev}
+            "extra": meta.get("extra", {}), "parameters": count_parameters(net), "eval": ev}
 
 
 def _table(rows: dict[str, dict]) -> str:
@@ -98,6 +98,8 @@ def _table(rows: dict[str, dict]) -> str:
 def _training(r: dict) -> str:
     net = r["config"]["net"]
     text = f"channels {net['channels']}, {r['train_step']} steps"
+    if r.get("extra", {}).get("trained_by"):
+        text += f", trained by `{r['extra']['trained_by']}`"
     lc = r["config"].get("learner")
     if lc is None:  # checkpoints written before the learner's settings were saved with it
         return text + ", training settings not recorded in the checkpoint"
