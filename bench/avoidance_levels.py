@@ -41,14 +41,16 @@ SUCCESS_DISTANCE_M = 20.0
 def fly_room(level: str, seed: int, duration_s: float = 60.0, mission: str = MISSION,
              sets: list[str] | None = None) -> dict:
     """Fly ``mission`` headless (no video, no ground-truth depth: neither changes the flight) in room ``seed``
-    of difficulty ``level``; the run's metrics that this bench reports."""
+    of difficulty ``level``; the run's metrics that this bench reports. An AR.Drone mission (``ardrone_room``)
+    flies against the loopback emulator, whose simulator gets the room."""
     from plansight.launch.mission import load_mission
     from plansight.launch.runner import fly
 
     room = f"{{size_m: [5.0, 5.0], level: {level}}}"
-    m = load_mission(ROOT / f"launch/missions/{mission}.yaml", {"seed": seed, "duration_s": duration_s},
-                     [f"embodiment.room={room}", "embodiment.ground_truth_depth=false", "record.video=false",
-                      *(sets or [])])
+    path = ROOT / f"launch/missions/{mission}.yaml"
+    emb = "embodiment.emulator.sim" if load_mission(path).embodiment.type == "ardrone" else "embodiment"
+    m = load_mission(path, {"seed": seed, "duration_s": duration_s},
+                     [f"{emb}.room={room}", f"{emb}.ground_truth_depth=false", "record.video=false", *(sets or [])])
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         res = fly(m, tmp)
@@ -93,7 +95,8 @@ def run(levels: tuple[str, ...] = LEVELS, seeds: range | list[int] = HELD_OUT_RO
                      f"| {f['median_distance_m']:.1f} | {f['collisions_total']} ({f['rooms_with_collisions']} rooms) |"
                      for lvl, f in per_level.items())
     extra = f" Overrides: `{' '.join(sets)}`." if sets else ""
-    md = f"""## Avoidance across room levels (stereo, {mode or 'mission'} mode)
+    cue = "mono, AR.Drone emulator" if mission.startswith("ardrone") else "stereo" if "stereo" in mission else mission
+    md = f"""## Avoidance across room levels ({cue}, {mode or 'mission'} mode)
 
 `{mission}.yaml` with `room: {{level: ...}}`, {duration_s:g} s, {kind} rooms {seeds[0]}–{seeds[-1]} ({len(seeds)} per level;
 the avoidance was tuned only in rooms {TUNING_ROOMS.start}–{TUNING_ROOMS.stop - 1}).{extra}
