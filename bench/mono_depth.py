@@ -25,6 +25,7 @@ interval (``launch/eval_depth.py``).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import sys
 import tempfile
@@ -166,11 +167,14 @@ def stability(minutes: float = 30.0, room: int = 1010, strategy: str = "persiste
     """One long persistent-SSL flight from the shipped weights; record ``mono_depth_stability``."""
     if minutes < 15:
         raise ValueError(f"{minutes:g} minutes: the comparison needs minutes 5-10 and the last 5 after them (≥ 15)")
+    start = resolve_model(SHIPPED)
+    start_id = {"path": SHIPPED, "step": read_meta(start)["step"],
+                "sha256": hashlib.sha256(start.read_bytes()).hexdigest()}
     with tempfile.TemporaryDirectory() as tmp:
         m = load_mission(ROOT / "launch/missions/drone_room_persistent.yaml", {
             "seed": room, "duration_s": minutes * 60.0, "name": f"ssl_stability_{room}",
             "record": {"video": False, "dataset": False},
-            "perception": {"type": "persistent_ssl", "init_checkpoint": str(resolve_model(SHIPPED)),
+            "perception": {"type": "persistent_ssl", "init_checkpoint": str(start),
                            "switch": {"strategy": strategy}}})
         res = fly(m, Path(tmp))
         metrics = dict(res.metrics)
@@ -184,6 +188,7 @@ def stability(minutes: float = 30.0, room: int = 1010, strategy: str = "persiste
     early, late = window(5, 10), window(n - 5, n)
     stable = early is not None and late is not None and late <= early
     figures = {"room": room, "minutes": minutes, "strategy": strategy, "status": metrics.get("status"),
+               "start_checkpoint": start_id,
                "mono_abs_rel_by_minute": per_min, "stereo_abs_rel_by_minute": metrics.get(
                    "stereo_depth_abs_rel_by_minute"), "minutes_5_10": early, "last_5_minutes": late,
                "stable": stable, **{k: metrics.get(k) for k in (
@@ -194,7 +199,7 @@ def stability(minutes: float = 30.0, room: int = 1010, strategy: str = "persiste
 
 `drone_room_persistent.yaml`, strategy `{strategy}` (mono flies, stereo overrides imminent collisions mono missed),
 held-out room {room}, {minutes:g} simulated minutes, learning online (lockstep, 5 steps per simulated second) from
-`builtin:mono_depth_room`. Status {metrics.get('status')}; {metrics.get('distance_flown_m', 0):.0f} m flown,
+`builtin:mono_depth_room` as of step {start_id['step']} (sha256 {start_id['sha256'][:12]}). Status {metrics.get('status')}; {metrics.get('distance_flown_m', 0):.0f} m flown,
 {metrics.get('collisions')} collisions, {metrics.get('stereo_overrides')} stereo overrides, mono flew
 {100 * (metrics.get('mono_flight_fraction') or 0):.0f} % of frames, {metrics.get('train_steps')} optimiser steps.
 
