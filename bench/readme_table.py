@@ -83,7 +83,7 @@ def _mono(f: dict, date: str) -> list[tuple[str, str]]:
              f"{f['rooms'][-1]}", f"{rooms['mono']['abs_rel']:.3f} vs {rooms['stereo']['abs_rel']:.3f}: "
              f"{f['mono_to_stereo_abs_rel_ratio']:.2f}× (95 % {ci['metric'][0]:.2f}–{ci['metric'][1]:.2f}; target ≤ 1.1); "
              f"scale-and-shift aligned {rooms['aligned_mono_to_stereo_abs_rel_ratio']:.2f}×; "
-             f"{f['mono_inference_fps_batch1_median']:.0f} frames/s")]
+             f"{f['mono_inference_fps_batch1_median']:.0f} frames/s on {f.get('mono_inference_threads', 2)} torch thread(s)")]
 
 
 def _stability(f: dict, date: str) -> list[tuple[str, str]]:
