@@ -34,35 +34,29 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench import common
-from bench.common import ROOT, median_rate, record, timed
+from bench import common, persistent_ssl
+from bench.common import ROOT, record
 from plansight.agent.learning.checkpoint import read_meta
-from plansight.agent.learning.online_depth import predict_depth
 from plansight.agent.perception.mono_net import count_parameters, load_mono_net
 from plansight.agent.shared.builtin import resolve_model
 from plansight.agent.shared.ranges import parse_ints
+from plansight.launch.collect_depth import HELD_OUT_ROOMS
 from plansight.launch.eval_depth import BANDS_M, eval_depth
 from plansight.launch.mission import load_mission
 from plansight.launch.runner import fly
 
 log = logging.getLogger(__name__)
 
-HELD_OUT = range(1000, 1020)
+HELD_OUT = HELD_OUT_ROOMS
 SHIPPED = "builtin:mono_depth_room"
 
 
 def inference_rate(checkpoint: Path, frames: int = 300, threads: int | None = None) -> float:
-    """Frames/s of the checkpoint's network, batch 1, at its own resolution (median of 5 runs of ``frames``), on
-    ``threads`` torch threads (None: torch's default, one per core)."""
+    """Frames/s of the checkpoint's network (``persistent_ssl.inference_rate``) on ``threads`` torch threads (None:
+    torch's default, one per core)."""
     if threads is not None:
         torch.set_num_threads(threads)
-    net, _ = load_mono_net(checkpoint)
-    img = np.random.default_rng(0).integers(0, 255, (net.cfg.height, net.cfg.width, 3), dtype=np.uint8)
-    with torch.inference_mode():
-        for _ in range(20):
-            predict_depth(net, img)
-        rate, _ = median_rate(lambda: frames / timed(lambda: [predict_depth(net, img) for _ in range(frames)]), 5)
-    return rate
+    return persistent_ssl.inference_rate(frames, load_mono_net(checkpoint)[0])
 
 
 def _summary(checkpoint: Path, rooms: list[int]) -> dict:
