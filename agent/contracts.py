@@ -439,6 +439,38 @@ class ArmPolicy(Protocol):
     def act(self, obs: Observation) -> ArmCommand: ...
 
 
+@dataclass(frozen=True)
+class Goal:
+    """The visual goal of a drone mission: a landmark in the room (``task.goal`` in the mission file).
+
+    Attributes:
+        name: the landmark's name, ``<colour>_<kind>`` (e.g. ``magenta_panel``).
+        centre: (3,) float64, the landmark's centre, world metres (z up).
+        approach: (3,) float64, where to hover to reach it (free space in front of it), world metres.
+        colour: its RGB in [0, 1]: the cue an image-based policy looks for.
+        radius_m: success when the vehicle's centre comes this close to the landmark's surface, metres.
+        room: the room layout as plain data (``RoomLayout.to_dict``: walls, obstacles, landmarks, start) for
+            privileged planners, or None where it is not known (a real drone).
+    """
+
+    name: str
+    centre: np.ndarray
+    approach: np.ndarray
+    colour: tuple[float, float, float]
+    radius_m: float
+    room: Mapping[str, Any] | None = None
+
+
+@runtime_checkable
+class GoalSeeker(Protocol):
+    """A drone policy that flies to a goal: the runner calls ``set_goal`` after ``reset`` when the mission has a
+    task. ``overrides`` counts the control steps on which the reactive safety layer replaced its command."""
+
+    overrides: int
+
+    def set_goal(self, goal: Goal) -> None: ...
+
+
 @runtime_checkable
 class RunParticipant(Protocol):
     """A part (perception, policy) that keeps state across a mission run.

@@ -21,6 +21,7 @@ from plansight.agent.shared.errors import describe_error as _describe
 from plansight.agent.shared.errors import reject_bools
 from plansight.agent.shared.yaml_io import YamlInputError, check_finite, load_yaml
 from plansight.launch import registry
+from plansight.launch.goal_task import GoalTaskConfig
 
 
 def _union(slot: str, **flags: Any) -> Any:
@@ -64,14 +65,31 @@ class _MissionFields(BaseModel):
 class _DroneFields(_MissionFields):
     """A drone mission: which embodiment, perception and policy, for how long, with which limits."""
 
-    duration_s: float = Field(gt=0.0, le=3600.0, description="flight time after take-off, seconds")
+    duration_s: float = Field(gt=0.0, le=3600.0, description="flight time after take-off, seconds (a goal "
+                              "task's time limit)")
+    task: GoalTaskConfig | None = Field(None, description="fly to a landmark of the room: {goal: magenta_panel}")
     safety: SafetyConfig = SafetyConfig()
     record: RecordConfig = RecordConfig()
 
     @model_validator(mode="after")
     def _parts_fit(self):
         _check_camera(self)
+        _check_task(self)
         return self
+
+
+def _check_task(m: BaseModel) -> None:
+    """A goal policy needs a task; a task's goal must be a landmark of the embodiment's room where that is known."""
+    task = m.task  # type: ignore[attr-defined]
+    if task is None:
+        if getattr(m.policy, "needs_task", False):  # type: ignore[attr-defined]
+            raise ValueError(f"policy {m.policy.type} flies to a goal: give the mission a task, e.g. "  # type: ignore
+                             "task: {goal: magenta_panel} with room.landmarks: [magenta_panel]")
+        return
+    names = getattr(m.embodiment, "landmark_names", None)  # type: ignore[attr-defined]
+    if names is not None and task.goal not in names:
+        raise ValueError(f"task.goal {task.goal!r} is not a landmark of the {m.embodiment.type} room "  # type: ignore
+                         f"(room.landmarks: {list(names) or 'none'}); add it to the room's landmarks")
 
 
 def _check_camera(m: BaseModel) -> None:

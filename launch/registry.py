@@ -62,6 +62,10 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         "avoidance": Entry("plansight.agent.control.avoidance:ReactiveAvoidance",
                            "plansight.agent.control.avoidance:AvoidanceConfig"),
         "rl": Entry("plansight.agent.control.rl_policy:RLPolicy", "plansight.agent.control.rl_policy:RLPolicyConfig"),
+        "map_expert": Entry("plansight.agent.control.map_expert:MapExpert",
+                            "plansight.agent.control.map_expert:MapExpertConfig"),
+        "goal_bearing": Entry("plansight.agent.control.goal_bearing:GoalBearing",
+                              "plansight.agent.control.goal_bearing:GoalBearingConfig"),
     },
     "executor": {
         "flow": Entry("plansight.agent.planning.executor:FlowPlanExecutor.from_config",

@@ -35,6 +35,16 @@ def plot_trajectory(path: str | Path, room: Mapping[str, Any] | None, xyt: Seque
                 corner = (ob["x"] - c * hx + s * hy, ob["y"] - s * hx - c * hy)
                 ax.add_patch(Rectangle(corner, 2 * hx, 2 * hy, angle=math.degrees(ob["yaw"]),
                                        fc="tab:blue", ec="k", alpha=0.8))
+        for lm in room.get("landmarks", ()):  # visual goals, in their own colour, with their approach point
+            hx, hy = lm["half_size"][:2]
+            c, s = math.cos(lm["yaw"]), math.sin(lm["yaw"])
+            x, y = lm["centre"][:2]
+            corner = (x - c * hx + s * hy, y - s * hx - c * hy)
+            ax.add_patch(Rectangle(corner, 2 * hx, 2 * hy, angle=math.degrees(lm["yaw"]), fc=lm["colour"],
+                                   ec=lm["colour"], lw=3))
+            ax.plot(*lm["approach_xy"], "*", color=lm["colour"], mec="k", ms=12)
+        if room.get("landmarks"):
+            ax.plot([], [], "*", color="0.6", mec="k", ms=10, label="landmark (approach)")
         ax.set_xlim(-sx / 2 - 0.3, sx / 2 + 0.3)
         ax.set_ylim(-sy / 2 - 0.3, sy / 2 + 0.3)
     if len(xyt) > 1:

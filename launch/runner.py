@@ -36,12 +36,14 @@ from plansight.agent.contracts import (
     DronePolicy,
     DroneState,
     Event,
+    GoalSeeker,
     Observation,
     RunParticipant,
 )
 from plansight.agent.control.safety import SafeFlyer
 from plansight.agent.learning.flight_log import FlightLogWriter
 from plansight.agent.shared.atomic import read_jsonl
+from plansight.launch.goal_task import GoalTracker, make_goal, true_position
 from plansight.launch.metrics import FlightMetrics
 from plansight.launch.mission import Mission
 from plansight.launch.registry import build
@@ -88,6 +90,7 @@ class _Flight:
     policy: DronePolicy | None = None
     participants: list[RunParticipant] = field(default_factory=list)
     dataset: FlightLogWriter | None = None
+    goal: GoalTracker | None = None
     obs: Observation | None = None
     next_flush: float = _METRICS_EVERY_S
     series: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in _SERIES})
@@ -113,7 +116,8 @@ def fly(mission: Mission, runs_root: str | Path = "runs", on_step: StepCallback 
         _prepare(flight)
         n_steps = max(1, round(mission.duration_s / embodiment.dt))
         for k in range(n_steps):
-            _step(flight, k)
+            if _step(flight, k):
+                break
             if on_step is not None:
                 on_step(k + 1, n_steps, {"distance_m": metrics.distance_m, "collisions": metrics.collisions})
     except KeyboardInterrupt:
@@ -146,6 +150,11 @@ def _prepare(f: _Flight) -> None:
     f.perception = build("perception", m.perception, f.cam)
     f.policy = build("policy", m.policy, f.cam)
     f.policy.reset()
+    if m.task is not None:
+        goal = make_goal(m.task, f.room)
+        if isinstance(f.policy, GoalSeeker):
+            f.policy.set_goal(goal)
+        f.goal = GoalTracker(m.task, goal, true_position(f.obs)[:2])
     f.participants = [p for p in (f.perception, f.policy, emb.inner) if isinstance(p, RunParticipant)]
     for p in f.participants:
         p.start_run(f.run_dir)
@@ -155,13 +164,18 @@ def _prepare(f: _Flight) -> None:
         raise RuntimeError("take-off failed")
 
 
-def _step(f: _Flight, k: int) -> None:
-    """One control period: observe, score depth against ground truth, act, record, refresh metrics."""
+def _step(f: _Flight, k: int) -> bool:
+    """One control period: observe, score depth against ground truth, act, record, refresh metrics; True when
+    the mission is over (its goal reached, with ``task.stop_on_success``)."""
     emb, metrics, cam = f.embodiment, f.metrics, f.cam
     obs = f.obs = emb.observe()
     state = DroneState.from_vector(obs.state)
     metrics.add_state(obs.t, state, emb.dt)
     _log_events(obs, f.events, metrics)
+    if f.goal is not None and f.goal.update(obs, metrics.collisions) and f.mission.task.stop_on_success:
+        f.events.write(Event(obs.t, "goal_reached", {"goal": f.goal.goal.name,
+                                                      "distance_m": round(f.goal.distance_m, 3)}))
+        return True
     depth = f.perception.estimate(obs)
     named = getattr(f.perception, "estimates", None) or {"stereo": depth}
     gt = obs.depth.get(cam.name)
@@ -183,6 +197,7 @@ def _step(f: _Flight, k: int) -> None:
     if obs.t >= f.next_flush:
         write_json(f.run_dir / "metrics.json", _metrics(f.mission, metrics, emb, "running", f.wall0))
         f.next_flush += _METRICS_EVERY_S
+    return False
 
 
 def _record(f: _Flight, k: int, obs: Observation, state: DroneState, depth: DepthEstimate,
@@ -218,6 +233,8 @@ def _wind_down(f: _Flight, status: str) -> dict:
         log.warning("could not read final events: %s", e)
     emb.close()
     extra: dict = {"metrics": {}, "files": {}}
+    if f.goal is not None:
+        extra["metrics"].update(f.goal.summary(getattr(f.policy, "overrides", None)))
     for p in f.participants:
         try:
             out = p.finish_run(f.run_dir)

@@ -15,7 +15,7 @@ import math
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from plansight.sim.drone.config_drone import DroneSimConfig
 
@@ -142,7 +142,11 @@ class FrontCameraConfig(_Strict):
 
 
 class ArdroneConfig(_Strict):
-    """An AR.Drone 2.0 over Wi-Fi, or the loopback emulator when ``host`` is null."""
+    """An AR.Drone 2.0 over Wi-Fi, or the loopback emulator when ``host`` is null.
+
+    ``room:`` at this level is shorthand for ``emulator.sim.room`` (the emulated room), so a mission's embodiment
+    block can read the same for ``mujoco_drone`` and ``ardrone``; a real drone (``host`` set) has no room to set.
+    """
 
     type: Literal["ardrone"] = "ardrone"
     host: str | None = Field(None, description="drone address (192.168.1.1); null = start the loopback emulator")
@@ -164,6 +168,29 @@ class ArdroneConfig(_Strict):
     def camera_names(self) -> tuple[str, ...]:
         """The cameras the embodiment will have (one front camera: the AR.Drone flies on mono depth)."""
         return ("front",)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _room_shorthand(cls, data: object) -> object:
+        if not isinstance(data, dict) or "room" not in data:
+            return data
+        data = dict(data)
+        room = data.pop("room")
+        if data.get("host") is not None:
+            raise ValueError("room: only the emulator's room can be set; a real drone (host) flies in a real one")
+        emulator = dict(data.get("emulator") or {})
+        sim = emulator.get("sim")
+        sim = dict(sim) if isinstance(sim, dict) else {"render": False, "ground_truth_depth": False}
+        if "room" in sim:
+            raise ValueError("give the room once: room or emulator.sim.room, not both")
+        emulator["sim"] = {**sim, "room": room}
+        data["emulator"] = emulator
+        return data
+
+    @property
+    def landmark_names(self) -> tuple[str, ...] | None:
+        """The visual goals of the emulator's room; None for a real drone (its room is not known here)."""
+        return self.emulator.sim.room.landmarks if self.host is None else None
 
     @field_validator("start_yaw_rad")
     @classmethod

@@ -58,6 +58,8 @@ class StereoRigConfig(_Strict):
 
 
 RoomLevel = Literal["easy", "default", "dense", "maze"]
+LandmarkName = Literal["magenta_panel", "yellow_panel", "cyan_panel", "magenta_box", "yellow_box", "cyan_box"]
+"""The visual goals a room can hold (``sim/drone/landmarks.py``): ``<colour>_<kind>``."""
 
 ROOM_LEVELS: dict[str, dict[str, object]] = {
     "easy": {"n_poles": 2, "n_boxes": 0, "min_gap_m": 1.2, "pole_radius_m": (0.08, 0.12)},
@@ -101,6 +103,9 @@ class RoomConfig(_Strict):
     min_gap_m: float = Field(0.8, ge=0.3, description="free space between any two obstacles or walls")
     start_clearance_m: float = Field(1.0, ge=0.3, description="no obstacle this close to the start")
     layout_seed: int | None = Field(None, description="fixed layout; by default the reset seed picks it")
+    landmarks: tuple[LandmarkName, ...] = Field(
+        (), description="visual goals to place (a mission's task names one): panels on the walls, marked boxes")
+    landmark_height_m: float = Field(1.0, ge=0.3, le=3.0, description="height of a panel's centre")
 
     @model_validator(mode="before")
     @classmethod
@@ -113,6 +118,9 @@ class RoomConfig(_Strict):
     def _check(self) -> RoomConfig:
         if min(self.size_m) < 2.0 or max(self.size_m) > 50.0:
             raise ValueError("size_m must be between 2 and 50 m per side")
+        colours = [n.split("_")[0] for n in self.landmarks]
+        if len(set(colours)) != len(colours):
+            raise ValueError("landmarks must differ in colour (the colour is how a camera tells them apart)")
         for name in ("pole_radius_m", "box_half_size_m"):
             lo, hi = getattr(self, name)
             if not 0.0 < lo <= hi:
@@ -127,6 +135,11 @@ class DroneSimConfig(_Strict):
     def camera_names(self) -> tuple[str, ...]:
         """The cameras the embodiment will have: the stereo pair (``model.LEFT_CAMERA``, ``model.RIGHT_CAMERA``)."""
         return ("left", "right")
+
+    @property
+    def landmark_names(self) -> tuple[str, ...]:
+        """The visual goals the room will hold (a mission's ``task.goal`` must be one of them)."""
+        return self.room.landmarks
 
     type: Literal["mujoco_drone"] = "mujoco_drone"
     physics_hz: int = Field(400, ge=200, le=2000)

@@ -101,6 +101,11 @@ def _room_xml(layout: RoomLayout) -> str:
             parts.append(f'<geom name="obstacle{i}" type="box" pos="{ob.x} {ob.y} {ob.height / 2}" '
                          f'euler="0 0 {ob.yaw}" size="{ob.size[0]} {ob.size[1]} {ob.height / 2}" '
                          f'material="{mat}"/>')
+    for lm in layout.landmarks:  # flat, saturated colour (mat_landmark_*): a colour threshold finds it
+        hx, hy, hz = lm.half_size
+        x, y, z = lm.centre
+        parts.append(f'<geom name="landmark_{lm.name}" type="box" pos="{x} {y} {z}" euler="0 0 {lm.yaw}" '
+                     f'size="{hx} {hy} {hz}" material="mat_landmark_{lm.name}"/>')
     return "\n".join(parts)
 
 
@@ -115,6 +120,9 @@ def build_xml(cfg: DroneSimConfig, layout: RoomLayout) -> str:
         repeat = texels_per_m / _TEX_SIZE
         assets.append(f'<material name="mat_{name}" texture="tex_{name}" texrepeat="{repeat} {repeat}" '
                       'texuniform="true" specular="0" shininess="0" reflectance="0"/>')
+    for lm in layout.landmarks:
+        r, g, b = lm.colour
+        assets.append(f'<material name="mat_landmark_{lm.name}" rgba="{r} {g} {b} 1" emission="0.5" specular="0"/>')
     actuators = [
         f'<general name="motor{i}" site="thrust{i}" gear="0 0 1 0 0 {s * q.yaw_moment_coeff_m}" '
         f'dyntype="filter" dynprm="{q.motor_time_constant_s}" ctrlrange="0 {q.max_thrust_per_motor_n}"/>'

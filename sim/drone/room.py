@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from plansight.sim.drone.config_drone import ROOM_LEVELS, RoomConfig, RoomLevel
+from plansight.sim.drone.landmarks import Landmark, place_landmarks
 
 __all__ = ["ROOM_LEVELS", "Obstacle", "RoomLayout", "generate_room", "layout_violations", "room_config"]
 
@@ -59,6 +60,7 @@ class RoomLayout:
         start_xy: take-off point, metres.
         start_yaw: initial heading, radians.
         seed: the seed that generated the layout.
+        landmarks: visual goals (``sim/drone/landmarks.py``), in ``RoomConfig.landmarks`` order.
     """
 
     size: tuple[float, float]
@@ -67,9 +69,14 @@ class RoomLayout:
     start_xy: tuple[float, float]
     start_yaw: float
     seed: int
+    landmarks: tuple[Landmark, ...] = ()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Plain data (room.json); ``landmarks`` only when the room has some (room files stay as they were)."""
+        out = asdict(self)
+        if not self.landmarks:
+            del out["landmarks"]
+        return out
 
 
 def room_config(level: RoomLevel | None = None, **overrides: object) -> RoomConfig:
@@ -147,5 +154,10 @@ def _try_layout(cfg: RoomConfig, seed: int, rng: np.random.Generator) -> RoomLay
             break
         else:
             return None
+    try:
+        landmarks = place_landmarks(cfg.landmarks, (sx, sy), cfg.landmark_height_m, start,
+                                    [(o.x, o.y, o.footprint_radius) for o in placed], seed) if cfg.landmarks else ()
+    except ValueError:
+        return None  # another obstacle layout may leave room for them
     return RoomLayout(size=(sx, sy), height=cfg.height_m, obstacles=tuple(placed), start_xy=start,
-                      start_yaw=0.0, seed=seed)
+                      start_yaw=0.0, seed=seed, landmarks=landmarks)
