@@ -249,7 +249,8 @@ class VideoPlan:
         score: critic score (higher is better), if judged.
         object_poses: T×4×4 world poses of the task object at each frame (metres); privileged, set only by
             simulator oracles, for ablations that bypass visual tracking
-            (``ExecutorConfig.tracking.object_tracker="truth"``).
+            (``ExecutorConfig.tracking.object_tracker="truth"``). In a drone plan the thing that moves is the
+            camera: the body's world pose (FLU, metres) at each frame, used to score ego-motion estimates.
         depth: T×H×W float32 planar depth of each frame, metres (an RGB-D plan), or ``None`` for RGB plans. The
             oracle renders it; a video model would predict it as a fourth channel. The executor lifts tracked
             pixels with it in every frame (``ExecutorConfig.fit.plan_depth``), where RGB alone leaves motion along
@@ -437,6 +438,23 @@ class ArmPolicy(Protocol):
     def reset(self, obs: Observation, task: str, camera: str) -> None: ...
 
     def act(self, obs: Observation) -> ArmCommand: ...
+
+
+@runtime_checkable
+class DroneVideoPlanner(Protocol):
+    """Imagines the flight ahead towards a goal: frames ``frame_dt_s`` apart from the current view, seen by
+    ``camera`` (whose intrinsics and mounting the executor reads the plan with). ``plan`` returns None when it
+    cannot plan (no path, no goal). ``timings``: wall-clock seconds by stage, summed over its plans."""
+
+    frame_dt_s: float
+    camera: CameraModel
+
+    @property
+    def timings(self) -> Mapping[str, float]: ...
+
+    def set_goal(self, goal: Goal) -> None: ...
+
+    def plan(self, obs: Observation) -> VideoPlan | None: ...
 
 
 @dataclass(frozen=True)

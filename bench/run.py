@@ -25,6 +25,7 @@ from bench import (
     avoidance_levels,
     common,
     drone_foundation,
+    drone_goals,
     executor_ablation,
     executor_tracking,
     fuzz,
@@ -47,7 +48,7 @@ BENCHES = {"drone_foundation": drone_foundation.run, "persistent_ssl": persisten
            "avoidance_levels": avoidance_levels.run, "plan_format": plan_format.run,
            "metaworld_sac": metaworld_sac.run, "rl_crossing": rl_crossing.run, "video_rgbd": video_rgbd.run,
            "hilp": hilp.run, "act_jepa": act_jepa.run, "mono_depth": mono_depth.run,
-           "mono_depth_stability": mono_depth.stability}
+           "mono_depth_stability": mono_depth.stability, "drone_goals": drone_goals.run}
 
 
 def main() -> None:
@@ -122,6 +123,9 @@ def main() -> None:
     if "mono_depth_stability" in chosen:
         figures = mono_depth.stability(args.ssl_stability_minutes)
         print(json.dumps({k: figures[k] for k in ("minutes_5_10", "last_5_minutes", "stable")}, indent=2))
+    if "drone_goals" in chosen:
+        figures = drone_goals.run()
+        print(json.dumps({p: f["success_text"] for p, f in figures["pilots"].items()}, indent=2))
     if "metaworld_oracle" in chosen:
         figures = (metaworld_oracle.record_summary() if args.mw_record_only
                    else metaworld_oracle.run(seeds=args.mw_seeds, workers=args.mw_workers))

@@ -79,7 +79,15 @@ class _DroneFields(_MissionFields):
 
 
 def _check_task(m: BaseModel) -> None:
-    """A goal policy needs a task; a task's goal must be a landmark of the embodiment's room where that is known."""
+    """A goal policy needs a task, a plan-following policy a planner (and a planner such a policy); a task's goal
+    must be a landmark of the embodiment's room where that is known."""
+    wants = getattr(m.policy, "needs_planner", False)  # type: ignore[attr-defined]
+    if wants and m.planner is None:  # type: ignore[attr-defined]
+        raise ValueError(f"policy {m.policy.type} flies video plans: give the mission a planner, e.g. "  # type: ignore
+                         "planner: {type: oracle}")
+    if not wants and m.planner is not None:  # type: ignore[attr-defined]
+        raise ValueError(f"planner: is read only by a plan-following policy (policy: {{type: video_plan}}), "
+                         f"not {m.policy.type}")  # type: ignore[attr-defined]
     task = m.task  # type: ignore[attr-defined]
     if task is None:
         if getattr(m.policy, "needs_task", False):  # type: ignore[attr-defined]
@@ -133,7 +141,8 @@ def _build_models() -> tuple[type[BaseModel], type[BaseModel]]:
     drone = create_model("Mission", __base__=_DroneFields, __module__=__name__,
                          embodiment=(_union("embodiment", kind="drone"), ...),
                          perception=(_union("perception"), default["perception"]),
-                         policy=(_union("policy"), default["policy"]))
+                         policy=(_union("policy"), default["policy"]),
+                         planner=(_union("drone_planner") | None, None))
     arm = create_model("ArmMission", __base__=_ArmFields, __module__=__name__,
                        embodiment=(_union("embodiment", kind="arm"), ...),
                        planner=(_union("planner") | None, None),

@@ -10,6 +10,8 @@ Slots and how ``build`` constructs their parts (``target(cfg, *args)``):
 * ``embodiment``: ``(cfg)``; ``kind`` is ``drone`` or ``arm`` (which mission schema and runner), ``hardware``
   marks real vehicles ``plansight deploy`` can fly.
 * ``perception``, ``policy`` (drone policies): ``(cfg, camera_model)``.
+* ``drone_planner`` (video plans towards a drone mission's goal, handed to a ``video_plan`` policy):
+  ``(cfg, camera_model)``.
 * ``executor`` (video plan → arm commands): ``(cfg, cameras, seed)``.
 * ``planner`` (video planners): ``(cfg, arm, executor)``; a learned planner ignores both.
 * ``refiner`` (plan → refined plan, nested in a learned planner's config as ``refiner``): ``(cfg)``.
@@ -66,6 +68,12 @@ REGISTRY: dict[str, dict[str, Entry]] = {
                             "plansight.agent.control.map_expert:MapExpertConfig"),
         "goal_bearing": Entry("plansight.agent.control.goal_bearing:GoalBearing",
                               "plansight.agent.control.goal_bearing:GoalBearingConfig"),
+        "video_plan": Entry("plansight.agent.planning.ego_executor:VideoPlanPolicy",
+                            "plansight.agent.planning.ego_executor:VideoPlanPolicyConfig"),
+    },
+    "drone_planner": {
+        "oracle": Entry("plansight.launch.drone_oracle:OracleDronePlanner",
+                        "plansight.launch.drone_oracle:OracleDronePlanConfig"),
     },
     "executor": {
         "flow": Entry("plansight.agent.planning.executor:FlowPlanExecutor.from_config",

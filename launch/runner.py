@@ -91,6 +91,7 @@ class _Flight:
     participants: list[RunParticipant] = field(default_factory=list)
     dataset: FlightLogWriter | None = None
     goal: GoalTracker | None = None
+    planner: object | None = None
     obs: Observation | None = None
     next_flush: float = _METRICS_EVERY_S
     series: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in _SERIES})
@@ -150,6 +151,9 @@ def _prepare(f: _Flight) -> None:
     f.perception = build("perception", m.perception, f.cam)
     f.policy = build("policy", m.policy, f.cam)
     f.policy.reset()
+    if m.planner is not None:
+        f.planner = build("drone_planner", m.planner, f.cam)
+        f.policy.set_planner(f.planner)
     if m.task is not None:
         goal = make_goal(m.task, f.room)
         if isinstance(f.policy, GoalSeeker):
@@ -232,6 +236,8 @@ def _wind_down(f: _Flight, status: str) -> dict:
     except Exception as e:  # the embodiment may be the thing that failed
         log.warning("could not read final events: %s", e)
     emb.close()
+    if f.planner is not None and hasattr(f.planner, "close"):
+        f.planner.close()
     extra: dict = {"metrics": {}, "files": {}}
     if f.goal is not None:
         extra["metrics"].update(f.goal.summary(getattr(f.policy, "overrides", None)))

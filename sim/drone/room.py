@@ -71,6 +71,17 @@ class RoomLayout:
     seed: int
     landmarks: tuple[Landmark, ...] = ()
 
+    @classmethod
+    def from_dict(cls, d: dict) -> RoomLayout:
+        """The layout ``to_dict`` wrote (room.json, an embodiment's ``info["room"]``)."""
+        obstacles = tuple(Obstacle(o["kind"], o["x"], o["y"], tuple(o["size"]), o["yaw"], o["height"])
+                          for o in d["obstacles"])
+        landmarks = tuple(Landmark(lm["name"], lm["kind"], tuple(lm["colour"]), tuple(lm["centre"]),
+                                   tuple(lm["half_size"]), lm["yaw"], tuple(lm["approach_xy"]))
+                          for lm in d.get("landmarks", ()))
+        return cls(tuple(d["size"]), d["height"], obstacles, tuple(d["start_xy"]), d["start_yaw"], d["seed"],
+                   landmarks)
+
     def to_dict(self) -> dict:
         """Plain data (room.json); ``landmarks`` only when the room has some (room files stay as they were)."""
         out = asdict(self)
