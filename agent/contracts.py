@@ -16,6 +16,7 @@ Frames and units used throughout:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,13 @@ class CameraModel:
         f = (height / 2.0) / math.tan(math.radians(fovy_deg) / 2.0)
         return cls(name=name, width=width, height=height, fx=f, fy=f, cx=(width - 1) / 2.0,
                    cy=(height - 1) / 2.0, **kwargs)
+
+    def resized(self, width: int, height: int) -> CameraModel:
+        """The same camera seen in its image resized to ``width``×``height`` pixels (pixel centres kept: a pixel
+        ``u`` maps to ``(u + 0.5)·s − 0.5``); the name, mounting and stereo pairing unchanged."""
+        sx, sy = width / self.width, height / self.height
+        return dataclasses.replace(self, width=width, height=height, fx=self.fx * sx, fy=self.fy * sy,
+                                   cx=(self.cx + 0.5) * sx - 0.5, cy=(self.cy + 0.5) * sy - 0.5)
 
     @staticmethod
     def forward_pose(x: float, y: float, z: float) -> np.ndarray:
@@ -443,7 +451,8 @@ class ArmPolicy(Protocol):
 @runtime_checkable
 class DroneVideoPlanner(Protocol):
     """Imagines the flight ahead towards a goal: frames ``frame_dt_s`` apart from the current view, seen by
-    ``camera`` (whose intrinsics and mounting the executor reads the plan with). ``plan`` returns None when it
+    ``camera`` (whose intrinsics and mounting the executor reads the plan with). ``plan`` (from the observation and
+    the mission's current depth estimate, which a learned RGB-D model takes as its condition) returns None when it
     cannot plan (no path, no goal). ``timings``: wall-clock seconds by stage, summed over its plans."""
 
     frame_dt_s: float
@@ -454,7 +463,7 @@ class DroneVideoPlanner(Protocol):
 
     def set_goal(self, goal: Goal) -> None: ...
 
-    def plan(self, obs: Observation) -> VideoPlan | None: ...
+    def plan(self, obs: Observation, depth: DepthEstimate | None = None) -> VideoPlan | None: ...
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,8 @@ app.add_typer(train_app, name="train")
 
 @train_app.command("video")
 def train_video_cmd(
-    data: Annotated[list[Path], typer.Option(help="expert dataset (HDF5) from `plansight collect metaworld`; repeat "
+    data: Annotated[list[Path], typer.Option(help="expert dataset (HDF5) from `plansight collect metaworld`, or a "
+                                             "folder of drone flight logs from `plansight collect drone`; repeat "
                                              "to train on several as one")],
     out: Annotated[Path, typer.Option(help="run folder: model/, state/, logs/, samples/")] = Path("runs/video"),
     config: Annotated[Path | None, typer.Option(help="training config YAML (TrainVideoConfig fields)")] = None,

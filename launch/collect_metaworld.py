@@ -139,3 +139,37 @@ def collect_depth(
             fail(str(e))
     console.print(f"[green]wrote[/] {out}: {summary['rooms']} rooms ({summary['skipped']} already there), "
                   f"{summary['frames']} new frames")
+
+
+@app.command("drone")
+def collect_drone(
+    rooms: Annotated[str, typer.Option(help="training room seeds, e.g. 0-199 (never 500-519 or 1000-1019)")] = "0-199",
+    mission: Annotated[str, typer.Option(help="goal mission the expert flies (a file or a bundled name)")
+                       ] = "drone_goal_expert",
+    every: Annotated[int, typer.Option(min=1, max=100, help="log every n-th control step (5: 10 Hz)")] = 5,
+    out: Annotated[Path, typer.Option(help="folder of flight logs, one per room (resumed when it exists)")] = Path(
+        "data/drone_goals"),
+) -> None:
+    """Fly the privileged map expert to the goal in training rooms and record flight logs with the task: a drone
+    video model's data (plansight train video --data FOLDER)."""
+    from plansight.agent.shared.ranges import parse_ints
+    from plansight.launch.collect_drone import collect_drone as run
+    from plansight.launch.mission import MissionError
+
+    try:
+        seeds = parse_ints(rooms, "rooms", bare_is_count=False)
+    except ValueError as e:
+        fail(str(e))
+    with Progress(TextColumn("[bold]collect drone"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console) as progress:
+        bar = progress.add_task("rooms", total=len(seeds), info="")
+        try:
+            summary = run(out, seeds, mission, every,
+                          on_room=lambda k, n, r: progress.update(
+                              bar, completed=k, info=f"room {r['seed']}: "
+                              + ("reached" if r["success"] else "[red]missed[/]")))
+        except (ValueError, RuntimeError, MissionError) as e:
+            progress.stop()
+            fail(str(e))
+    console.print(f"[green]wrote[/] {out}: {summary['rooms']} rooms ({summary['skipped']} already there), "
+                  f"{summary['successes']} reached")

@@ -23,7 +23,7 @@ import mujoco
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from plansight.agent.contracts import CameraModel, DroneState, Goal, Observation, VideoPlan
+from plansight.agent.contracts import CameraModel, DepthEstimate, DroneState, Goal, Observation, VideoPlan
 from plansight.agent.control.map_expert import MapExpert, MapExpertConfig
 from plansight.launch.goal_task import true_position
 from plansight.sim.drone.config_drone import DroneSimConfig, StereoRigConfig
@@ -87,7 +87,7 @@ class OracleDronePlanner:
             self._renderer.close()
             self._renderer = None
 
-    def plan(self, obs: Observation) -> VideoPlan | None:
+    def plan(self, obs: Observation, depth: DepthEstimate | None = None) -> VideoPlan | None:
         if self.goal is None or self._renderer is None:
             return None
         c = self.cfg

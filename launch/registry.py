@@ -74,6 +74,8 @@ REGISTRY: dict[str, dict[str, Entry]] = {
     "drone_planner": {
         "oracle": Entry("plansight.launch.drone_oracle:OracleDronePlanner",
                         "plansight.launch.drone_oracle:OracleDronePlanConfig"),
+        "video": Entry("plansight.agent.planning.drone_video_planner:LearnedDronePlanner",
+                       "plansight.agent.planning.drone_video_planner:LearnedDronePlanConfig"),
     },
     "executor": {
         "flow": Entry("plansight.agent.planning.executor:FlowPlanExecutor.from_config",

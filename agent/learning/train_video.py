@@ -58,8 +58,9 @@ def _batch(data: VideoClipDataset, net: VideoPlanNet, n: int, rng: np.random.Gen
 
 
 def data_hash(paths: Sequence[str | Path]) -> str:
-    """sha256 of one file, or of its files' sha256s in order for several."""
-    hashes = [file_hash(p) for p in paths]
+    """sha256 of one file, or of its files' sha256s in order for several (a folder: its ``*.h5``, sorted)."""
+    files = [q for p in map(Path, paths) for q in (sorted(p.glob("*.h5")) if p.is_dir() else [p])]
+    hashes = [file_hash(p) for p in files]
     return hashes[0] if len(hashes) == 1 else hashlib.sha256("".join(hashes).encode()).hexdigest()
 
 
@@ -89,7 +90,7 @@ def train_video(data_path: str | Path | Sequence[str | Path], out_dir: str | Pat
     if cfg.init is not None:
         init_net, mc = _init_model(cfg)
     data = VideoClipDataset(paths, mc.height, mc.width, mc.n_future, list(cfg.cameras) if cfg.cameras else None,
-                            cfg.random_crop, cfg.include_failed, depth=mc.depth)
+                            cfg.random_crop, cfg.include_failed, depth=mc.depth, frame_stride=cfg.frame_stride)
     tasks = mc.tasks or data.tasks
     unknown = sorted(set(data.tasks) - set(tasks))
     if unknown:

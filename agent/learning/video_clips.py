@@ -12,7 +12,13 @@ draws balanced over (task, camera): a group uniformly, then a clip source in it.
 
 Reads only the documented layout: ``data/demo_<i>/obs/<camera>_image`` (T, H, W, 3) uint8,
 ``<camera>_depth`` (T, H, W) float32 metres when ``depth``, and the demo attributes ``task``, ``success``,
-``success_step``.
+``success_step``. A drone's flight logs (``agent/learning/flight_log.py``, from ``plansight collect drone``; a
+folder is read as all of its ``*.h5``) are one clip source each: camera ``left``, depth from the simulator's
+``gt_depth``, the task, success and completion time in the file's attributes.
+
+``frame_stride`` (drone plans: frames at the camera's rate, not spread to completion): a clip is then the start
+frame and the ``n_future`` frames every ``frame_stride`` frames after it, the last frame repeated past the
+completion frame (the vehicle holding its place at the goal).
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ import cv2
 import h5py
 import numpy as np
 
+from plansight.agent.learning.flight_log import FORMAT as FLIGHT_LOG_FORMAT
+
 log = logging.getLogger(__name__)
+
 
 
 class VideoDataError(ValueError):
@@ -41,6 +50,8 @@ class ClipIndex:
     camera: str
     task: str
     end: int  # index of the completion frame
+    image_key: str = ""  # where the frames lie in the file
+    depth_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,13 +131,21 @@ class VideoClipDataset:
 
     def __init__(self, path: str | Path | Sequence[str | Path], height: int, width: int, n_future: int,
                  cameras: list[str] | None = None, random_crop: bool = True, include_failed: bool = False,
-                 depth: bool = False, cache_mb: float = 4096.0) -> None:
-        self.paths = [Path(p) for p in ([path] if isinstance(path, (str, Path)) else path)]
+                 depth: bool = False, cache_mb: float = 4096.0, frame_stride: int | None = None) -> None:
+        paths = [Path(p) for p in ([path] if isinstance(path, (str, Path)) else path)]
+        for p in paths:
+            if p.is_dir() and not any(p.glob("*.h5")):
+                raise VideoDataError(f"{p}: no flight logs (*.h5) in this folder (make them with "
+                                     "`plansight collect drone`)")
+        self.paths = [q for p in paths for q in (sorted(p.glob("*.h5")) if p.is_dir() else [p])]
         if not self.paths:
             raise VideoDataError("no dataset given")
         self.path = self.paths[0]
         self.height, self.width, self.n_future = height, width, n_future
         self.random_crop, self.depth = random_crop, depth
+        if frame_stride is not None and frame_stride < 1:
+            raise VideoDataError(f"frame_stride must be at least 1, got {frame_stride}")
+        self.frame_stride = frame_stride
         self._files: list[h5py.File] = []
         self._cache: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
         self._cache_left = cache_mb * 2**20
@@ -154,10 +173,13 @@ class VideoClipDataset:
             raise VideoDataError(f"{path}: dataset not found (make one with `plansight collect metaworld`)")
         try:
             f = h5py.File(path, "r")
-            demos = f["data"]
+            demos = f["data"] if f.attrs.get("format") != FLIGHT_LOG_FORMAT else None
         except (OSError, KeyError) as e:
             raise VideoDataError(f"{path}: not a plansight/robomimic dataset ({e})") from None
         self._files.append(f)
+        if f.attrs.get("format") == FLIGHT_LOG_FORMAT:
+            self._index_flight(k, path, f, include_failed)
+            return
         for name in sorted(demos, key=lambda n: int(n.split("_")[-1]) if n.split("_")[-1].isdigit() else 0):
             g = demos[name]
             ok = bool(g.attrs.get("success", False))
@@ -172,7 +194,25 @@ class VideoClipDataset:
                 end = int(g.attrs.get("success_step", -1))
                 end = n - 1 if end < 0 or end >= n else end
                 if end >= 1:
-                    self.index.append(ClipIndex(k, name, cam, str(g.attrs["task"]), end))
+                    obs = f"data/{name}/obs/{cam}"
+                    self.index.append(ClipIndex(k, name, cam, str(g.attrs["task"]), end, f"{obs}_image",
+                                                f"{obs}_depth"))
+
+    def _index_flight(self, k: int, path: Path, f: h5py.File, include_failed: bool) -> None:
+        """One flight log from ``plansight collect drone``: a clip source up to the frame the goal was reached."""
+        if "task" not in f.attrs:
+            raise VideoDataError(f"{path}: a flight log without a task (record one with `plansight collect drone`)")
+        if self.depth and "gt_depth" not in f:
+            raise VideoDataError(f"{path}: no gt_depth in this flight log (an RGB-D model trains on it)")
+        ok = bool(f.attrs.get("success", False))
+        if not ok and not include_failed:
+            return
+        t = f["t"][:]
+        t_reached = float(f.attrs.get("t_reached_s", -1.0))
+        end = int(np.searchsorted(t, t_reached)) if t_reached >= 0 else len(t) - 1
+        end = min(end, len(t) - 1)
+        if end >= 1:
+            self.index.append(ClipIndex(k, path.stem, "left", str(f.attrs["task"]), end, "left", "gt_depth"))
 
     def __len__(self) -> int:
         return len(self.index)
@@ -185,8 +225,12 @@ class VideoClipDataset:
     def clip(self, i: int, rng: np.random.Generator) -> Clip:
         """The clip of source ``i`` from a random start (and crop, with ``random_crop``)."""
         c = self.index[i]
-        start = int(rng.integers(0, max(1, c.end - self.n_future + 1)))
-        idx = np.round(np.linspace(start, c.end, self.n_future + 1)).astype(int)
+        if self.frame_stride is not None:
+            start = int(rng.integers(0, c.end))
+            idx = np.minimum(start + self.frame_stride * np.arange(self.n_future + 1), c.end)
+        else:
+            start = int(rng.integers(0, max(1, c.end - self.n_future + 1)))
+            idx = np.round(np.linspace(start, c.end, self.n_future + 1)).astype(int)
         images, depths, idx = self._source(i, idx)
         scale, offset = 1.0, (0.5, 0.5)
         if self.random_crop:
@@ -205,18 +249,18 @@ class VideoClipDataset:
         if i in self._cache:
             return (*self._cache[i], idx)
         c = self.index[i]
-        obs = self._files[c.file]["data"][c.demo]["obs"]
+        f = self._files[c.file]
         n = c.end + 1
-        size = n * int(np.prod(obs[f"{c.camera}_image"].shape[1:])) * (1 + 4 * self.depth / 3)
+        size = n * int(np.prod(f[c.image_key].shape[1:])) * (1 + 4 * self.depth / 3)
         if size <= self._cache_left:
-            images = obs[f"{c.camera}_image"][:n]
-            depths = obs[f"{c.camera}_depth"][:n] if self.depth else None
+            images = f[c.image_key][:n]
+            depths = f[c.depth_key][:n] if self.depth else None
             self._cache[i] = (images, depths)
             self._cache_left -= size
             return images, depths, idx
         uniq = np.unique(idx)
-        depths = obs[f"{c.camera}_depth"][uniq] if self.depth else None
-        return obs[f"{c.camera}_image"][uniq], depths, np.searchsorted(uniq, idx)
+        depths = f[c.depth_key][uniq] if self.depth else None
+        return f[c.image_key][uniq], depths, np.searchsorted(uniq, idx)
 
     def close(self) -> None:
         for f in self._files:

@@ -96,6 +96,8 @@ class TrainVideoConfig(BaseModel):
     cameras: tuple[str, ...] | None = Field(None, description="cameras to train on; all in the file when null")
     random_crop: bool = True
     include_failed: bool = False
+    frame_stride: int | None = Field(None, ge=1, description="clip frames this many recorded frames apart (a drone "
+                                     "plan's rate: 2 at 10 Hz logs is 0.2 s); null = AVDC's spacing to completion")
     init: str | None = Field(None, description="start from this video model's weights (a folder or builtin:NAME): "
                              "finetuning, e.g. an online round. Its architecture and tasks replace `model`; its "
                              "objective (schedule, prediction, residual) must equal `diffusion`'s")
