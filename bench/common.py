@@ -89,6 +89,8 @@ PROTOCOLS: dict[str, Callable[[dict], str | None]] = {
                                    else f"{f['seed_kind']} rooms; the protocol is the 20 held-out rooms 1000-1019 per level"),
     "ardrone_levels": lambda f: (None if f["seed_kind"] == "held-out" and all(v["n"] >= 5 for v in f["levels"].values())
                                  else f"{f['seed_kind']} rooms; the protocol is ≥ 5 held-out rooms per level"),
+    "drone_goals_learned": lambda f: (None if f["seed_kind"] == "held-out" and all(v["n"] >= 20 for v in f["pilots"].values())
+                                      else f"{f['seed_kind']} rooms; the protocol is the 20 held-out rooms per pilot"),
     "drone_goals": lambda f: (None if f["seed_kind"] == "held-out" and all(v["n"] >= 20 for v in f["pilots"].values())
                               else f"{f['seed_kind']} rooms; the protocol is the 20 held-out rooms 1000-1019 per pilot"),
     "plan_format": lambda f: (f"seeds {f['seeds']} overlap the test seeds 0-24" if set(f["seeds"]) & set(range(25))

@@ -8,8 +8,12 @@ Pilots (each a bundled mission that differs from the others only in ``policy:`` 
   the override: the ceiling a learned drone video model is measured against;
 * ``goal_bearing``: ``drone_goal_stereo``, the non-planning baseline (avoidance on stereo depth, steering to
   the landmark's colour in the image);
-* ``ardrone_mono`` (not in the default set; the emulator flies on wall-clock time, 40 s per room):
-  ``ardrone_goal``, the goal-bearing baseline on mono depth against the AR.Drone loopback emulator.
+* ``ardrone_oracle_plan`` / ``ardrone_goal_bearing``: the same two on mono depth against the AR.Drone loopback
+  emulator (``ardrone_goal_plan``, ``ardrone_goal``; it flies on wall-clock time);
+* ``airsim_oracle_plan`` / ``airsim_goal_bearing``: the same two on mono depth through the AirSim adapter and the
+  loopback AirSim server (``airsim_goal_plan``, ``airsim_goal``);
+* ``learned_plan`` (not in the default set): ``drone_goal_video_plan``, the executor on the learned drone video
+  model's plans (``--name drone_goals_learned``).
 
 Success: within ``task.success_radius_m`` (0.5 m) of the landmark with 0 collisions before. Per pilot: the
 success count with its 95 % Wilson interval, the median time to goal and path ratio (path flown ÷ the map's
@@ -44,8 +48,11 @@ TUNING_ROOMS = range(500, 520)
 HELD_OUT_ROOMS = range(1000, 1020)
 """Rooms no pilot is tuned in: the record comes from these."""
 PILOTS = {"expert": "drone_goal_expert", "oracle_plan": "drone_goal_oracle_plan",
-          "goal_bearing": "drone_goal_stereo", "ardrone_mono": "ardrone_goal"}
-DEFAULT_PILOTS = ("expert", "oracle_plan", "goal_bearing")
+          "goal_bearing": "drone_goal_stereo", "learned_plan": "drone_goal_video_plan",
+          "ardrone_oracle_plan": "ardrone_goal_plan", "ardrone_goal_bearing": "ardrone_goal",
+          "airsim_oracle_plan": "airsim_goal_plan", "airsim_goal_bearing": "airsim_goal"}
+DEFAULT_PILOTS = ("expert", "oracle_plan", "goal_bearing", "ardrone_oracle_plan", "ardrone_goal_bearing",
+                  "airsim_oracle_plan", "airsim_goal_bearing")
 KEYS = ("success", "time_to_goal_s", "path_length_m", "shortest_path_m", "path_ratio", "final_distance_m",
         "collisions", "overrides", "plans", "ego_motion_translation_error_m", "ego_motion_rotation_error_deg",
         "plan_latency_ms", "ego_motion_fit_ms", "replans_on_departure")

@@ -69,9 +69,10 @@ class OracleDronePlanner:
         self.goal = goal
         self.expert.reset()
         self.expert.set_goal(goal)
-        self._build(RoomLayout.from_dict(dict(goal.room)))
+        self.set_room(RoomLayout.from_dict(dict(goal.room)))
 
-    def _build(self, layout: RoomLayout) -> None:
+    def set_room(self, layout: RoomLayout) -> None:
+        """Build the room the plans are rendered in (``set_goal`` does, from the goal's layout)."""
         cam = self.camera
         fovy = math.degrees(2 * math.atan(cam.height / 2 / cam.fy))
         mount = cam.T_body_cam[:3, 3]
@@ -86,6 +87,16 @@ class OracleDronePlanner:
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
+
+    def render(self, position: np.ndarray, yaw: float) -> tuple[np.ndarray, np.ndarray]:
+        """The camera's view with the body at ``position`` (world x, y, z, metres), level, heading ``yaw`` (rad):
+        H×W×3 uint8 RGB and H×W float32 planar depth, metres."""
+        if self._renderer is None:
+            raise RuntimeError("OracleDronePlanner.render before set_room / set_goal")
+        self._data.qpos[0:3] = position
+        self._data.qpos[3:7] = rpy_to_quat(0.0, 0.0, yaw)
+        mujoco.mj_forward(self._model, self._data)
+        return self._renderer.rgb(self._data, LEFT_CAMERA), self._renderer.depth(self._data, LEFT_CAMERA)
 
     def plan(self, obs: Observation, depth: DepthEstimate | None = None) -> VideoPlan | None:
         if self.goal is None or self._renderer is None:
@@ -111,11 +122,9 @@ class OracleDronePlanner:
         t1 = time.perf_counter()
         frames, depth, T = [], [], []
         for pos, ya in poses:
-            self._data.qpos[0:3] = pos
-            self._data.qpos[3:7] = rpy_to_quat(0.0, 0.0, ya)
-            mujoco.mj_forward(self._model, self._data)
-            frames.append(self._renderer.rgb(self._data, LEFT_CAMERA))
-            depth.append(self._renderer.depth(self._data, LEFT_CAMERA))
+            rgb, z = self.render(pos, ya)
+            frames.append(rgb)
+            depth.append(z)
             M = np.eye(4)
             M[:2, :2] = [[math.cos(ya), -math.sin(ya)], [math.sin(ya), math.cos(ya)]]
             M[:3, 3] = pos

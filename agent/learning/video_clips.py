@@ -165,8 +165,9 @@ class VideoClipDataset:
         for i, c in enumerate(self.index):
             groups.setdefault((c.task, c.camera), []).append(i)
         self._groups = [groups[k] for k in sorted(groups)]
-        log.info("%s: %d clip sources in %d (task, camera) groups, tasks %s",
-                 ", ".join(p.name for p in self.paths), len(self.index), len(self._groups), ", ".join(self.tasks))
+        names = ", ".join(p.name for p in self.paths) if len(self.paths) <= 3 else f"{len(self.paths)} files"
+        log.info("%s: %d clip sources in %d (task, camera) groups, tasks %s", names, len(self.index),
+                 len(self._groups), ", ".join(self.tasks))
 
     def _index_file(self, k: int, path: Path, cameras: list[str] | None, include_failed: bool) -> None:
         if not path.is_file():

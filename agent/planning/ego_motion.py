@@ -8,10 +8,9 @@ the vehicle's motion. Steps:
    (Sobel gradient magnitude ≥ ``min_gradient``);
 2. moved into frame ``b`` by dense optical flow (OpenCV DIS by default, ``flow.FLOW``) with a forward-backward
    check of 1 pixel. A turn shifts the whole image sideways by more than flow's pyramid follows (a 14° turn
-   is 30 pixels at 128 px and 60°), so with ``prealign`` frame ``a`` is first shifted by the global
-   translation OpenCV's phase correlation finds between the two frames and flow only measures what is left.
-   Phase correlation is fooled by periodic texture (striped walls), so no shift, its shift and any
-   ``shift_hints`` (the previous pair's image motion) are each tried and the fit with most inliers wins;
+   is 30 pixels at 128 px and 60°), so with ``prealign`` frame ``a`` is first shifted by a global translation
+   and flow only measures what is left. No shift, the two best image-correlation shifts (``shift_candidates``)
+   and any ``shift_hints`` (the previous pair's image motion) are each tried; the fit with most inliers wins;
 3. lifted to 3-D in ``a``'s body frame with ``a``'s depth (``geometry.lift``);
 4. ``fit_rigid_pnp``: the rigid ``T`` with ``π(T · X_a) ≈ uv_b`` (RANSAC, then Levenberg-Marquardt) is the
    scene's motion in the body frame, ``T_b_a``; the vehicle's motion is its inverse, ``T_a_b``.
@@ -90,7 +89,7 @@ def ego_motion(rgb_a: np.ndarray, depth_a: np.ndarray, rgb_b: np.ndarray, cam: C
     fn = flow_fn(flow)
     shifts = [np.zeros(2)]
     if prealign:
-        shifts += [global_shift(rgb_a, rgb_b), *(np.asarray(h, float) for h in shift_hints)]
+        shifts += [*shift_candidates(rgb_a, rgb_b, k=1), *(np.asarray(h, float) for h in shift_hints)]
     best: EgoMotion | None = None
     for k, shift in enumerate(shifts):
         if k and min(np.hypot(*(shift - s)) for s in shifts[:k]) < 2.0:
@@ -132,13 +131,28 @@ def _fit_shifted(rgb_a: np.ndarray, rgb_b: np.ndarray, uv_a: np.ndarray, z_a: np
     return EgoMotion(np.linalg.inv(fit.T), int(ok.sum()), int(fit.inliers.sum()), fit.rmse, True, shift_px)
 
 
-def global_shift(rgb_a: np.ndarray, rgb_b: np.ndarray) -> np.ndarray:
-    """(2,) the image translation (pixels, u right and v down) that best carries ``rgb_a`` onto ``rgb_b``: OpenCV's
-    phase correlation on grey images under a Hann window."""
-    ga = cv2.cvtColor(rgb_a, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    gb = cv2.cvtColor(rgb_b, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    (dx, dy), _ = cv2.phaseCorrelate(ga, gb, cv2.createHanningWindow(ga.shape[::-1], cv2.CV_32F))
-    return np.array([dx, dy])
+def shift_candidates(rgb_a: np.ndarray, rgb_b: np.ndarray, k: int = 2, max_shift_px: int = 32,
+                     max_rise_px: int = 6) -> list[np.ndarray]:
+    """Up to ``k`` image translations (each (2,), pixels, u right and v down) that carry ``rgb_a`` onto ``rgb_b``,
+    best first: the peaks of OpenCV's normalised cross-correlation (``matchTemplate``, ``TM_CCOEFF_NORMED``) of
+    ``a``'s centre (less ``max_shift_px`` each side, ``max_rise_px`` top and bottom) over ``b``, at least 6 pixels
+    apart sideways. (Phase correlation, tried first, locked onto the striped walls' period.)"""
+    ga = cv2.cvtColor(rgb_a, cv2.COLOR_RGB2GRAY)
+    gb = cv2.cvtColor(rgb_b, cv2.COLOR_RGB2GRAY)
+    H, W = ga.shape
+    m, v = min(max_shift_px, W // 4), min(max_rise_px, H // 4)
+    score = cv2.matchTemplate(gb, ga[v:H - v, m:W - m], cv2.TM_CCOEFF_NORMED)
+    if not np.isfinite(score).any():  # a flat template
+        return []
+    score = np.nan_to_num(score, nan=-2.0)
+    out: list[np.ndarray] = []
+    for _ in range(k):
+        y, x = np.unravel_index(int(np.argmax(score)), score.shape)
+        if score[y, x] <= -1.0:
+            break
+        out.append(np.array([x - m, y - v], float))
+        score[:, max(0, x - 5):x + 6] = -2.0
+    return out
 
 
 def motion_to_command(motion: np.ndarray, dt_s: float, max_speed_mps: float = 1.0,
