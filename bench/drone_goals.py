@@ -26,6 +26,7 @@ rooms 1000–1019 (``--seeds held-out``, the default), never used to tune anythi
 
     nice -n 10 .venv/bin/python -m bench.drone_goals                         # held-out, 3 pilots, runs/bench/
     nice -n 10 .venv/bin/python -m bench.drone_goals --seeds 500-509 --pilots oracle_plan
+    nice -n 10 .venv/bin/python -m bench.drone_goals --pilots learned_plan --name drone_goals_learned --workers 2
     .venv/bin/python -m bench.run --promote drone_goals                       # record a finished run
 """
 
@@ -110,13 +111,26 @@ def _cell(v: float | None, fmt: str) -> str:
     return "–" if v is None else format(v, fmt)
 
 
+def _fly(args: tuple) -> dict:
+    return fly_room(*args)
+
+
 def run(pilots: tuple[str, ...] = DEFAULT_PILOTS, seeds: range | list[int] = HELD_OUT_ROOMS,
-        duration_s: float = 40.0, sets: list[str] | None = None, name: str = "drone_goals") -> dict:
-    """Fly every pilot over ``seeds``; write ``<name>.json`` / ``.md`` with ``bench.common.record``."""
+        duration_s: float = 40.0, sets: list[str] | None = None, name: str = "drone_goals", workers: int = 1) -> dict:
+    """Fly every pilot over ``seeds`` (in ``workers`` processes: the figures do not depend on it); write
+    ``<name>.json`` / ``.md`` with ``bench.common.record``."""
     seeds = list(seeds)
     kind = ("held-out" if set(seeds) <= set(HELD_OUT_ROOMS) else
             "tuning" if set(seeds) <= set(TUNING_ROOMS) else "other")
-    per = {p: summarise([fly_room(p, s, duration_s, sets) for s in seeds]) for p in pilots}
+    jobs = [(p, s, duration_s, sets) for p in pilots for s in seeds]
+    if workers > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(workers) as pool:
+            flown = pool.map(_fly, jobs, chunksize=1)
+    else:
+        flown = [_fly(j) for j in jobs]
+    per = {p: summarise([r for r in flown if r["pilot"] == p]) for p in pilots}
     figures = {"command": " ".join(["python -m bench.drone_goals", *sys.argv[1:]]) if __name__ == "__main__" else None,
                "missions": {p: PILOTS[p] for p in pilots}, "duration_s": duration_s, "seeds": seeds,
                "seed_kind": kind, "tuning_rooms": [TUNING_ROOMS.start, TUNING_ROOMS.stop - 1],
@@ -164,6 +178,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=40.0, help="simulated seconds per flight")
     ap.add_argument("--set", dest="sets", action="append", default=[], help="mission override KEY.PATH=VALUE")
     ap.add_argument("--name", default="drone_goals", help="results file name (<name>.json)")
+    ap.add_argument("--workers", type=int, default=1, help="flight processes (the figures do not depend on it)")
     ap.add_argument("--out", default=None, help="results folder (default: $PLANSIGHT_BENCH_OUT or runs/bench)")
     args = ap.parse_args()
     pilots = tuple(args.pilots.split(","))
@@ -180,7 +195,7 @@ def main() -> None:
     logging.getLogger("plansight").setLevel(logging.WARNING)
     if args.out:
         os.environ["PLANSIGHT_BENCH_OUT"] = args.out
-    run(pilots, seeds, args.duration, args.sets, args.name)
+    run(pilots, seeds, args.duration, args.sets, args.name, max(1, args.workers))
 
 
 if __name__ == "__main__":

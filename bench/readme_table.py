@@ -266,9 +266,22 @@ def _critic(f: dict, date: str) -> list[tuple[str, str]]:
              "; ".join(parts) + (f"; (task, camera) prior alone AUC {prior:.3f}" if prior is not None else ""))]
 
 
+def _goals(f: dict, date: str) -> list[tuple[str, str]]:
+    p = f["pilots"]
+
+    def cell(name: str) -> str:
+        x = p[name]
+        t = f", {x['mean_time_to_goal_s']:.1f} s" if x["mean_time_to_goal_s"] is not None else ""
+        return f"{name} {x['success']}/{x['n']}{t}"
+
+    return [(f"Drone goal missions, fly to the magenta panel (within 0.5 m, 0 collisions), held-out rooms "
+             f"{f['seeds'][0]}–{f['seeds'][-1]}: reached, mean time to goal (target: video plans ≥ 80 % on MuJoCo, "
+             "≥ 70 % on the AR.Drone emulator with mono)", "; ".join(cell(k) for k in p))]
+
+
 SECTIONS: list[tuple[str, Callable[[dict, str], list[tuple[str, str]]]]] = [
     ("drone_foundation", _drone), ("persistent_ssl", _ssl), ("mono_depth", _mono), ("mono_depth_stability", _stability),
-    ("avoidance_levels", _levels), ("ardrone", _ardrone),
+    ("avoidance_levels", _levels), ("drone_goals", _goals), ("drone_goals_learned", _goals), ("ardrone", _ardrone),
     ("airsim", _airsim), ("fuzz", _fuzz), ("rl", _rl), ("hilp", _hilp),
     ("metaworld_oracle", _oracle), ("executor_ablation", _ablation), ("video_planner", _video),
     ("arm_trajectories", _arm_traj), ("plan_format", _plan_format), ("video_planner_rgbd", _rgbd),
