@@ -274,9 +274,12 @@ def _goals(f: dict, date: str) -> list[tuple[str, str]]:
         t = f", {x['mean_time_to_goal_s']:.1f} s" if x["mean_time_to_goal_s"] is not None else ""
         return f"{name} {x['success']}/{x['n']}{t}"
 
+    from bench.drone_goals import PILOTS
+
+    order = [k for k in PILOTS if k in p]  # the bench's order: MuJoCo, then the AR.Drone, then AirSim
     return [(f"Drone goal missions, fly to the magenta panel (within 0.5 m, 0 collisions), held-out rooms "
              f"{f['seeds'][0]}–{f['seeds'][-1]}: reached, mean time to goal (target: video plans ≥ 80 % on MuJoCo, "
-             "≥ 70 % on the AR.Drone emulator with mono)", "; ".join(cell(k) for k in p))]
+             "≥ 70 % on the AR.Drone emulator with mono)", "; ".join(cell(k) for k in order))]
 
 
 SECTIONS: list[tuple[str, Callable[[dict, str], list[tuple[str, str]]]]] = [
