@@ -112,6 +112,9 @@ def _cell(v: float | None, fmt: str) -> str:
 
 
 def _fly(args: tuple) -> dict:
+    if not logging.getLogger().handlers:  # a spawned worker: report each room as the parent does
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+        logging.getLogger("plansight").setLevel(logging.WARNING)
     return fly_room(*args)
 
 
