@@ -57,6 +57,19 @@ def timed(fn: Callable[[], None]) -> float:
     return time.perf_counter() - t
 
 
+def parse_rooms(text: str, tuning: range, held_out: range) -> list[int]:
+    """'held-out' (``held_out``), 'tuning' (``tuning``), or a range/list like 100-104,110: a bench's ``--seeds``."""
+    if text == "tuning":
+        return list(tuning)
+    if text == "held-out":
+        return list(held_out)
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out.extend(range(int(a), int(b or a) + 1))
+    return out
+
+
 RECORD = False
 """``python -m bench.run --record``: write the record (bench/results, BENCHMARKS.md). Otherwise a bench writes its
 figures and its section under ``scratch_dir()`` and leaves the record alone."""

@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 
-from bench.common import ROOT, record, wilson
+from bench.common import ROOT, parse_rooms, record, wilson
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +163,7 @@ successes (time to goal a mean, path ratio a median); ego-motion error is per pl
 
 def parse_seeds(text: str) -> list[int]:
     """'held-out' (1000-1019), 'tuning' (500-519), or a range/list like 500-504,510."""
-    if text == "tuning":
-        return list(TUNING_ROOMS)
-    if text == "held-out":
-        return list(HELD_OUT_ROOMS)
-    out: list[int] = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out.extend(range(int(a), int(b or a) + 1))
-    return out
+    return parse_rooms(text, TUNING_ROOMS, HELD_OUT_ROOMS)
 
 
 def main() -> None:

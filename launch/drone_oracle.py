@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from plansight.agent.contracts import CameraModel, DepthEstimate, DroneState, Goal, Observation, VideoPlan
 from plansight.agent.control.map_expert import MapExpert, MapExpertConfig
+from plansight.agent.shared.features import body_to_world
 from plansight.launch.goal_task import true_position
 from plansight.sim.drone.config_drone import DroneSimConfig, StereoRigConfig
 from plansight.sim.drone.model import LEFT_CAMERA, build_model
@@ -115,8 +116,7 @@ class OracleDronePlanner:
                 cmd = self.expert.act(Observation(t=obs.t, images={}, state=state.to_vector()))
                 if self.expert.path is None:
                     return None
-                cy, sy = math.cos(yaw), math.sin(yaw)
-                p = p + h * np.array([cy * cmd.vx - sy * cmd.vy, sy * cmd.vx + cy * cmd.vy, cmd.vz])
+                p = p + h * body_to_world(np.array([cmd.vx, cmd.vy, cmd.vz]), yaw)
                 yaw += h * cmd.yaw_rate
             poses.append((p.copy(), yaw))
         t1 = time.perf_counter()

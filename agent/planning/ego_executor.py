@@ -44,6 +44,7 @@ from plansight.agent.contracts import (
 )
 from plansight.agent.control.avoidance import AvoidanceConfig, ReactiveAvoidance
 from plansight.agent.planning.ego_motion import ego_motion, motion_to_command
+from plansight.agent.shared.features import body_to_world
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +105,13 @@ class VideoPlanPolicy:
         if self.planner is not None:
             self.planner.set_goal(goal)
 
-    def _replan(self, obs: Observation, depth: DepthEstimate) -> None:
+    def _replan(self, obs: Observation, depth: DepthEstimate, s: DroneState) -> None:
         assert self.planner is not None
         t0 = time.perf_counter()
         plan = self.planner.plan(obs, depth)
         self._plan_ms.append(1e3 * (time.perf_counter() - t0))
         self._t_plan = obs.t
         self._plan, self._commands, self._hints = plan, [], []
-        s = DroneState.from_vector(obs.state)
         self._p0, self._planned = s.position[:2].copy(), np.zeros(2)
         if plan is None:
             self._events.append(Event(obs.t, "no_plan", {}))
@@ -145,26 +145,24 @@ class VideoPlanPolicy:
                 self._errors_r.append(math.degrees(math.acos(float(np.clip((np.trace(dR) - 1) / 2, -1, 1)))))
         return self._commands[k]
 
-    def _departed(self, obs: Observation) -> bool:
-        """Whether the vehicle's own odometry (``obs.state``) has moved more than ``replan_departure_m`` away from
-        where the commands flown since the plan began should have taken it."""
-        s = DroneState.from_vector(obs.state)
+    def _departed(self, s: DroneState) -> bool:
+        """Whether the vehicle's own odometry (``s``, from ``obs.state``) has moved more than ``replan_departure_m``
+        away from where the commands flown since the plan began should have taken it."""
         return float(np.linalg.norm(s.position[:2] - self._p0 - self._planned)) > self.cfg.replan_departure_m
 
     def act(self, obs: Observation, depth: DepthEstimate) -> DroneCommand:
         if self.planner is None or self.goal is None:
             raise RuntimeError("VideoPlanPolicy needs a planner and a goal (the mission's planner: and task:)")
         c = self.cfg
+        s = DroneState.from_vector(obs.state)
         if self._last_t is not None:  # where the commands flown since the plan began should have taken the body
-            prev, yaw = self._last_cmd, float(DroneState.from_vector(obs.state).yaw)
-            cy, sy = math.cos(yaw), math.sin(yaw)
-            dt = obs.t - self._last_t
-            self._planned += dt * np.array([cy * prev.vx - sy * prev.vy, sy * prev.vx + cy * prev.vy])
+            prev = self._last_cmd
+            self._planned += (obs.t - self._last_t) * body_to_world(np.array([prev.vx, prev.vy, 0.0]), float(s.yaw))[:2]
         elapsed = obs.t - self._t_plan
-        if elapsed >= c.replan_every_s or self._plan is None or self._departed(obs):
+        if elapsed >= c.replan_every_s or self._plan is None or self._departed(s):
             if math.isfinite(elapsed) and self._plan is not None and elapsed < c.replan_every_s:
                 self.departures += 1
-            self._replan(obs, depth)
+            self._replan(obs, depth, s)
             elapsed = 0.0
         cmd = self._command(int(elapsed / self.planner.frame_dt_s))
         base = self.avoid.act(obs, depth)

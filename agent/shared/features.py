@@ -26,6 +26,14 @@ def world_to_body(v: np.ndarray, yaw: float) -> np.ndarray:
     return np.stack([c * v[..., 0] + s * v[..., 1], -s * v[..., 0] + c * v[..., 1], v[..., 2]], axis=-1)
 
 
+def body_to_world(v: np.ndarray, yaw: float) -> np.ndarray:
+    """Rotate yaw-aligned body-frame (forward, left, up) vectors (…, 3) into the world frame: the inverse of
+    ``world_to_body``."""
+    c, s = math.cos(yaw), math.sin(yaw)
+    v = np.asarray(v, dtype=np.float64)
+    return np.stack([c * v[..., 0] - s * v[..., 1], s * v[..., 0] + c * v[..., 1], v[..., 2]], axis=-1)
+
+
 def goal_features(state: np.ndarray, goal_xyz: np.ndarray) -> np.ndarray:
     """(7,) float32: the goal's offset from the drone in body frame (m), body velocity (m/s), yaw rate (rad/s),
     each clipped to ±``FEATURE_CLIP``."""
